@@ -1,0 +1,1 @@
+Console.WriteLine("Pipelet AppHost: resource graph comes next.");
