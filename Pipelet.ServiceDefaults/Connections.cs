@@ -68,6 +68,10 @@ public static class Connections
         return Uri.TryCreate(value, UriKind.Absolute, out uri);
     }
 
+    /// <summary>The address of a named endpoint of a service (<c>services__name__endpoint__0</c>).</summary>
+    public static bool TryGetServiceUri(this IConfiguration configuration, string serviceName, string endpointName, [NotNullWhen(true)] out Uri? uri) =>
+        Uri.TryCreate(configuration[$"services:{serviceName}:{endpointName}:0"], UriKind.Absolute, out uri);
+
     public static Uri GetRequiredServiceUri(this IConfiguration configuration, string serviceName) =>
         configuration.TryGetServiceUri(serviceName, out var uri)
             ? uri

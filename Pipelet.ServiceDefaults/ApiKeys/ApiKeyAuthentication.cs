@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace Pipelet.ServiceDefaults.ApiKeys;
+
+public static class ApiKeyAuthentication
+{
+    /// <summary>
+    /// <c>X-API-Key</c> authentication and one authorization policy per scope (named as the scope).
+    /// Keys are checked by the subscription service at <c>services__subscriptions__internal__0</c>,
+    /// unless the host registered its own <see cref="IApiKeyVerifier"/> first.
+    /// </summary>
+    public static IHostApplicationBuilder AddApiKeyAuthentication(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails();
+        builder.Services.AddMemoryCache();
+        if (!builder.Services.Any(d => d.ServiceType == typeof(IApiKeyVerifier)))
+        {
+            var configuration = builder.Configuration;
+            builder.Services.AddHttpClient<IApiKeyVerifier, RemoteApiKeyVerifier>(http =>
+            {
+                var baseUri = configuration.TryGetServiceUri("subscriptions", "internal", out var uri)
+                    ? uri
+                    : configuration.GetRequiredServiceUri("subscriptions");
+                http.BaseAddress = new Uri(baseUri.ToString().TrimEnd('/') + "/");
+                http.Timeout = TimeSpan.FromSeconds(5);
+            });
+        }
+
+        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder().AddApiScopePolicies();
+        return builder;
+    }
+
+    private static Microsoft.AspNetCore.Authorization.AuthorizationBuilder AddApiScopePolicies(this Microsoft.AspNetCore.Authorization.AuthorizationBuilder authorization)
+    {
+        foreach (var scope in ApiScopes.All)
+        {
+            authorization.AddPolicy(scope, p => p.RequireAuthenticatedUser().RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, scope));
+        }
+
+        return authorization;
+    }
+}
