@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Pipelet.Contracts.Events;
+
+namespace Pipelet.Webhooks;
+
+/// <summary>
+/// Sends one delivery attempt to a subscriber. The dispatcher and the subscription service's test
+/// endpoint both send through here, so a test that passes means real deliveries will too.
+/// Never throws for the receiver's failures: every outcome is an <see cref="AttemptResult"/>.
+/// </summary>
+public sealed class WebhookSender(HttpClient http, IOptions<WebhookSendingOptions> options, TimeProvider time)
+{
+    public const string HttpClientName = "webhooks";
+    private const int ResponseBodyLimit = 1024;
+    private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
+
+    public async Task<AttemptResult> SendAsync(WebhookTarget target, StationEvent stationEvent, int attempt, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, target.Url)
+        {
+            Content = new ByteArrayContent(DeliveryBody.Serialize(stationEvent)) { Headers = { ContentType = Json } },
+        };
+        request.Headers.TryAddWithoutValidation("User-Agent", WebhookHeaders.UserAgent);
+        request.Headers.Add(WebhookHeaders.Id, stationEvent.EventId.ToString());
+        request.Headers.Add(WebhookHeaders.Timestamp, time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add(WebhookHeaders.Attempt, attempt.ToString(CultureInfo.InvariantCulture));
+        if (!string.IsNullOrEmpty(target.SecretHeader))
+        {
+            request.Headers.TryAddWithoutValidation(target.SecretHeader, target.SecretValue ?? "");
+        }
+
+        var timeout = options.Value.Timeout;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+            var body = await ReadPrefixAsync(response.Content, deadline.Token);
+            var status = (int)response.StatusCode;
+            var ok = status is >= 200 and <= 299;
+            return new AttemptResult(ok, status, Stopwatch.GetElapsedTime(started),
+                ok ? AttemptErrorKind.None : AttemptErrorKind.HttpStatus,
+                ok ? null : $"The receiver answered {status} {response.ReasonPhrase}".TrimEnd(),
+                body);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Failed(started, AttemptErrorKind.Timeout,
+                $"No response within {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s.");
+        }
+        catch (HttpRequestException ex)
+        {
+            var (kind, message) = Classify(ex, target.Url);
+            return Failed(started, kind, message);
+        }
+    }
+
+    private static AttemptResult Failed(long started, AttemptErrorKind kind, string message) =>
+        new(false, null, Stopwatch.GetElapsedTime(started), kind, message, null);
+
+    private static (AttemptErrorKind, string) Classify(HttpRequestException ex, Uri url)
+    {
+        for (Exception? inner = ex; inner is not null; inner = inner.InnerException)
+        {
+            switch (inner)
+            {
+                case WebhookAddressRefusedException refused:
+                    return (AttemptErrorKind.AddressRefused, refused.Message);
+                case AuthenticationException tls:
+                    return (AttemptErrorKind.Tls, $"TLS handshake with {url.Host} failed: {tls.Message}");
+                case SocketException { SocketErrorCode: SocketError.ConnectionRefused }:
+                    return (AttemptErrorKind.ConnectionRefused, $"Connection to {url.Host}:{url.Port} was refused.");
+                case SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain }:
+                    return (AttemptErrorKind.Dns, $"The host name {url.Host} does not resolve.");
+            }
+        }
+
+        return (AttemptErrorKind.Network, ex.HttpRequestError switch
+        {
+            HttpRequestError.NameResolutionError => $"The host name {url.Host} does not resolve.",
+            _ => $"Network error talking to {url.Host}: {ex.Message}",
+        });
+    }
+
+    private static async Task<string?> ReadPrefixAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new byte[ResponseBodyLimit];
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken);
+            if (n == 0) break;
+            read += n;
+        }
+
+        return read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read);
+    }
+}
