@@ -10,7 +10,9 @@ public static class ApiKeyAuthentication
     /// <summary>
     /// <c>X-API-Key</c> authentication and one authorization policy per scope (named as the scope).
     /// Keys are checked by the subscription service at <c>services__subscriptions__internal__0</c>,
-    /// unless the host registered its own <see cref="IApiKeyVerifier"/> first.
+    /// unless the host registered its own <see cref="IApiKeyVerifier"/> first. Also registers the per-key
+    /// rate limiter (<c>Api__RateLimit__*</c>), which a service turns on with
+    /// <see cref="ApiKeyRateLimiting.UseApiKeyRateLimiting"/> after <c>UseAuthentication()</c>.
     /// </summary>
     public static IHostApplicationBuilder AddApiKeyAuthentication(this IHostApplicationBuilder builder)
     {
@@ -32,6 +34,7 @@ public static class ApiKeyAuthentication
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder().AddApiScopePolicies();
+        builder.Services.AddApiKeyRateLimiter();
         return builder;
     }
 

@@ -8,7 +8,16 @@ public static class ApiScopes
     public const string StationsCommand = "stations:command";
     public const string DeliveriesRead = "deliveries:read";
 
-    public static IReadOnlyList<string> All { get; } = [WebhooksRead, WebhooksWrite, StationsCommand, DeliveriesRead];
+    /// <summary>
+    /// Create, list and revoke API keys. Kept apart from the four product scopes so that an
+    /// integration's key cannot mint itself a stronger one; the bootstrap key has it.
+    /// </summary>
+    public const string ApiKeysManage = "api-keys:manage";
+
+    public static IReadOnlyList<string> All { get; } = [WebhooksRead, WebhooksWrite, StationsCommand, DeliveriesRead, ApiKeysManage];
+
+    /// <summary>What a new key gets when its creator names no scopes: everything but key management.</summary>
+    public static IReadOnlyList<string> Default { get; } = [WebhooksRead, WebhooksWrite, StationsCommand, DeliveriesRead];
 
     public static bool IsKnown(string scope) => All.Contains(scope, StringComparer.Ordinal);
 }
