@@ -1,4 +1,12 @@
 using Pipelet.Gateway.Extensions;
+using Pipelet.Gateway.Security;
+
+if (args is ["hash-station-password", var password])
+{
+    // Produces the value for Gateway__StationAuthentication__Stations__<stationId>.
+    Console.WriteLine(StationPasswordHasher.Hash(password));
+    return;
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -8,6 +16,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapGateway();
 
 app.Run();
 

@@ -1,10 +1,85 @@
+using System.Text.Json;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Pipelet.Gateway.Apis;
+using Pipelet.Gateway.Authorization;
+using Pipelet.Gateway.Commands;
+using Pipelet.Gateway.Events;
+using Pipelet.Gateway.Security;
+using Pipelet.Gateway.Stations;
+using Pipelet.Gateway.Transactions;
+using Pipelet.ServiceDefaults.ApiKeys;
+
 namespace Pipelet.Gateway.Extensions;
 
 internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<GatewayOptions>()
+            .BindConfiguration(GatewayOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => o.CommandTimeout > TimeSpan.Zero && o.CommandTimeout <= TimeSpan.FromMinutes(10),
+                "Gateway:CommandTimeout must be between 00:00:00.001 and 00:10:00 (hh:mm:ss).")
+            .Validate(o => o.EventPublishTimeout > TimeSpan.Zero && o.EventPublishTimeout <= TimeSpan.FromMinutes(2),
+                "Gateway:EventPublishTimeout must be between 00:00:00.001 and 00:02:00 (hh:mm:ss).")
+            .Validate(o => o.WebSocketPingInterval >= TimeSpan.Zero && o.WebSocketPongTimeout >= TimeSpan.Zero,
+                "Gateway:WebSocketPingInterval and Gateway:WebSocketPongTimeout must not be negative.")
+            .Validate(o => o.StationAuthentication.Stations.Values.All(StationPasswordHasher.IsWellFormed),
+                "Gateway:StationAuthentication:Stations values must be password hashes (pbkdf2-sha256$...), never plaintext.")
+            .ValidateOnStart();
+
+        var instance = GatewayInstance.Create(builder.Configuration[$"{GatewayOptions.SectionName}:InstanceId"]);
+        builder.Services.AddSingleton(instance);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<GatewayMetrics>();
+
         builder.AddNpgsqlDataSource("gatewaydb");
-        builder.AddRabbitMqBus();
+        builder.AddDatabaseMigrations<GatewayOptions>();
+        builder.AddRabbitMqBus(bus =>
+        {
+            bus.AddConsumer<StationCommandConsumer>().Endpoint(e =>
+            {
+                e.Name = instance.QueueName;
+                e.Temporary = true; // the queue lives and dies with this instance
+            });
+        });
+
+        builder.Services.AddSingleton<StationEventPublisher>();
+        builder.Services.AddSingleton<TransactionLedger>();
+        builder.Services.TryAddSingleton<IIdTagAuthorizer, AcceptEveryIdTag>();
+        builder.Services.AddSingleton<StationAuthenticator>();
+        builder.Services.AddSingleton<StationRegistry>();
+        builder.Services.AddSingleton<StationDirectory>();
+        builder.Services.AddSingleton<StationCallHandler>();
+        builder.Services.AddSingleton<StationConnectionHandler>();
+        builder.Services.AddSingleton<StationCommands>();
+        builder.Services.AddHostedService<StationDirectoryMaintenance>();
+
+        builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        if (RequiresApiKey(builder.Configuration))
+        {
+            builder.AddApiKeyAuthentication();
+        }
     }
+
+    /// <summary>OCPP-J on <c>/ocpp/{stationId}</c> and the stations API on the same port.</summary>
+    public static WebApplication MapGateway(this WebApplication app)
+    {
+        app.UseWebSockets();
+        var requireApiKey = RequiresApiKey(app.Configuration);
+        if (requireApiKey)
+        {
+            app.UseAuthentication();
+            app.UseAuthorization();
+        }
+
+        app.MapGet(StationConnectionHandler.Route, (HttpContext context, StationConnectionHandler handler) => handler.HandleAsync(context));
+        app.MapStationsApi(requireApiKey);
+        return app;
+    }
+
+    private static bool RequiresApiKey(IConfiguration configuration) =>
+        configuration.GetValue($"{GatewayOptions.SectionName}:{nameof(GatewayOptions.RequireApiKey)}", true);
 }

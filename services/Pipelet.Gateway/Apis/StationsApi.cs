@@ -1,0 +1,132 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Pipelet.Contracts.Gateway;
+using Pipelet.Gateway.Commands;
+using Pipelet.Gateway.Ocpp.Schemas;
+using Pipelet.Gateway.Stations;
+using Pipelet.ServiceDefaults.ApiKeys;
+
+namespace Pipelet.Gateway.Apis;
+
+/// <summary>The headless stations API: who is connected, and commands to a station.</summary>
+internal static class StationsApi
+{
+    public static RouteGroupBuilder MapStationsApi(this IEndpointRouteBuilder app, bool requireApiKey)
+    {
+        var api = app.MapGroup("/api/v1/stations").WithTags("Stations");
+        if (requireApiKey)
+        {
+            api.RequireAuthorization(ApiScopes.StationsCommand);
+        }
+
+        api.MapGet("/", ListStationsAsync);
+        api.MapGet("/{stationId}", GetStationAsync);
+        api.MapPost("/{stationId}/commands/{action}", SendCommandAsync);
+        return api;
+    }
+
+    public static async Task<Ok<StationList>> ListStationsAsync(StationDirectory directory, StationRegistry registry, CancellationToken cancellationToken)
+    {
+        var stations = await directory.ListAsync(cancellationToken);
+        return TypedResults.Ok(new StationList(stations.Select(s => Fresher(s, registry)).ToList()));
+    }
+
+    public static async Task<Results<Ok<StationConnection>, ProblemHttpResult>> GetStationAsync(
+        string stationId, StationDirectory directory, StationRegistry registry, GatewayInstance instance, CancellationToken cancellationToken)
+    {
+        if (registry.TryGet(stationId, out var session))
+        {
+            return TypedResults.Ok(new StationConnection(session.StationId, session.ConnectedAt, session.LastMessageAt, instance.Id));
+        }
+
+        var station = StationIdentity.IsValid(stationId) ? await directory.FindAsync(stationId, cancellationToken) : null;
+        return station is null ? NotConnected(stationId) : TypedResults.Ok(Fresher(station, registry));
+    }
+
+    public static async Task<Results<Ok<CommandResponse>, ValidationProblem, ProblemHttpResult>> SendCommandAsync(
+        string stationId, string action, HttpRequest request, StationCommands commands, CancellationToken cancellationToken)
+    {
+        if (!OcppSchemas.CentralSystemRequests.TryGetValue(action, out var schema))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown command",
+                detail: $"'{action}' is not a command of OCPP 1.6. Commands: {string.Join(", ", OcppSchemas.CentralSystemRequests.Keys.Order(StringComparer.Ordinal))}.");
+        }
+
+        using var body = await ReadBodyAsync(request, cancellationToken);
+        if (body is null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["$"] = ["The body must be a JSON object: the OCPP request payload."] });
+        }
+
+        var validation = new PayloadValidation();
+        schema.Validate(body.RootElement, "", validation);
+        if (!validation.IsValid)
+        {
+            return TypedResults.ValidationProblem(validation.ToDictionary(), title: $"The {action} request is not valid OCPP 1.6");
+        }
+
+        if (!StationIdentity.IsValid(stationId))
+        {
+            return NotConnected(stationId);
+        }
+
+        var result = await commands.SendAsync(stationId, action, body.RootElement, cancellationToken);
+        return result.Status switch
+        {
+            StationCommandStatus.Answered => TypedResults.Ok(new CommandResponse(stationId, action, result.Response ?? default)),
+            StationCommandStatus.NotConnected => NotConnected(stationId),
+            StationCommandStatus.CallError => TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway,
+                title: "The station answered with a CALLERROR",
+                detail: $"{result.ErrorCode}: {result.ErrorDescription}",
+                extensions: new Dictionary<string, object?>
+                {
+                    ["error_code"] = result.ErrorCode,
+                    ["error_description"] = result.ErrorDescription,
+                    ["error_details"] = result.ErrorDetails,
+                }),
+            StationCommandStatus.Timeout => TypedResults.Problem(statusCode: StatusCodes.Status504GatewayTimeout,
+                title: "The station did not answer in time",
+                detail: $"No answer to {action} from {stationId} within the command timeout."),
+            StationCommandStatus.Disconnected => TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway,
+                title: "The station disconnected",
+                detail: $"{stationId} closed its connection before answering {action}."),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "The command could not be recorded",
+                detail: "The event for this command was not confirmed by the message broker, so it was not sent. Try again later."),
+        };
+    }
+
+    private static async Task<JsonDocument?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        if (buffer.Length == 0)
+        {
+            return JsonDocument.Parse("{}"); // bodiless commands (ClearCache, GetLocalListVersion) may omit it
+        }
+
+        try
+        {
+            var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+            if (document.RootElement.ValueKind == JsonValueKind.Object) return document;
+            document.Dispose();
+            return null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static StationConnection Fresher(StationConnection station, StationRegistry registry) =>
+        registry.TryGet(station.StationId, out var session) ? station with { LastMessageAt = session.LastMessageAt } : station;
+
+    private static ProblemHttpResult NotConnected(string stationId) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Station not connected",
+            detail: $"No gateway instance holds a connection for station '{stationId}'.");
+}
+
+internal sealed record StationList(IReadOnlyList<StationConnection> Stations);
+
+/// <summary>The station's CALLRESULT payload, as it sent it.</summary>
+internal sealed record CommandResponse(string StationId, string Action, JsonElement Response);

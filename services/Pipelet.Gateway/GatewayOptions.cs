@@ -1,0 +1,65 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipelet.Gateway;
+
+/// <summary>The gateway's settings, bound from <c>Gateway__*</c> and checked at start.</summary>
+internal sealed class GatewayOptions
+{
+    public const string SectionName = "Gateway";
+
+    /// <summary>Seconds; the BootNotification.conf <c>interval</c> (an integer, per the errata).</summary>
+    [Range(1, 86_400)]
+    public int HeartbeatInterval { get; set; } = 300;
+
+    /// <summary>How long a command waits for a station's answer, queueing included (hh:mm:ss).</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a station's CALL waits for the broker's confirm before it gets InternalError.</summary>
+    public TimeSpan EventPublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>WebSocket ping period; a peer that does not pong within <see cref="WebSocketPongTimeout"/> is dropped.</summary>
+    public TimeSpan WebSocketPingInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan WebSocketPongTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Frames above this size are discarded and a CALL among them gets a FormationViolation.</summary>
+    [Range(1024, 16 * 1024 * 1024)]
+    public int MaxFrameBytes { get; set; } = 128 * 1024;
+
+    /// <summary>
+    /// When true (the spec, J 3.2), a station that offers no <c>ocpp1.6</c> subprotocol is closed after the
+    /// handshake. False also admits stations that offer no subprotocol at all (some old firmware).
+    /// </summary>
+    public bool RequireSubprotocol { get; set; } = true;
+
+    /// <summary>This instance's name in the station registry and its command queue; generated when empty.</summary>
+    [RegularExpression("^[a-z0-9][a-z0-9-]{0,62}$")]
+    public string? InstanceId { get; set; }
+
+    /// <summary>What we answer a station's DataTransfer once its event is on the bus.</summary>
+    [RegularExpression("^(Accepted|Rejected|UnknownMessageId|UnknownVendorId)$")]
+    public string DataTransferStatus { get; set; } = "Accepted";
+
+    /// <summary>
+    /// When true, an event counts as kept only if the broker routed it to at least one queue
+    /// (published mandatory): with no consumer's queue bound yet, stations get InternalError and retry.
+    /// </summary>
+    public bool RequireRoutedEvents { get; set; } = true;
+
+    /// <summary>Protect the stations API with X-API-Key (scope stations:command). Off only for local experiments.</summary>
+    public bool RequireApiKey { get; set; } = true;
+
+    public StationAuthenticationOptions StationAuthentication { get; set; } = new();
+}
+
+/// <summary>Security profile 1: HTTP Basic on the handshake with a per-station password.</summary>
+internal sealed class StationAuthenticationOptions
+{
+    public bool Enabled { get; set; }
+
+    /// <summary>
+    /// Station identity → password hash (<c>pbkdf2-sha256$iterations$salt$hash</c>, base64; make one with
+    /// <c>dotnet Pipelet.Gateway.dll hash-station-password &lt;password&gt;</c>). When enabled, stations not listed here are refused (404).
+    /// </summary>
+    public Dictionary<string, string> Stations { get; set; } = new(StringComparer.Ordinal);
+}

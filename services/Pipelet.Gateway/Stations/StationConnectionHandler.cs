@@ -1,0 +1,336 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Pipelet.Contracts.Events;
+using Pipelet.Contracts.Gateway;
+using Pipelet.Gateway.Events;
+using Pipelet.Gateway.Ocpp;
+using Pipelet.Gateway.Security;
+
+namespace Pipelet.Gateway.Stations;
+
+/// <summary>
+/// <c>GET /ocpp/{stationId}</c>: the OCPP-J handshake (identity, station authentication, subprotocol,
+/// J 3.1–3.2) and then the station's session until the socket closes. One async loop per station, no
+/// thread of its own; frames are handled one after the other, which also back-pressures a flooding
+/// station through TCP without slowing anyone else.
+/// </summary>
+internal sealed class StationConnectionHandler(
+    StationRegistry registry,
+    StationDirectory directory,
+    StationCallHandler calls,
+    StationEventPublisher events,
+    StationAuthenticator authenticator,
+    GatewayInstance instance,
+    IBus bus,
+    IOptions<GatewayOptions> options,
+    GatewayMetrics metrics,
+    ILogger<StationConnectionHandler> logger)
+{
+    public const string Route = "/ocpp/{stationId}";
+    public const string Subprotocol = "ocpp1.6";
+    private const string PathPrefix = "/ocpp/";
+    private const int ReadChunk = 4096;
+    private static readonly TimeSpan ReplacementWait = TimeSpan.FromSeconds(10);
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "";
+        var pathBase = context.Request.PathBase.Value ?? "";
+        if (!StationIdentity.TryRead(rawTarget, pathBase + PathPrefix, out var stationId))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        switch (authenticator.Authenticate(context.Request, stationId))
+        {
+            case StationAuthenticationResult.UnknownStation:
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            case StationAuthenticationResult.BadCredentials:
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.Headers.WWWAuthenticate = "Basic realm=\"Pipelet OCPP\", charset=\"UTF-8\"";
+                return;
+        }
+
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "WebSocket required",
+                detail: $"OCPP-J stations connect with a WebSocket upgrade offering the '{Subprotocol}' subprotocol.").ExecuteAsync(context);
+            return;
+        }
+
+        var settings = options.Value;
+        var offered = context.WebSockets.WebSocketRequestedProtocols;
+        var chosen = offered.FirstOrDefault(p => string.Equals(p, Subprotocol, StringComparison.OrdinalIgnoreCase));
+        var accept = new WebSocketAcceptContext
+        {
+            SubProtocol = chosen,
+            KeepAliveInterval = settings.WebSocketPingInterval,
+            KeepAliveTimeout = settings.WebSocketPongTimeout,
+        };
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(accept);
+        if (chosen is null && (offered.Count > 0 || settings.RequireSubprotocol))
+        {
+            // J 3.2: complete the handshake without Sec-WebSocket-Protocol, then close.
+            await CloseQuietlyAsync(socket, WebSocketCloseStatus.ProtocolError, $"Subprotocol {Subprotocol} required");
+            return;
+        }
+
+        await RunSessionAsync(new StationSession(stationId, socket, events.Now()), chosen);
+    }
+
+    private async Task RunSessionAsync(StationSession session, string? subprotocol)
+    {
+        var stationId = session.StationId;
+        if (registry.Register(session) is { } previous)
+        {
+            // The newest connection wins: close the old one and let it publish its Disconnect first.
+            previous.Close(WebSocketCloseStatus.PolicyViolation, "Replaced by a newer connection", "replaced");
+            await previous.Ended.WaitAsync(ReplacementWait, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        metrics.Connections.Add(1);
+        var connectPublished = false;
+        try
+        {
+            await events.PublishAsync(EventCatalogue.Connect, stationId, session.ConnectedAt,
+                ConnectionPayload(subprotocol, null), CancellationToken.None);
+            connectPublished = true;
+            await AnnounceAsync(session);
+            await ReceiveAsync(session);
+        }
+        catch (EventNotStoredException)
+        {
+            // Without the Connect event nothing the station says could be kept either: let it come back later.
+            session.Close(WebSocketCloseStatus.InternalServerError, "Try again later", "event_not_stored");
+            await CloseQuietlyAsync(session.Socket, WebSocketCloseStatus.InternalServerError, "Try again later");
+        }
+        finally
+        {
+            registry.Remove(session);
+            var reason = DisconnectReason(session);
+            if (session.Socket.State == WebSocketState.CloseReceived)
+            {
+                await CloseQuietlyAsync(session.Socket, WebSocketCloseStatus.NormalClosure, "");
+            }
+
+            session.Stop();
+            metrics.Connections.Add(-1);
+            await WithdrawAsync(session);
+            if (connectPublished)
+            {
+                await PublishDisconnectAsync(session, reason);
+            }
+
+            session.MarkEnded();
+        }
+    }
+
+    private async Task ReceiveAsync(StationSession session)
+    {
+        var maxFrame = options.Value.MaxFrameBytes;
+        var socket = session.Socket;
+        try
+        {
+            while (socket.State == WebSocketState.Open)
+            {
+                // Wait for the next frame without holding a buffer: idle stations cost no memory here.
+                var result = await socket.ReceiveAsync(Memory<byte>.Empty, session.Lifetime);
+                if (result.MessageType == WebSocketMessageType.Close) break;
+
+                using var frame = new PooledBuffer(ReadChunk);
+                var tooLarge = false;
+                (int Type, string? Id) peeked = default;
+                while (!result.EndOfMessage)
+                {
+                    result = await socket.ReceiveAsync(frame.GetMemory(ReadChunk), session.Lifetime);
+                    if (result.MessageType == WebSocketMessageType.Close) return;
+                    frame.Advance(result.Count);
+                    if (!tooLarge && frame.WrittenCount > maxFrame)
+                    {
+                        tooLarge = true;
+                        peeked = OcppFrameReader.Peek(frame.WrittenSpan);
+                    }
+
+                    if (tooLarge) frame.Clear(); // discard the rest as it arrives
+                }
+
+                var receivedAt = events.Now();
+                session.Touch(receivedAt);
+                if (tooLarge)
+                {
+                    await OnOversizedAsync(session, peeked, maxFrame);
+                    continue;
+                }
+
+                await OnFrameAsync(session, frame, receivedAt);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The station went away, did not pong in time, or we closed it: the session ends here.
+        }
+    }
+
+    private async Task OnFrameAsync(StationSession session, PooledBuffer frame, DateTimeOffset receivedAt)
+    {
+        OcppFrame parsed;
+        JsonDocument? document = null;
+        try
+        {
+            document = JsonDocument.Parse(frame.WrittenMemory, new JsonDocumentOptions { MaxDepth = 32 });
+            parsed = OcppFrameReader.Read(document);
+        }
+        catch (JsonException)
+        {
+            parsed = new MalformedFrame(null, false, OcppErrorCode.FormationViolation, "The frame is not valid UTF-8 JSON.");
+        }
+
+        using (document)
+        {
+            switch (parsed)
+            {
+                case CallFrame call:
+                    using (var answer = new PooledBuffer(512))
+                    {
+                        await calls.HandleAsync(session, call, receivedAt, answer, session.Lifetime);
+                        await session.SendAsync(answer.WrittenMemory, session.Lifetime);
+                    }
+
+                    break;
+
+                case CallResultFrame or CallErrorFrame:
+                    if (!session.TryCompleteCall(parsed))
+                    {
+                        logger.LogDebug("Station {StationId} answered a CALL we are not waiting for", session.StationId);
+                    }
+
+                    break;
+
+                case UnknownTypeFrame unknown:
+                    // J 4.1.3: a frame with an unknown message type is ignored.
+                    logger.LogDebug("Station {StationId} sent unknown message type {Type}; ignored", session.StationId, unknown.MessageType);
+                    break;
+
+                case MalformedFrame { IsCall: true } or MalformedFrame { MessageId: null }:
+                    var malformed = (MalformedFrame)parsed;
+                    await SendCallErrorAsync(session, malformed.MessageId ?? OcppFrame.UnknownMessageId, malformed.ErrorCode, malformed.Description);
+                    break;
+
+                case MalformedFrame answer:
+                    // A broken CALLRESULT/CALLERROR is never answered; it fails our CALL if it was meant for it.
+                    session.TryCompleteCall(answer);
+                    break;
+            }
+        }
+    }
+
+    private async Task OnOversizedAsync(StationSession session, (int Type, string? Id) peeked, int maxFrame)
+    {
+        var description = $"The frame exceeds {maxFrame} bytes.";
+        if (peeked.Type is OcppFrame.CallResultType or OcppFrame.CallErrorType && peeked.Id is not null)
+        {
+            session.TryCompleteCall(new MalformedFrame(peeked.Id, false, OcppErrorCode.FormationViolation, description));
+            return;
+        }
+
+        logger.LogInformation("Station {StationId} sent a frame over {MaxFrameBytes} bytes; discarded", session.StationId, maxFrame);
+        await SendCallErrorAsync(session, peeked.Id ?? OcppFrame.UnknownMessageId, OcppErrorCode.FormationViolation, description);
+    }
+
+    private static async Task SendCallErrorAsync(StationSession session, string messageId, string code, string description)
+    {
+        using var answer = new PooledBuffer(256);
+        OcppFrameWriter.WriteCallError(answer, messageId, code, description);
+        await session.SendAsync(answer.WrittenMemory, session.Lifetime);
+    }
+
+    private async Task AnnounceAsync(StationSession session)
+    {
+        try
+        {
+            var previousInstance = await directory.RecordConnectedAsync(session, session.Lifetime);
+            if (previousInstance is not null)
+            {
+                var endpoint = await bus.GetSendEndpoint(GatewayInstance.CommandAddressOf(previousInstance));
+                await endpoint.Send(new StationSessionReplaced(session.StationId, instance.Id, session.SessionId, session.ConnectedAt), session.Lifetime);
+            }
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or OperationCanceledException or MassTransitException)
+        {
+            // The station is served locally either way; only routing from other instances suffers.
+            logger.LogWarning(ex, "Could not record station {StationId} in the registry", session.StationId);
+        }
+    }
+
+    private async Task WithdrawAsync(StationSession session)
+    {
+        try
+        {
+            await directory.RecordDisconnectedAsync(session, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+        {
+            logger.LogWarning(ex, "Could not remove station {StationId} from the registry", session.StationId);
+        }
+    }
+
+    private static (string Reason, WebSocketCloseStatus? Status) DisconnectReason(StationSession session)
+    {
+        var status = session.Socket.CloseStatus;
+        return (session.CloseReason ?? (status is null ? "connection_lost" : "closed_by_station"), status);
+    }
+
+    private async Task PublishDisconnectAsync(StationSession session, (string Reason, WebSocketCloseStatus? Status) reason)
+    {
+        try
+        {
+            await events.PublishAsync(EventCatalogue.Disconnect, session.StationId, events.Now(),
+                ConnectionPayload(null, reason), CancellationToken.None);
+        }
+        catch (EventNotStoredException)
+        {
+            // Logged by the publisher; a lost Disconnect cannot be retried by the station.
+        }
+    }
+
+    /// <summary>Our own payload for Connect/Disconnect (Pipelet's, so snake_case like the rest of our API).</summary>
+    private JsonElement ConnectionPayload(string? subprotocol, (string Reason, WebSocketCloseStatus? Status)? disconnect)
+    {
+        using var buffer = new PooledBuffer(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("instance_id", instance.Id);
+            if (subprotocol is not null) writer.WriteString("subprotocol", subprotocol);
+            if (disconnect is { } d)
+            {
+                writer.WriteString("reason", d.Reason);
+                if (d.Status is { } status) writer.WriteNumber("close_status", (int)status);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
+    }
+
+    private static async Task CloseQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string description)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await socket.CloseAsync(status, description, timeout.Token);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // Nothing more to say to this peer.
+        }
+    }
+}
