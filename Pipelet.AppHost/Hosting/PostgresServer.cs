@@ -127,7 +127,10 @@ public sealed class PostgresServer : IAsyncDisposable
         await drop.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public Task StopAsync() => _process.StopAsync(TimeSpan.FromSeconds(8));
+    public Task StopAsync() => StopAsync(TimeSpan.FromSeconds(8));
+
+    /// <summary>Fast shutdown; the cluster is killed after <paramref name="grace"/>.</summary>
+    public Task StopAsync(TimeSpan grace) => _process.StopAsync(grace);
 
     public ValueTask DisposeAsync() => new(StopAsync());
 

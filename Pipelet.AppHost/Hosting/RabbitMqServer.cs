@@ -104,10 +104,13 @@ public sealed class RabbitMqServer : IAsyncDisposable
         await RunCtlAsync(["set_permissions", "-p", name, "guest", ".*", ".*", ".*"], cancellationToken);
     }
 
-    public async Task StopAsync()
+    public Task StopAsync() => StopAsync(TimeSpan.FromSeconds(8));
+
+    /// <summary>Stops the node, killing it after <paramref name="grace"/>, then its port mapper.</summary>
+    public async Task StopAsync(TimeSpan grace)
     {
-        await _node.StopAsync(TimeSpan.FromSeconds(8));
-        await _epmd.StopAsync(TimeSpan.FromSeconds(2));
+        await _node.StopAsync(grace);
+        await _epmd.StopAsync(TimeSpan.FromSeconds(1));
     }
 
     public ValueTask DisposeAsync() => new(StopAsync());
