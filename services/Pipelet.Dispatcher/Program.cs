@@ -1,3 +1,4 @@
+using Pipelet.Dispatcher.Apis;
 using Pipelet.Dispatcher.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,7 +8,13 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
 app.MapDefaultEndpoints();
+app.MapDeliveriesApi();
 
 app.Run();
 

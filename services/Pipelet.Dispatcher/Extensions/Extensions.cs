@@ -1,10 +1,61 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Pipelet.Dispatcher.Data;
+using Pipelet.Dispatcher.Delivery;
+using Pipelet.Dispatcher.Subscriptions;
+using Pipelet.Dispatcher.Telemetry;
+using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.Webhooks;
+
 namespace Pipelet.Dispatcher.Extensions;
 
 internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<DeliveryOptions>()
+            .BindConfiguration(DeliveryOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>();
+        services.AddSingleton(sp => RetryLadder.Parse(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.RetrySchedule));
+
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, DispatcherJson.Default);
+        });
+        services.AddProblemDetails();
+        builder.AddApiKeyAuthentication();
+
+        // Start-up order matters: schema, then the retry queues, then the bus that uses both.
         builder.AddNpgsqlDataSource("dispatcherdb");
-        builder.AddRabbitMqBus();
+        builder.AddDatabaseMigrations<DeliveryLog>();
+        services.AddSingleton<BrokerConnections>();
+        services.AddHostedService<RetryTopology>();
+
+        builder.AddWebhookSending();
+        services.AddSingleton<DeliveryTelemetry>();
+        services.AddSingleton<WebhookDirectory>();
+        services.AddHttpClient(WebhookDirectorySync.HttpClientName);
+        services.AddHostedService<WebhookDirectorySync>();
+        services.AddSingleton<DeliveryLog>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryLog>());
+        services.AddSingleton<DeliveryLogReader>();
+        services.AddHostedService<DeliveryLogRetention>();
+        services.AddHostedService<RetryQueueDepths>();
+        services.AddSingleton<RetryScheduler>();
+        services.AddSingleton<WebhookConcurrency>();
+        services.AddScoped<DeadLetterReplay>();
+        TraceContinuity.Ensure();
+
+        builder.AddRabbitMqBus(bus =>
+        {
+            bus.AddConsumer<StationEventConsumer, StationEventConsumerDefinition>();
+            bus.AddConsumer<WebhookDeliveryConsumer, WebhookDeliveryConsumerDefinition>();
+            bus.AddConsumer<WebhookChangesConsumer, WebhookChangesConsumerDefinition>();
+        });
     }
 }

@@ -1,0 +1,145 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Pipelet.Dispatcher.Apis.Models;
+using Pipelet.Dispatcher.Data;
+using Pipelet.Dispatcher.Delivery;
+using Pipelet.ServiceDefaults.ApiKeys;
+
+namespace Pipelet.Dispatcher.Apis;
+
+/// <summary>
+/// The delivery log under <c>/api/v1</c>. Reading needs <c>deliveries:read</c>. Replaying dead letters
+/// (retry, recover) sends real requests to a subscriber, so it needs <c>webhooks:write</c>: a key
+/// that may only read the log must not be able to cause traffic.
+/// </summary>
+public static class DeliveriesApi
+{
+    private const int DefaultLimit = 50;
+    private const int MaxLimit = 500;
+
+    public static IEndpointRouteBuilder MapDeliveriesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1").WithTags("Deliveries");
+
+        var read = api.MapGroup("").RequireAuthorization(ApiScopes.DeliveriesRead);
+        read.MapGet("/webhooks/{webhookId:long}/deliveries", ListDeliveries);
+        read.MapGet("/deliveries/{deliveryId:guid}", GetDelivery);
+        read.MapGet("/failed-deliveries", ListFailedDeliveries);
+        read.MapGet("/failed-deliveries/{deliveryId:guid}", GetFailedDelivery);
+
+        var replay = api.MapGroup("").RequireAuthorization(ApiScopes.WebhooksWrite);
+        replay.MapPost("/failed-deliveries/{deliveryId:guid}/retry", RetryFailedDelivery);
+        replay.MapPost("/webhooks/{webhookId:long}/recover", Recover);
+        return app;
+    }
+
+    public static async Task<Results<Ok<Page<DeliverySummary>>, ValidationProblem>> ListDeliveries(
+        long webhookId, [FromQuery] string? status, [FromQuery] string? before, [FromQuery] string? limit,
+        DeliveryLogReader log, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (status is not null && !DeliveryStatus.All.Contains(status))
+        {
+            errors["status"] = [$"Use one of: {string.Join(", ", DeliveryStatus.All)}."];
+        }
+
+        var paging = ReadPaging(before, limit, errors);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+
+        var items = await log.ListDeliveriesAsync(webhookId, status, paging.Before, paging.Limit, cancellationToken);
+        return TypedResults.Ok(new Page<DeliverySummary>(items, items.Count == paging.Limit ? items[^1].DeliveryId : null));
+    }
+
+    public static async Task<Results<Ok<DeliveryDetail>, ProblemHttpResult>> GetDelivery(
+        Guid deliveryId, DeliveryLogReader log, CancellationToken cancellationToken) =>
+        await log.GetDeliveryAsync(deliveryId, cancellationToken) is { } delivery
+            ? TypedResults.Ok(delivery)
+            : NotFound($"No delivery {deliveryId}.");
+
+    public static async Task<Results<Ok<Page<FailedDeliveryView>>, ValidationProblem>> ListFailedDeliveries(
+        [FromQuery(Name = "webhook_id")] string? webhookId, [FromQuery] string? before, [FromQuery] string? limit,
+        DeliveryLogReader log, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        long? webhook = null;
+        if (webhookId is not null)
+        {
+            if (long.TryParse(webhookId, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) webhook = id;
+            else errors["webhook_id"] = ["Must be a webhook id (a positive integer)."];
+        }
+
+        var paging = ReadPaging(before, limit, errors);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+
+        var items = await log.ListFailedAsync(webhook, paging.Before, paging.Limit, cancellationToken);
+        return TypedResults.Ok(new Page<FailedDeliveryView>(items, items.Count == paging.Limit ? items[^1].DeliveryId : null));
+    }
+
+    public static async Task<Results<Ok<FailedDeliveryView>, ProblemHttpResult>> GetFailedDelivery(
+        Guid deliveryId, DeliveryLogReader log, CancellationToken cancellationToken) =>
+        await log.GetFailedAsync(deliveryId, cancellationToken) is { } failed
+            ? TypedResults.Ok(failed)
+            : NotFound($"No failed delivery {deliveryId}.");
+
+    public static async Task<Results<Accepted<ReplayStarted>, ProblemHttpResult>> RetryFailedDelivery(
+        Guid deliveryId, DeadLetterReplay replay, CancellationToken cancellationToken)
+    {
+        var (outcome, started) = await replay.RetryAsync(deliveryId, cancellationToken);
+        return outcome switch
+        {
+            DeadLetterReplay.Outcome.Started => TypedResults.Accepted($"/api/v1/deliveries/{started!.DeliveryId}", started),
+            DeadLetterReplay.Outcome.NotFound => NotFound($"No failed delivery {deliveryId}."),
+            DeadLetterReplay.Outcome.AlreadyReplayed => Conflict("Already retried", "This dead letter was already put on a fresh ladder; see retry_delivery_id."),
+            _ => Conflict("Webhook unavailable", "The webhook was deleted or is disabled; enable it first."),
+        };
+    }
+
+    public static async Task<Results<Accepted<RecoverStarted>, ValidationProblem, ProblemHttpResult>> Recover(
+        long webhookId, [FromQuery] string? since, [FromBody] RecoverRequest? body, DeadLetterReplay replay, CancellationToken cancellationToken)
+    {
+        DateTimeOffset? from = body?.Since;
+        if (from is null && since is not null &&
+            DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+        {
+            from = parsed;
+        }
+
+        if (from is null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["since"] = ["Give the time to replay from, as an ISO 8601 timestamp (body {\"since\": ...} or ?since=)."],
+            });
+        }
+
+        var (outcome, replays) = await replay.RecoverAsync(webhookId, from.Value, cancellationToken);
+        return outcome == DeadLetterReplay.Outcome.Started
+            ? TypedResults.Accepted($"/api/v1/webhooks/{webhookId}/deliveries", new RecoverStarted(webhookId, from.Value, replays.Count, replays))
+            : Conflict("Webhook unavailable", $"Webhook {webhookId} does not exist or is disabled.");
+    }
+
+    private static (Guid? Before, int Limit) ReadPaging(string? before, string? limit, Dictionary<string, string[]> errors)
+    {
+        Guid? cursor = null;
+        if (before is not null)
+        {
+            if (Guid.TryParse(before, out var id)) cursor = id;
+            else errors["before"] = ["Must be a delivery id from next_before."];
+        }
+
+        var size = DefaultLimit;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size is < 1 or > MaxLimit))
+        {
+            errors["limit"] = [$"Must be a whole number from 1 to {MaxLimit}."];
+        }
+
+        return (cursor, size);
+    }
+
+    private static ProblemHttpResult NotFound(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
+
+    private static ProblemHttpResult Conflict(string title, string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: title);
+}

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using Npgsql;
+using Pipelet.Dispatcher.Apis.Models;
+
+namespace Pipelet.Dispatcher.Data;
+
+/// <summary>Reads of the delivery log: what the consumer checks on a redelivery, and what the API shows.</summary>
+public sealed class DeliveryLogReader(NpgsqlDataSource dataSource)
+{
+    public sealed record Progress(string Status, int Attempts);
+
+    public async Task<Progress?> GetProgressAsync(Guid deliveryId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT status, attempts FROM deliveries WHERE delivery_id = $1");
+        command.Parameters.Add(new() { Value = deliveryId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new Progress(reader.GetString(0), reader.GetInt32(1)) : null;
+    }
+
+    private const string DeliveryColumns =
+        "delivery_id, webhook_id, event_id, event, station_id, status, attempts, created_at, updated_at, next_attempt_at, last_status_code, last_error, replay_of";
+
+    public async Task<IReadOnlyList<DeliverySummary>> ListDeliveriesAsync(long webhookId, string? status, Guid? before, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {DeliveryColumns} FROM deliveries
+            WHERE webhook_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR delivery_id < $3)
+            ORDER BY delivery_id DESC LIMIT $4
+            """);
+        command.Parameters.Add(new() { Value = webhookId });
+        command.Parameters.Add(new() { Value = (object?)status ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)before ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.Add(new() { Value = limit });
+        var items = new List<DeliverySummary>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) items.Add(ReadSummary(reader));
+        return items;
+    }
+
+    public async Task<DeliveryDetail?> GetDeliveryAsync(Guid deliveryId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        DeliverySummary summary;
+        await using (var command = new NpgsqlCommand($"SELECT {DeliveryColumns} FROM deliveries WHERE delivery_id = $1", connection))
+        {
+            command.Parameters.Add(new() { Value = deliveryId });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken)) return null;
+            summary = ReadSummary(reader);
+        }
+
+        var attempts = new List<AttemptView>();
+        await using (var command = new NpgsqlCommand("""
+            SELECT attempt, attempted_at, duration_ms, status_code, error_kind, error, response_body
+            FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt
+            """, connection))
+        {
+            command.Parameters.Add(new() { Value = deliveryId });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                attempts.Add(new AttemptView(
+                    reader.GetInt32(0), reader.GetFieldValue<DateTimeOffset>(1), Math.Round(reader.GetDouble(2), 1),
+                    reader.IsDBNull(3) ? null : reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
+            }
+        }
+
+        return DeliveryDetail.From(summary, attempts);
+    }
+
+    public async Task<IReadOnlyList<FailedDeliveryView>> ListFailedAsync(long? webhookId, Guid? before, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {FailedColumns} FROM failed_deliveries
+            WHERE ($1::bigint IS NULL OR webhook_id = $1) AND ($2::uuid IS NULL OR delivery_id < $2)
+            ORDER BY delivery_id DESC LIMIT $3
+            """);
+        command.Parameters.Add(new() { Value = (object?)webhookId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.Add(new() { Value = (object?)before ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.Add(new() { Value = limit });
+        var items = new List<FailedDeliveryView>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) items.Add(ReadFailed(reader));
+        return items;
+    }
+
+    public async Task<FailedDeliveryView?> GetFailedAsync(Guid deliveryId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {FailedColumns} FROM failed_deliveries WHERE delivery_id = $1");
+        command.Parameters.Add(new() { Value = deliveryId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadFailed(reader) : null;
+    }
+
+    private const string FailedColumns =
+        "delivery_id, webhook_id, event_id, event::text, webhook::text, attempts::text, failed_at, retried_at, retry_delivery_id";
+
+    private static FailedDeliveryView ReadFailed(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0), reader.GetInt64(1), reader.GetGuid(2),
+        JsonDocument.Parse(reader.GetString(3)).RootElement.Clone(),
+        JsonDocument.Parse(reader.GetString(4)).RootElement.Clone(),
+        JsonDocument.Parse(reader.GetString(5)).RootElement.Clone(),
+        reader.GetFieldValue<DateTimeOffset>(6),
+        reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
+        reader.IsDBNull(8) ? null : reader.GetGuid(8));
+
+    private static DeliverySummary ReadSummary(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0), reader.GetInt64(1), reader.GetGuid(2), reader.GetString(3), reader.GetString(4),
+        reader.GetString(5), reader.GetInt32(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetFieldValue<DateTimeOffset>(8),
+        reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
+        reader.IsDBNull(10) ? null : reader.GetInt32(10),
+        reader.IsDBNull(11) ? null : reader.GetString(11),
+        reader.IsDBNull(12) ? null : reader.GetGuid(12));
+}

@@ -1,0 +1,33 @@
+namespace Pipelet.Dispatcher.Data;
+
+/// <summary>
+/// What one step of a delivery writes to the log, in one transaction: the delivery's new state, the
+/// attempt just made (none when cancelled), and the dead letter when the ladder is exhausted.
+/// </summary>
+public sealed record DeliveryRecord(
+    Guid DeliveryId,
+    long WebhookId,
+    Guid EventId,
+    string Event,
+    string StationId,
+    DateTimeOffset CreatedAt,
+    string Status,
+    int Attempts,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? NextAttemptAt,
+    Guid? ReplayOf,
+    AttemptRecord? Attempt,
+    DeadLetterRecord? DeadLetter);
+
+public sealed record AttemptRecord(
+    int Attempt,
+    DateTimeOffset AttemptedAt,
+    double DurationMs,
+    int? StatusCode,
+    string? ErrorKind,
+    string? Error,
+    string? ResponseBody);
+
+/// <param name="EventJson">The bus event as JSON.</param>
+/// <param name="WebhookJson">The webhook as JSON, without its secret value.</param>
+public sealed record DeadLetterRecord(string EventJson, string WebhookJson);

@@ -1,0 +1,49 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Pipelet.Dispatcher.Delivery;
+
+/// <summary>
+/// Bound from the <c>Delivery</c> section. <c>Delivery__Timeout</c> and <c>Delivery__AllowPrivateNetworks</c>
+/// belong to the sender (<see cref="Webhooks.WebhookSendingOptions"/>), which reads the same section.
+/// </summary>
+public sealed class DeliveryOptions
+{
+    public const string Section = "Delivery";
+
+    /// <summary>The waits between tries (<c>Delivery__RetrySchedule</c>).</summary>
+    public string RetrySchedule { get; set; } = RetryLadder.DefaultSchedule;
+
+    /// <summary>How long the delivery log keeps attempts and dead letters (<c>Delivery__Retention</c>).</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Deliveries in flight per dispatcher instance (<c>Delivery__Concurrency</c>).</summary>
+    [Range(1, 10_000)]
+    public int Concurrency { get; set; } = 512;
+
+    /// <summary>Station events fanned out in parallel per instance (<c>Delivery__FanOutConcurrency</c>).</summary>
+    [Range(1, 10_000)]
+    public int FanOutConcurrency { get; set; } = 64;
+
+    /// <summary>
+    /// In-flight attempts one webhook may hold on one instance (<c>Delivery__ConcurrencyPerWebhook</c>).
+    /// Beyond it, a delivery steps aside for a second without spending an attempt, so one slow receiver
+    /// cannot take every slot from the others.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int ConcurrencyPerWebhook { get; set; } = 256;
+
+    /// <summary>How often the full webhook list is re-read from the subscription service, to heal missed changes.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan SubscriptionsRefresh { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+/// <summary>Rejects a malformed <c>Delivery__RetrySchedule</c> at start, with the reason.</summary>
+internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DeliveryOptions options) =>
+        RetryLadder.TryParse(options.RetrySchedule, out _, out var error)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"Delivery__RetrySchedule: {error}");
+}

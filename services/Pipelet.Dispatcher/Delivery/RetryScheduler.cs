@@ -1,0 +1,27 @@
+using MassTransit;
+
+namespace Pipelet.Dispatcher.Delivery;
+
+/// <summary>
+/// Puts the next try of a delivery into the broker: a send to the rung's exchange, whose TTL queue
+/// dead-letters it back onto the deliveries queue when the wait is over. The send is confirmed by the
+/// broker before it returns (MassTransit's publisher confirms), and only then is the current message
+/// acknowledged. The wait costs this process nothing: no timer, no thread, no row lock.
+/// </summary>
+public sealed class RetryScheduler(TimeProvider time)
+{
+    public async Task ScheduleAsync(ConsumeContext context, WebhookDelivery delivery, TimeSpan wait)
+    {
+        var next = delivery with { Attempt = delivery.Attempt + 1, DueAt = time.GetUtcNow() + wait };
+        var endpoint = await context.GetSendEndpoint(RetryQueues.AddressFor(wait));
+        await endpoint.Send(next, context.CancellationToken);
+    }
+
+    /// <summary>Runs the same try again a little later, without counting it (the webhook is saturated).</summary>
+    public async Task DeferAsync(ConsumeContext context, WebhookDelivery delivery)
+    {
+        var later = delivery with { DueAt = time.GetUtcNow() + RetryQueues.DeferWait };
+        var endpoint = await context.GetSendEndpoint(RetryQueues.AddressFor(RetryQueues.DeferWait));
+        await endpoint.Send(later, context.CancellationToken);
+    }
+}

@@ -1,0 +1,20 @@
+using Pipelet.Contracts.Events;
+
+namespace Pipelet.Dispatcher.Delivery;
+
+/// <summary>
+/// One event on its way to one webhook: the dispatcher's own work item. A separate message per
+/// (event, webhook) keeps the retries of one webhook from holding up any other.
+/// </summary>
+/// <param name="DeliveryId">Stable for the whole ladder; derived from (event, webhook) for the first ladder.</param>
+/// <param name="Attempt">The try this message asks for, 1-based.</param>
+/// <param name="DueAt">When this try was meant to run: now for the first, now + rung for retries.</param>
+/// <param name="ReplayOf">The dead-lettered delivery this fresh ladder replays, if any.</param>
+public sealed record WebhookDelivery(
+    Guid DeliveryId,
+    long WebhookId,
+    int Attempt,
+    StationEvent Event,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset DueAt,
+    Guid? ReplayOf = null);

@@ -1,0 +1,120 @@
+using Pipelet.Contracts.Events;
+using Pipelet.Contracts.Subscriptions;
+
+namespace Pipelet.Dispatcher.Subscriptions;
+
+/// <summary>
+/// This instance's view of every webhook, kept current by the bus (<see cref="WebhookChangesConsumer"/>)
+/// and healed by periodic full reads (<see cref="WebhookDirectorySync"/>). Readers get an immutable
+/// snapshot, so fan-out never takes a lock.
+/// </summary>
+public sealed class WebhookDirectory
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<long, WebhookSubscription> _webhooks = [];
+    // Deleted ids with when, so a late or replayed upsert cannot resurrect a deleted webhook.
+    private readonly Dictionary<long, DateTimeOffset> _deleted = [];
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private WebhookSubscription[] _snapshot = [];
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the first full list has been read (or at once when there is no source to read).</summary>
+    public Task Ready => _ready.Task;
+
+    public bool IsReady => _ready.Task.IsCompleted;
+
+    public IReadOnlyList<WebhookSubscription> All => Volatile.Read(ref _snapshot);
+
+    public void MarkReady() => _ready.TrySetResult();
+
+    public WebhookSubscription? Find(long webhookId)
+    {
+        lock (_gate) return _webhooks.GetValueOrDefault(webhookId);
+    }
+
+    public bool WasDeleted(long webhookId)
+    {
+        lock (_gate) return _deleted.ContainsKey(webhookId);
+    }
+
+    /// <summary>Every enabled webhook that should receive this event.</summary>
+    public IReadOnlyList<WebhookSubscription> Match(StationEvent stationEvent)
+    {
+        var snapshot = Volatile.Read(ref _snapshot);
+        List<WebhookSubscription>? matches = null;
+        foreach (var webhook in snapshot)
+        {
+            if (WebhookMatching.Wants(webhook, stationEvent.Event, stationEvent.StationId))
+            {
+                (matches ??= []).Add(webhook);
+            }
+        }
+
+        return matches ?? (IReadOnlyList<WebhookSubscription>)[];
+    }
+
+    public void Upsert(WebhookSubscription webhook)
+    {
+        lock (_gate)
+        {
+            if (_deleted.TryGetValue(webhook.WebhookId, out var deletedAt) && deletedAt >= webhook.UpdatedAt) return;
+            if (_webhooks.TryGetValue(webhook.WebhookId, out var known) && known.UpdatedAt > webhook.UpdatedAt) return;
+            _deleted.Remove(webhook.WebhookId);
+            _webhooks[webhook.WebhookId] = webhook;
+            Publish();
+        }
+    }
+
+    public void Delete(long webhookId, DateTimeOffset deletedAt)
+    {
+        lock (_gate)
+        {
+            if (_webhooks.TryGetValue(webhookId, out var known) && known.UpdatedAt > deletedAt) return;
+            _webhooks.Remove(webhookId);
+            _deleted[webhookId] = deletedAt;
+            Publish();
+        }
+    }
+
+    /// <summary>
+    /// Applies a full list read at <paramref name="readStartedAt"/>: known webhooks missing from it that
+    /// did not change after the read began were deleted while we were not listening.
+    /// </summary>
+    public void Replace(IReadOnlyCollection<WebhookSubscription> webhooks, DateTimeOffset readStartedAt)
+    {
+        lock (_gate)
+        {
+            var listed = webhooks.Select(w => w.WebhookId).ToHashSet();
+            foreach (var gone in _webhooks.Values.Where(w => !listed.Contains(w.WebhookId) && w.UpdatedAt < readStartedAt).ToList())
+            {
+                _webhooks.Remove(gone.WebhookId);
+                _deleted[gone.WebhookId] = readStartedAt;
+            }
+
+            foreach (var webhook in webhooks)
+            {
+                if (_deleted.TryGetValue(webhook.WebhookId, out var deletedAt) && deletedAt >= webhook.UpdatedAt) continue;
+                if (_webhooks.TryGetValue(webhook.WebhookId, out var known) && known.UpdatedAt > webhook.UpdatedAt) continue;
+                _deleted.Remove(webhook.WebhookId);
+                _webhooks[webhook.WebhookId] = webhook;
+            }
+
+            Publish();
+        }
+    }
+
+    /// <summary>Waits until the view changes (or the timeout passes); used when a delivery names a webhook we do not know yet.</summary>
+    public async Task WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Task changed;
+        lock (_gate) changed = _changed.Task;
+        await changed.WaitAsync(timeout, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private void Publish()
+    {
+        Volatile.Write(ref _snapshot, _webhooks.Values.OrderBy(w => w.WebhookId).ToArray());
+        _changed.TrySetResult();
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Pipelet.Dispatcher.Delivery;
+using Pipelet.Webhooks;
+
+namespace Pipelet.Dispatcher.Telemetry;
+
+/// <summary>
+/// The dispatcher's spans and metrics (ActivitySource and Meter <c>Pipelet.Dispatcher</c>). Each attempt
+/// is a span inside the event's trace: MassTransit carries the trace context across the bus hop and
+/// through the retry queues (headers survive dead-lettering), so every attempt of an event joins the
+/// trace the gateway started.
+/// </summary>
+public sealed class DeliveryTelemetry
+{
+    public const string Name = "Pipelet.Dispatcher";
+    public static readonly ActivitySource Source = new(Name);
+
+    private readonly Counter<long> _outcomes;
+    private readonly Counter<long> _deadLetters;
+    private readonly Histogram<double> _attemptDuration;
+    private readonly Histogram<double> _retryLateness;
+
+    public DeliveryTelemetry(IMeterFactory meters)
+    {
+        var meter = meters.Create(Name);
+        _outcomes = meter.CreateCounter<long>("pipelet.dispatcher.deliveries", "{delivery}",
+            "Delivery steps by outcome: succeeded, retry_scheduled, dead_lettered, cancelled.");
+        _deadLetters = meter.CreateCounter<long>("pipelet.dispatcher.dead_letters", "{delivery}",
+            "Deliveries that exhausted the retry ladder and went to failed_deliveries.");
+        _attemptDuration = meter.CreateHistogram<double>("pipelet.dispatcher.attempt.duration", "s",
+            "Duration of one HTTP attempt to a subscriber.");
+        _retryLateness = meter.CreateHistogram<double>("pipelet.dispatcher.retry.lateness", "s",
+            "How much later than scheduled a retry started.");
+    }
+
+    public Activity? StartAttempt(WebhookDelivery delivery)
+    {
+        var activity = Source.StartActivity("webhook attempt", ActivityKind.Internal);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("pipelet.delivery.id", delivery.DeliveryId);
+            activity.SetTag("pipelet.webhook.id", delivery.WebhookId);
+            activity.SetTag("pipelet.event.id", delivery.Event.EventId);
+            activity.SetTag("pipelet.event.name", delivery.Event.Event);
+            activity.SetTag("pipelet.station.id", delivery.Event.StationId);
+            activity.SetTag("pipelet.attempt", delivery.Attempt);
+        }
+
+        return activity;
+    }
+
+    public static void Complete(Activity? activity, AttemptResult result)
+    {
+        if (activity is null) return;
+        if (result.StatusCode is { } status) activity.SetTag("http.response.status_code", status);
+        if (!result.Succeeded)
+        {
+            activity.SetTag("error.type", result.ErrorKind.ToString());
+            activity.SetStatus(ActivityStatusCode.Error, result.Error);
+        }
+    }
+
+    public void Attempted(AttemptResult result) =>
+        _attemptDuration.Record(result.Duration.TotalSeconds,
+            new KeyValuePair<string, object?>("outcome", result.Succeeded ? "success" : "failure"),
+            new KeyValuePair<string, object?>("error.type", result.Succeeded ? null : result.ErrorKind.ToString()));
+
+    public void Outcome(string outcome) => _outcomes.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void DeadLettered() => _deadLetters.Add(1);
+
+    public void RetryStarted(TimeSpan lateness) => _retryLateness.Record(Math.Max(0, lateness.TotalSeconds));
+}

@@ -1,0 +1,70 @@
+using System.Diagnostics.Metrics;
+using Pipelet.Dispatcher.Delivery;
+using RabbitMQ.Client;
+
+namespace Pipelet.Dispatcher.Telemetry;
+
+/// <summary>
+/// Reads how many deliveries wait in each rung queue (and in the deliveries queue) every few seconds
+/// and exposes them as the observable gauge <c>pipelet.dispatcher.retry.queue.depth</c>.
+/// </summary>
+public sealed partial class RetryQueueDepths : BackgroundService
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+    private readonly BrokerConnections _broker;
+    private readonly RetryLadder _ladder;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RetryQueueDepths> _logger;
+    private volatile IReadOnlyList<Measurement<long>> _depths = [];
+
+    public RetryQueueDepths(BrokerConnections broker, RetryLadder ladder, IMeterFactory meters, TimeProvider time, ILogger<RetryQueueDepths> logger)
+    {
+        _broker = broker;
+        _ladder = ladder;
+        _time = time;
+        _logger = logger;
+        meters.Create(DeliveryTelemetry.Name).CreateObservableGauge("pipelet.dispatcher.retry.queue.depth", () => _depths, "{message}",
+            "Messages waiting per dispatcher queue: each retry rung and the deliveries queue.");
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var queues = RetryQueues.Waits(_ladder).Select(RetryQueues.ForWait).Append(RetryQueues.Deliveries).ToArray();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await _broker.OpenAsync("metrics", stoppingToken);
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    var depths = new List<Measurement<long>>(queues.Length);
+                    foreach (var queue in queues)
+                    {
+                        // A passive declare that fails closes its channel: one channel per question.
+                        await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
+                        try
+                        {
+                            var ok = await channel.QueueDeclarePassiveAsync(queue, stoppingToken);
+                            depths.Add(new Measurement<long>(ok.MessageCount, new KeyValuePair<string, object?>("queue", queue)));
+                        }
+                        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+                        {
+                            // Not declared yet (the deliveries queue before the bus starts).
+                        }
+                    }
+
+                    _depths = depths;
+                    await Task.Delay(Interval, _time, stoppingToken);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFailed(_logger, ex.Message);
+                await Task.Delay(Interval, _time, stoppingToken);
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Debug, "Could not read retry queue depths: {Message}")]
+    private static partial void LogFailed(ILogger logger, string message);
+}
