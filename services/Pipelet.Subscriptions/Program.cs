@@ -1,3 +1,6 @@
+using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.Subscriptions.Apis;
+using Pipelet.Subscriptions.Edge;
 using Pipelet.Subscriptions.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,7 +10,19 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseExceptionHandler();
+app.UseInternalPortGuard();
+app.UseAuthentication();
+app.UseApiKeyRateLimiting();
+app.UseAuthorization();
+
 app.MapDefaultEndpoints();
+app.MapOpenApi();
+app.MapWebhooksApi();
+app.MapApiKeysApi();
+app.MapInternalApi();
+app.MapEdgeForwarding();
+app.MapApiFallback();
 
 app.Run();
 

@@ -1,3 +1,12 @@
+using Microsoft.Extensions.Options;
+using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.Subscriptions.ApiKeys;
+using Pipelet.Subscriptions.Edge;
+using Pipelet.Subscriptions.Http;
+using Pipelet.Subscriptions.OpenApi;
+using Pipelet.Subscriptions.Webhooks;
+using Pipelet.Webhooks;
+
 namespace Pipelet.Subscriptions.Extensions;
 
 internal static class Extensions
@@ -5,6 +14,52 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDataSource("subscriptionsdb");
+        builder.AddDatabaseMigrations<WebhookStore>();
         builder.AddRabbitMqBus();
+        builder.AddWebhookSending();
+
+        builder.Services.AddOptions<ApiOptions>()
+            .BindConfiguration(ApiOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<WebhookEncryptionOptions>, WebhookEncryptionOptionsValidator>();
+        builder.Services.AddOptions<WebhookEncryptionOptions>()
+            .BindConfiguration(WebhookEncryptionOptions.Section)
+            .ValidateOnStart();
+
+        builder.AddWebhooks();
+        builder.AddApiKeys();
+        builder.AddHttpApi();
+        builder.AddEdgeForwarding();
+        builder.AddPublicOpenApi();
+    }
+
+    private static void AddWebhooks(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<WebhookSecretProtector>();
+        builder.Services.AddSingleton<WebhookOutboxSignal>();
+        builder.Services.AddSingleton<WebhookStore>();
+        builder.Services.AddSingleton<WebhookValidator>();
+        builder.Services.AddTransient<WebhookTester>();
+        builder.Services.AddHostedService<WebhookChangePublisher>();
+    }
+
+    private static void AddApiKeys(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ApiKeyStore>();
+        builder.Services.AddSingleton<LocalApiKeyVerifier>();
+        // Registered before AddApiKeyAuthentication, so keys are checked against our own table.
+        builder.Services.AddSingleton<IApiKeyVerifier>(sp => sp.GetRequiredService<LocalApiKeyVerifier>());
+        builder.Services.AddHostedService<ApiKeyBootstrap>();
+        builder.AddApiKeyAuthentication();
+    }
+
+    private static void AddHttpApi(this IHostApplicationBuilder builder)
+    {
+        builder.Services.ConfigureHttpJsonOptions(options => SubscriptionsJson.Configure(options.SerializerOptions));
+        // Body-binding failures become exceptions, which BadRequestProblemHandler turns into field errors.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<BadRequestProblemHandler>();
     }
 }

@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Options;
+using Pipelet.Contracts.Subscriptions;
+using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.Subscriptions.ApiKeys;
+using Pipelet.Subscriptions.Extensions;
+using Pipelet.Subscriptions.Webhooks;
+
+namespace Pipelet.Subscriptions.Apis;
+
+/// <summary>
+/// <c>/internal/v1</c>, for the other services only: the key check and the dispatcher's full read of
+/// webhooks (with decrypted secrets). Served only on <c>Api__InternalPort</c>; see <see cref="UseInternalPortGuard"/>.
+/// </summary>
+internal static class InternalApi
+{
+    public const string Prefix = "/internal";
+
+    public static RouteGroupBuilder MapInternalApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/internal/v1").ExcludeFromDescription();
+        api.MapPost("/api-keys/verify", VerifyApiKey);
+        api.MapGet("/webhooks", ListWebhookSubscriptions);
+        return api;
+    }
+
+    /// <summary>
+    /// Answers 404 to <c>/internal/*</c> unless the request arrived on the internal port. This checks the
+    /// socket's local port, not the Host header (which a caller can set to anything, so RequireHost alone
+    /// would not keep the public port out).
+    /// </summary>
+    public static IApplicationBuilder UseInternalPortGuard(this IApplicationBuilder app)
+    {
+        var internalPort = app.ApplicationServices.GetRequiredService<IOptions<ApiOptions>>().Value.InternalPort;
+        return app.Use(async (context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments(Prefix) && context.Connection.LocalPort != internalPort)
+            {
+                await TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found").ExecuteAsync(context);
+                return;
+            }
+
+            await next(context);
+        });
+    }
+
+    private static async Task<Results<Ok<ApiKeyIdentity>, NotFound>> VerifyApiKey(
+        VerifyApiKeyRequest request, LocalApiKeyVerifier verifier, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(request.Key)) return TypedResults.NotFound();
+        // Uncached: the calling services cache for up to 4 s, and revocation must reach them within 5 s.
+        var identity = await verifier.VerifyUncachedAsync(ApiKeyFormat.Hash(request.Key), cancellationToken);
+        return identity is null ? TypedResults.NotFound() : TypedResults.Ok(identity);
+    }
+
+    private static async Task<Ok<WebhookSubscription[]>> ListWebhookSubscriptions(WebhookStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await store.ListAllAsync(cancellationToken)).Select(w => w.ToSubscription()).ToArray());
+}

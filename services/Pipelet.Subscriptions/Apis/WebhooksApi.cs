@@ -1,0 +1,105 @@
+using Pipelet.Contracts.Events;
+using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.Subscriptions.Http;
+using Pipelet.Subscriptions.OpenApi;
+using Pipelet.Subscriptions.Webhooks;
+
+namespace Pipelet.Subscriptions.Apis;
+
+/// <summary><c>/api/v1/webhooks</c>: create, list, read, change, delete and test webhooks; the event catalogue.</summary>
+internal static class WebhooksApi
+{
+    public static RouteGroupBuilder MapWebhooksApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/webhooks").WithTags("Webhooks");
+
+        api.MapGet("/events", ListEvents)
+            .RequireAuthorization(ApiScopes.WebhooksRead)
+            .WithSummary("The 23 events a webhook can subscribe to (name, OCPP direction, description)")
+            .WithResponseExample(ApiExamples.Events);
+
+        api.MapPost("", CreateWebhook)
+            .RequireAuthorization(ApiScopes.WebhooksWrite)
+            .WithSummary("Create a webhook")
+            .WithRequestExample(ApiExamples.CreateWebhook)
+            .WithResponseExample(ApiExamples.Webhook, StatusCodes.Status201Created);
+
+        api.MapGet("", ListWebhooks)
+            .RequireAuthorization(ApiScopes.WebhooksRead)
+            .WithSummary("List webhooks, oldest first; next page with ?after={next_after}")
+            .WithResponseExample(ApiExamples.WebhookPage);
+
+        api.MapGet("/{id:long}", GetWebhook)
+            .RequireAuthorization(ApiScopes.WebhooksRead)
+            .WithSummary("Read one webhook (the secret value is never returned)")
+            .WithResponseExample(ApiExamples.Webhook);
+
+        api.MapPut("/{id:long}", UpdateWebhook)
+            .RequireAuthorization(ApiScopes.WebhooksWrite)
+            .WithSummary("Change a webhook; fields left out keep their value")
+            .WithRequestExample(ApiExamples.UpdateWebhook)
+            .WithResponseExample(ApiExamples.Webhook);
+
+        api.MapDelete("/{id:long}", DeleteWebhook)
+            .RequireAuthorization(ApiScopes.WebhooksWrite)
+            .WithSummary("Delete a webhook");
+
+        api.MapPost("/{id:long}/test", TestWebhook)
+            .RequireAuthorization(ApiScopes.WebhooksWrite)
+            .WithSummary("POST a synthetic StartTransaction to the webhook's URL with its secret header")
+            .WithResponseExample(ApiExamples.TestResult);
+
+        return api;
+    }
+
+    private static Ok<EventResponse[]> ListEvents() =>
+        TypedResults.Ok(EventCatalogue.All.Select(e => new EventResponse(e.Name, e.Direction.ToString(), e.Description)).ToArray());
+
+    private static async Task<Results<Created<WebhookResponse>, ValidationProblem>> CreateWebhook(
+        CreateWebhookRequest request, WebhookValidator validator, WebhookStore store, CancellationToken cancellationToken)
+    {
+        var (settings, errors) = await validator.CheckCreateAsync(request, cancellationToken);
+        if (settings is null) return TypedResults.ValidationProblem(errors.ToDictionary());
+
+        var webhook = await store.CreateAsync(settings, cancellationToken);
+        return TypedResults.Created($"/api/v1/webhooks/{webhook.Id}", WebhookResponse.From(webhook));
+    }
+
+    private static async Task<Results<Ok<Page<WebhookResponse>>, ValidationProblem>> ListWebhooks(
+        long? after, int? limit, WebhookStore store, CancellationToken cancellationToken)
+    {
+        if (ApiProblems.CheckPaging(after, limit) is { } errors) return TypedResults.ValidationProblem(errors.ToDictionary());
+
+        var page = await store.ListAsync(after ?? 0, limit ?? ApiProblems.DefaultPageSize, cancellationToken);
+        return TypedResults.Ok(new Page<WebhookResponse>(page.Items.Select(WebhookResponse.From).ToList(), page.NextAfter));
+    }
+
+    private static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> GetWebhook(
+        long id, WebhookStore store, CancellationToken cancellationToken) =>
+        await store.GetAsync(id, cancellationToken) is { } webhook
+            ? TypedResults.Ok(WebhookResponse.From(webhook))
+            : ApiProblems.NotFound("Webhook", id);
+
+    private static async Task<Results<Ok<WebhookResponse>, ValidationProblem, ProblemHttpResult>> UpdateWebhook(
+        long id, UpdateWebhookRequest request, WebhookValidator validator, WebhookStore store, CancellationToken cancellationToken)
+    {
+        var (patch, errors) = await validator.CheckUpdateAsync(request, cancellationToken);
+        if (patch is null) return TypedResults.ValidationProblem(errors.ToDictionary());
+
+        var (updated, mergeErrors) = await store.UpdateAsync(id, patch, cancellationToken);
+        if (!mergeErrors.IsEmpty) return TypedResults.ValidationProblem(mergeErrors.ToDictionary());
+        return updated is null ? ApiProblems.NotFound("Webhook", id) : TypedResults.Ok(WebhookResponse.From(updated));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhook(
+        long id, WebhookStore store, CancellationToken cancellationToken) =>
+        await store.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : ApiProblems.NotFound("Webhook", id);
+
+    private static async Task<Results<Ok<WebhookTestResult>, ProblemHttpResult>> TestWebhook(
+        long id, WebhookStore store, WebhookTester tester, CancellationToken cancellationToken)
+    {
+        var webhook = await store.GetAsync(id, cancellationToken);
+        if (webhook is null) return ApiProblems.NotFound("Webhook", id);
+        return TypedResults.Ok(await tester.TestAsync(webhook, cancellationToken));
+    }
+}

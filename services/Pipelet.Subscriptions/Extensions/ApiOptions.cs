@@ -1,0 +1,17 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipelet.Subscriptions.Extensions;
+
+/// <summary>Bound from the <c>Api</c> section (<c>Api__InternalPort</c>, <c>Api__BootstrapKey</c>).</summary>
+internal sealed class ApiOptions
+{
+    public const string Section = "Api";
+
+    /// <summary>The port that serves <c>/internal/v1/*</c> (key checks, the dispatcher's full read); never the public one.</summary>
+    [Range(1, 65535, ErrorMessage = "Api:InternalPort must be set to the internal port (Api__InternalPort); the AppHost sets it.")]
+    public int InternalPort { get; set; }
+
+    /// <summary>Created with every scope on first start when no key exists yet (the AppHost passes one).</summary>
+    [MinLength(24, ErrorMessage = "Api:BootstrapKey must be at least 24 characters (use the hcpms_live_<random> form).")]
+    public string? BootstrapKey { get; set; }
+}

@@ -1,0 +1,110 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Metadata;
+
+namespace Pipelet.Subscriptions.Http;
+
+/// <summary>
+/// Turns the framework's body-binding failures (malformed JSON, wrong types, unknown fields, no body,
+/// wrong content type) into RFC 7807 validation problems with a field-level error, instead of an
+/// empty 400. Needs <c>RouteHandlerOptions.ThrowOnBadRequest</c> so those failures arrive here.
+/// </summary>
+internal sealed partial class BadRequestProblemHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not BadHttpRequestException badRequest) return false;
+
+        var (field, message) = Describe(httpContext, badRequest);
+        var status = badRequest.StatusCode is >= 400 and < 500 ? badRequest.StatusCode : StatusCodes.Status400BadRequest;
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+            {
+                Status = status,
+                Title = status == StatusCodes.Status415UnsupportedMediaType
+                    ? "Unsupported content type"
+                    : "One or more validation errors occurred.",
+            },
+        });
+    }
+
+    private static (string Field, string Message) Describe(HttpContext context, BadHttpRequestException exception)
+    {
+        if (exception.StatusCode == StatusCodes.Status415UnsupportedMediaType)
+        {
+            return ("body", "Send the body as JSON with the header Content-Type: application/json.");
+        }
+
+        if (BindFailure().Match(exception.Message) is { Success: true } bind)
+        {
+            return (bind.Groups["name"].Value, $"'{bind.Groups["value"].Value}' is not a valid value here.");
+        }
+
+        if (exception.InnerException is not JsonException json)
+        {
+            return ("body", exception.Message.Contains("body", StringComparison.OrdinalIgnoreCase)
+                ? "A JSON body is required."
+                : exception.Message);
+        }
+
+        var field = FieldOf(json.Path);
+        if (UnmappedMember().Match(json.Message) is { Success: true } unmapped)
+        {
+            var name = unmapped.Groups["name"].Value;
+            var allowed = AllowedFields(context);
+            return (FieldOf(json.Path is null or "$" ? "$." + name : json.Path),
+                $"Unknown field '{name}'." + (allowed is null ? "" : $" Allowed fields: {allowed}."));
+        }
+
+        if (WrongType().Match(json.Message) is { Success: true } wrongType)
+        {
+            return (field, $"Wrong type: expected {Describe(wrongType.Groups["type"].Value)}.");
+        }
+
+        return ("body", "The body is not valid JSON" + (json.LineNumber is { } line
+            ? $" (line {line + 1}, byte {json.BytePositionInLine + 1})."
+            : "."));
+    }
+
+    /// <summary><c>$.events[0]</c> becomes <c>events[0]</c>; the whole body is <c>body</c>.</summary>
+    private static string FieldOf(string? path) =>
+        string.IsNullOrEmpty(path) || path == "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+
+    private static string Describe(string clrType) => clrType switch
+    {
+        "System.String" => "a string",
+        "System.Boolean" or "System.Nullable`1[System.Boolean]" => "true or false",
+        "System.Int32" or "System.Int64" or "System.Nullable`1[System.Int64]" or "System.Nullable`1[System.Int32]" => "a whole number",
+        _ when clrType.Contains("String]", StringComparison.Ordinal) || clrType.Contains("String[]", StringComparison.Ordinal) => "an array of strings",
+        _ when clrType.StartsWith("Pipelet.", StringComparison.Ordinal) => "a JSON object",
+        _ => "a different type",
+    };
+
+    /// <summary>The snake_case property names of the endpoint's body type, to tell a caller what is accepted.</summary>
+    private static string? AllowedFields(HttpContext context)
+    {
+        // The exception handler clears the endpoint before handlers run; the feature keeps it.
+        var endpoint = context.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? context.GetEndpoint();
+        var type = endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
+        return type is null
+            ? null
+            : string.Join(", ", type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                .Where(p => p.CanWrite || p.GetMethod is not null)
+                .Where(p => p.Name != "EqualityContract")
+                .Select(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name)));
+    }
+
+    [GeneratedRegex("The JSON property '(?<name>[^']*)' could not be mapped")]
+    private static partial Regex UnmappedMember();
+
+    [GeneratedRegex("Failed to bind parameter \"[^\"]* (?<name>[^\" ]+)\" from \"(?<value>[^\"]*)\"")]
+    private static partial Regex BindFailure();
+
+    [GeneratedRegex("could not be converted to (?<type>[^ ]+?)\\. Path")]
+    private static partial Regex WrongType();
+}

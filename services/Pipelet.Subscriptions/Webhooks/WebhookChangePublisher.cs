@@ -1,0 +1,109 @@
+using MassTransit;
+using Npgsql;
+using Pipelet.Contracts.Subscriptions;
+
+namespace Pipelet.Subscriptions.Webhooks;
+
+/// <summary>
+/// Publishes committed webhook changes from the <c>webhook_outbox</c> table (transactional outbox):
+/// for each changed webhook, its current state as <see cref="WebhookUpserted"/>, or <see cref="WebhookDeleted"/>
+/// when the row is gone. An outbox row is removed only after the broker confirmed the message, so a crash
+/// between commit and publish delays the message until the next start instead of losing it; the secret is
+/// never copied into the outbox. Delivery is at-least-once: the dispatcher applies messages idempotently.
+/// </summary>
+internal sealed partial class WebhookChangePublisher(
+    NpgsqlDataSource dataSource,
+    WebhookStore store,
+    WebhookOutboxSignal signal,
+    IBus bus,
+    ILogger<WebhookChangePublisher> logger) : BackgroundService
+{
+    private const int BatchSize = 100;
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(2);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                while (await PublishBatchAsync(stoppingToken) == BatchSize)
+                {
+                }
+
+                await signal.WaitAsync(PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or MassTransitException or TimeoutException or OperationCanceledException or InvalidOperationException)
+            {
+                LogPublishFailed(ex);
+                await Task.Delay(RetryDelay, stoppingToken);
+            }
+        }
+    }
+
+    /// <returns>How many outbox rows were published.</returns>
+    internal async Task<int> PublishBatchAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var select = new NpgsqlCommand(
+            $"""
+            SELECT o.id, o.webhook_id, o.created_at, w.{WebhookStore.Columns.Replace(", ", ", w.", StringComparison.Ordinal)}
+            FROM webhook_outbox o LEFT JOIN webhooks w ON w.id = o.webhook_id
+            ORDER BY o.id
+            LIMIT {BatchSize}
+            FOR UPDATE OF o SKIP LOCKED
+            """, connection, transaction);
+
+        var outboxIds = new List<long>();
+        var changes = new List<object>();
+        var seen = new HashSet<long>();
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                outboxIds.Add(reader.GetInt64(0));
+                var webhookId = reader.GetInt64(1);
+                // Several changes of one webhook in a batch: its current state once is enough.
+                if (!seen.Add(webhookId)) continue;
+                changes.Add(reader.IsDBNull(3)
+                    ? new WebhookDeleted(webhookId, reader.GetFieldValue<DateTimeOffset>(2))
+                    : new WebhookUpserted(store.Read(reader, offset: 3).ToSubscription()));
+            }
+        }
+
+        if (outboxIds.Count == 0) return 0;
+
+        foreach (var change in changes)
+        {
+            switch (change)
+            {
+                case WebhookUpserted upserted:
+                    await bus.Publish(upserted, cancellationToken);
+                    LogPublished("upserted", upserted.Webhook.WebhookId);
+                    break;
+                case WebhookDeleted deleted:
+                    await bus.Publish(deleted, cancellationToken);
+                    LogPublished("deleted", deleted.WebhookId);
+                    break;
+            }
+        }
+
+        await using var delete = new NpgsqlCommand("DELETE FROM webhook_outbox WHERE id = ANY($1)", connection, transaction);
+        delete.Parameters.Add(new() { Value = outboxIds.ToArray() });
+        await delete.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return outboxIds.Count;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Published webhook {Change} for webhook {WebhookId}")]
+    private partial void LogPublished(string change, long webhookId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing webhook changes failed; retrying")]
+    private partial void LogPublishFailed(Exception exception);
+}

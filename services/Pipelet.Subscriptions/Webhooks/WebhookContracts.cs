@@ -1,0 +1,61 @@
+using System.Text.Json.Serialization;
+
+namespace Pipelet.Subscriptions.Webhooks;
+
+/// <summary>Body of <c>POST /api/v1/webhooks</c>. Everything is nullable so that a missing field gets a field error, not a 500.</summary>
+public sealed record CreateWebhookRequest(
+    string? Name,
+    string? Url,
+    bool? Enabled,
+    IReadOnlyList<string>? Events,
+    IReadOnlyList<string>? Stations,
+    string? SecretHeader,
+    string? SecretValue)
+{
+    public override string ToString() => $"CreateWebhookRequest {{ Name = {Name}, Url = {Url}, SecretHeader = {SecretHeader} }}";
+}
+
+/// <summary>
+/// Body of <c>PUT /api/v1/webhooks/{id}</c>: a field left out (or null) keeps its value.
+/// <c>"stations": []</c> removes the station filter; <c>"secret_header": ""</c> removes the secret.
+/// </summary>
+public sealed record UpdateWebhookRequest(
+    string? Name,
+    string? Url,
+    bool? Enabled,
+    IReadOnlyList<string>? Events,
+    IReadOnlyList<string>? Stations,
+    string? SecretHeader,
+    string? SecretValue)
+{
+    public override string ToString() => $"UpdateWebhookRequest {{ Name = {Name}, Url = {Url}, SecretHeader = {SecretHeader} }}";
+}
+
+/// <summary>A webhook as the API shows it. The secret value is write-only: only whether one is set.</summary>
+public sealed record WebhookResponse(
+    long Id,
+    string Name,
+    string Url,
+    bool Enabled,
+    IReadOnlyList<string> Events,
+    IReadOnlyList<string>? Stations,
+    string? SecretHeader,
+    bool HasSecret,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    internal static WebhookResponse From(Webhook webhook) => new(
+        webhook.Id, webhook.Settings.Name, webhook.Settings.Url, webhook.Settings.Enabled, webhook.Settings.Events,
+        webhook.Settings.Stations, webhook.Settings.SecretHeader, webhook.Settings.SecretValue is not null,
+        webhook.CreatedAt, webhook.UpdatedAt);
+}
+
+/// <summary>The answer of <c>POST /api/v1/webhooks/{id}/test</c>.</summary>
+public sealed record WebhookTestResult(
+    bool Ok,
+    int? StatusCode,
+    long DurationMs,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error);
+
+/// <summary>One entry of <c>GET /api/v1/webhooks/events</c>.</summary>
+public sealed record EventResponse(string Name, string Direction, string Description);

@@ -1,0 +1,151 @@
+using Npgsql;
+using NpgsqlTypes;
+using Pipelet.Subscriptions.Http;
+
+namespace Pipelet.Subscriptions.Webhooks;
+
+/// <summary>
+/// The <c>webhooks</c> table. Every change writes an outbox row in the same transaction, so a
+/// committed change is always published on the bus eventually (see <see cref="WebhookChangePublisher"/>).
+/// </summary>
+internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretProtector protector, WebhookOutboxSignal outbox)
+{
+    internal const string Columns = "id, name, url, enabled, events, stations, secret_header, secret_value, created_at, updated_at";
+
+    public async Task<Webhook> CreateAsync(WebhookSettings settings, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var insert = new NpgsqlCommand(
+            $"""
+            INSERT INTO webhooks (name, url, enabled, events, stations, secret_header, secret_value)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            RETURNING {Columns}
+            """, connection, transaction);
+        AddSettings(insert, settings);
+        var webhook = await ReadSingleAsync(insert, cancellationToken);
+        await RecordChangeAsync(connection, transaction, webhook!.Id, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        outbox.Notify();
+        return webhook;
+    }
+
+    public async Task<Webhook?> GetAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM webhooks WHERE id = $1");
+        command.Parameters.Add(new() { Value = id });
+        return await ReadSingleAsync(command, cancellationToken);
+    }
+
+    public async Task<Page<Webhook>> ListAsync(long after, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM webhooks WHERE id > $1 ORDER BY id LIMIT $2");
+        command.Parameters.Add(new() { Value = after });
+        command.Parameters.Add(new() { Value = limit + 1 });
+        var items = await ReadAllAsync(command, cancellationToken);
+        return items.Count > limit
+            ? new Page<Webhook>(items[..limit], items[limit - 1].Id)
+            : new Page<Webhook>(items, null);
+    }
+
+    /// <summary>Every webhook with its decrypted secret: the dispatcher's start-up read.</summary>
+    public async Task<List<Webhook>> ListAllAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM webhooks ORDER BY id");
+        return await ReadAllAsync(command, cancellationToken);
+    }
+
+    /// <summary>Applies a patch under a row lock, so two partial updates never undo each other.</summary>
+    /// <returns>The updated webhook; null when it does not exist; or the field errors of the merged result.</returns>
+    public async Task<(Webhook? Webhook, ValidationErrors Errors)> UpdateAsync(long id, WebhookPatch patch, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var select = new NpgsqlCommand($"SELECT {Columns} FROM webhooks WHERE id = $1 FOR UPDATE", connection, transaction);
+        select.Parameters.Add(new() { Value = id });
+        var current = await ReadSingleAsync(select, cancellationToken);
+        if (current is null) return (null, errors);
+
+        var settings = patch.ApplyTo(current.Settings, errors);
+        if (!errors.IsEmpty) return (null, errors);
+
+        await using var update = new NpgsqlCommand(
+            $"""
+            UPDATE webhooks SET name = $1, url = $2, enabled = $3, events = $4, stations = $5,
+                secret_header = $6, secret_value = $7, updated_at = now()
+            WHERE id = $8
+            RETURNING {Columns}
+            """, connection, transaction);
+        AddSettings(update, settings);
+        update.Parameters.Add(new() { Value = id });
+        var updated = await ReadSingleAsync(update, cancellationToken);
+        await RecordChangeAsync(connection, transaction, id, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        outbox.Notify();
+        return (updated, errors);
+    }
+
+    public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var delete = new NpgsqlCommand("DELETE FROM webhooks WHERE id = $1", connection, transaction);
+        delete.Parameters.Add(new() { Value = id });
+        if (await delete.ExecuteNonQueryAsync(cancellationToken) == 0) return false;
+        await RecordChangeAsync(connection, transaction, id, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        outbox.Notify();
+        return true;
+    }
+
+    /// <summary>Reads a row of <see cref="Columns"/> starting at <paramref name="offset"/>.</summary>
+    internal Webhook Read(NpgsqlDataReader reader, int offset = 0) => new(
+        reader.GetInt64(offset),
+        new WebhookSettings(
+            reader.GetString(offset + 1),
+            reader.GetString(offset + 2),
+            reader.GetBoolean(offset + 3),
+            reader.GetFieldValue<string[]>(offset + 4),
+            reader.IsDBNull(offset + 5) ? null : reader.GetFieldValue<string[]>(offset + 5),
+            reader.IsDBNull(offset + 6) ? null : reader.GetString(offset + 6),
+            reader.IsDBNull(offset + 7) ? null : protector.Unprotect(reader.GetFieldValue<byte[]>(offset + 7))),
+        reader.GetFieldValue<DateTimeOffset>(offset + 8),
+        reader.GetFieldValue<DateTimeOffset>(offset + 9));
+
+    private void AddSettings(NpgsqlCommand command, WebhookSettings settings)
+    {
+        command.Parameters.Add(new() { Value = settings.Name });
+        command.Parameters.Add(new() { Value = settings.Url });
+        command.Parameters.Add(new() { Value = settings.Enabled });
+        command.Parameters.Add(new() { Value = settings.Events.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)settings.Stations?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)settings.SecretHeader ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new()
+        {
+            Value = settings.SecretValue is null ? DBNull.Value : protector.Protect(settings.SecretValue),
+            NpgsqlDbType = NpgsqlDbType.Bytea,
+        });
+    }
+
+    private static async Task RecordChangeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long id, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("INSERT INTO webhook_outbox (webhook_id) VALUES ($1)", connection, transaction);
+        command.Parameters.Add(new() { Value = id });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task<Webhook?> ReadSingleAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    private async Task<List<Webhook>> ReadAllAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var items = new List<Webhook>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) items.Add(Read(reader));
+        return items;
+    }
+}
