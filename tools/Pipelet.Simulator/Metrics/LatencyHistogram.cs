@@ -15,7 +15,9 @@ internal sealed class LatencyHistogram
     private const int SubBucketBits = 7;
     private const int MaxMagnitude = 40;          // about 12 days in microseconds: plenty
 
-    private readonly long[] _counts = new long[LinearLimit + (MaxMagnitude - SubBucketBits) * SubBuckets];
+    private const int OverflowIndex = LinearLimit + (MaxMagnitude - SubBucketBits) * SubBuckets;
+
+    private readonly long[] _counts = new long[OverflowIndex + 1];
     private long _total;
     private long _sum;
     private long _max;
@@ -57,7 +59,7 @@ internal sealed class LatencyHistogram
         for (var index = 0; index < _counts.Length; index++)
         {
             seen += Interlocked.Read(ref _counts[index]);
-            if (seen >= rank) return Math.Min(HighestValueIn(index), MaxMicroseconds);
+            if (seen >= rank) return index == _counts.Length - 1 ? MaxMicroseconds : Math.Min(HighestValueIn(index), MaxMicroseconds);
         }
 
         return MaxMicroseconds;
@@ -82,7 +84,7 @@ internal sealed class LatencyHistogram
     {
         if (value < LinearLimit) return (int)value;
         var magnitude = 63 - BitOperations.LeadingZeroCount((ulong)value); // floor(log2(value)), >= 8
-        if (magnitude >= MaxMagnitude) return LinearLimit + (MaxMagnitude - SubBucketBits - 1) * SubBuckets + SubBuckets - 1;
+        if (magnitude >= MaxMagnitude) return OverflowIndex; // beyond any real latency: counted, reported as the max
         var shift = magnitude - SubBucketBits;                              // >= 1
         var subBucket = (int)(value >> shift) - SubBuckets;                 // 0..127
         return LinearLimit + (shift - 1) * SubBuckets + subBucket;

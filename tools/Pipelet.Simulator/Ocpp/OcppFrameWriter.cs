@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -10,7 +11,8 @@ namespace Pipelet.Simulator.Ocpp;
 /// </summary>
 internal static class OcppFrameWriter
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+    // OCPP-J is UTF-8 JSON read by machines, not HTML: no need to escape quotes, apostrophes or non-ASCII.
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
