@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Pipelet.Contracts.Events;
+using Pipelet.Dispatcher.Delivery;
+using Pipelet.Dispatcher.Tests.Infrastructure;
+
+namespace Pipelet.Dispatcher.Tests;
+
+/// <summary>The seed's promises against a real broker, database, receiver and dispatcher process.</summary>
+public sealed class DeliveryTests(DispatcherFixture fixture) : IClassFixture<DispatcherFixture>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Delivers_the_documented_body_and_headers_inside_the_events_trace()
+    {
+        using var listener = ListenToMassTransit();
+        using var trace = new Activity("station message").Start();
+        var stationEvent = TestBus.Event(EventCatalogue.StartTransaction, "WALLBOX_001");
+
+        await fixture.Bus.PublishAsync(stationEvent);
+        await fixture.Receiver.WaitUntilAsync(r => r.HitsOf("ok").Any(h => h.EventId == stationEvent.EventId), Patience, "the delivery");
+
+        var hit = fixture.Receiver.HitsOf("ok").Single(h => h.EventId == stationEvent.EventId);
+        using var body = JsonDocument.Parse(hit.Body);
+        Assert.Equal(["event", "station_id", "timestamp", "payload"], body.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("StartTransaction", body.RootElement.GetProperty("event").GetString());
+        Assert.Equal("WALLBOX_001", body.RootElement.GetProperty("station_id").GetString());
+        Assert.Equal(Webhooks.DeliveryBody.FormatTimestamp(stationEvent.Timestamp), body.RootElement.GetProperty("timestamp").GetString());
+        Assert.Equal(12345, body.RootElement.GetProperty("payload").GetProperty("meterStart").GetInt32());
+
+        Assert.StartsWith("application/json", hit.Header("content-type"));
+        Assert.Equal("secret-of-ok", hit.Header("X-Webhook-Secret"));
+        Assert.Equal(stationEvent.EventId.ToString(), hit.Header("webhook-id"));
+        Assert.Equal("1", hit.Header("webhook-attempt"));
+        Assert.StartsWith("Pipelet", hit.Header("user-agent"));
+        var traceparent = hit.Header("traceparent");
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", traceparent);
+        Assert.Equal(trace.TraceId.ToString(), traceparent.Split('-')[1]);
+
+        var deliveryId = DeliveryIds.For(stationEvent.EventId, fixture["ok"].WebhookId);
+        await fixture.Database.WaitUntilAsync("SELECT EXISTS (SELECT 1 FROM deliveries WHERE delivery_id = $1 AND status = 'succeeded')", Patience, "the logged success", deliveryId);
+        var delivery = await fixture.Api.GetFromJsonAsync<JsonElement>($"deliveries/{deliveryId}");
+        Assert.Equal("succeeded", delivery.GetProperty("status").GetString());
+        var attempt = Assert.Single(delivery.GetProperty("attempts").EnumerateArray());
+        Assert.Equal(200, attempt.GetProperty("status_code").GetInt32());
+        Assert.Equal(1, attempt.GetProperty("attempt").GetInt32());
+        Assert.True(attempt.GetProperty("duration_ms").GetDouble() >= 0);
+    }
+
+    [Fact]
+    public async Task Only_webhooks_subscribed_to_the_event_and_station_receive_it()
+    {
+        var elsewhere = TestBus.Event(EventCatalogue.StartTransaction, "CP-ELSEWHERE");
+        var filtered = TestBus.Event(EventCatalogue.StartTransaction, "CP-FILTER-1");
+        await fixture.Bus.PublishAsync(elsewhere);
+        await fixture.Bus.PublishAsync(filtered);
+
+        await fixture.Receiver.WaitUntilAsync(r =>
+            r.HitsOf("everything").Any(h => h.EventId == elsewhere.EventId) &&
+            r.HitsOf("everything").Any(h => h.EventId == filtered.EventId) &&
+            r.HitsOf("cp1-only").Any(h => h.EventId == filtered.EventId), Patience, "the matching deliveries");
+
+        // The fan-out of each event sent all its deliveries before it was acknowledged; any delivery to
+        // a non-matching webhook would have been logged next to the ones we saw.
+        await fixture.Database.WaitUntilAsync(
+            "SELECT count(*) = 3 FROM deliveries WHERE event_id = ANY($1) AND status = 'succeeded'", Patience, "three logged deliveries",
+            new[] { elsewhere.EventId, filtered.EventId });
+        Assert.DoesNotContain(fixture.Receiver.HitsOf("cp1-only"), h => h.EventId == elsewhere.EventId);
+        Assert.DoesNotContain(fixture.Receiver.HitsOf("stop-only"), h => h.EventId == elsewhere.EventId || h.EventId == filtered.EventId);
+        Assert.Equal(0, await fixture.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM deliveries WHERE event_id = ANY($1) AND webhook_id = $2",
+            new[] { elsewhere.EventId, filtered.EventId }, fixture["stop-only"].WebhookId));
+    }
+
+    [Fact]
+    public async Task A_failing_webhook_walks_the_whole_ladder_is_dead_lettered_and_can_be_retried_on_a_fresh_ladder()
+    {
+        var webhook = fixture["ladder"];
+        var stationEvent = TestBus.Event(EventCatalogue.MeterValues, "CP-LADDER");
+        await fixture.Bus.PublishAsync(stationEvent);
+
+        var deliveryId = DeliveryIds.For(stationEvent.EventId, webhook.WebhookId);
+        await fixture.Database.WaitUntilAsync("SELECT EXISTS (SELECT 1 FROM failed_deliveries WHERE delivery_id = $1)", Patience, "the dead letter", deliveryId);
+
+        // One first try plus one per rung (1s,1s,2s), each waiting at least its rung.
+        var hits = fixture.Receiver.HitsOf("ladder").Where(h => h.EventId == stationEvent.EventId).OrderBy(h => h.Attempt).ToList();
+        Assert.Equal([1, 2, 3, 4], hits.Select(h => h.Attempt));
+        var rungs = new[] { 1.0, 1.0, 2.0 };
+        for (var i = 0; i < rungs.Length; i++)
+        {
+            Assert.True((hits[i + 1].At - hits[i].At).TotalSeconds >= rungs[i] - 0.05, $"try {i + 2} came early");
+        }
+
+        var failed = await fixture.Api.GetFromJsonAsync<JsonElement>($"failed-deliveries/{deliveryId}");
+        Assert.Equal(stationEvent.EventId, failed.GetProperty("event").GetProperty("event_id").GetGuid());
+        Assert.Equal(webhook.WebhookId, failed.GetProperty("webhook").GetProperty("id").GetInt64());
+        Assert.False(failed.GetProperty("webhook").TryGetProperty("secret_value", out _));
+        var attempts = failed.GetProperty("attempts").EnumerateArray().ToList();
+        Assert.Equal(4, attempts.Count);
+        Assert.All(attempts, a => Assert.Equal(500, a.GetProperty("status_code").GetInt32()));
+        Assert.All(attempts, a => Assert.Equal("nope", a.GetProperty("response_body").GetString()));
+        Assert.Equal("failed", (await fixture.Api.GetFromJsonAsync<JsonElement>($"deliveries/{deliveryId}")).GetProperty("status").GetString());
+        var list = await fixture.Api.GetFromJsonAsync<JsonElement>($"failed-deliveries?webhook_id={webhook.WebhookId}");
+        Assert.Contains(list.GetProperty("items").EnumerateArray(), f => f.GetProperty("delivery_id").GetGuid() == deliveryId);
+
+        // The subscriber is fixed: a retry starts a fresh ladder and succeeds at its first try.
+        fixture.Failing.Remove("ladder");
+        using var retry = await fixture.Api.PostAsync($"failed-deliveries/{deliveryId}/retry", null);
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        var replayId = (await retry.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("delivery_id").GetGuid();
+        await fixture.Database.WaitUntilAsync("SELECT EXISTS (SELECT 1 FROM deliveries WHERE delivery_id = $1 AND status = 'succeeded' AND replay_of = $2)",
+            Patience, "the replay's success", replayId, deliveryId);
+        Assert.Equal(5, fixture.Receiver.HitsOf("ladder").Count(h => h.EventId == stationEvent.EventId));
+        Assert.Equal(1, fixture.Receiver.HitsOf("ladder").Last(h => h.EventId == stationEvent.EventId).Attempt);
+
+        using var again = await fixture.Api.PostAsync($"failed-deliveries/{deliveryId}/retry", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("application/problem+json", again.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Recover_replays_everything_dead_lettered_since_a_time()
+    {
+        var webhook = fixture["recover"];
+        var since = DateTimeOffset.UtcNow;
+        var events = new[] { TestBus.Event(station: "CP-RECOVER"), TestBus.Event(station: "CP-RECOVER") };
+        foreach (var e in events) await fixture.Bus.PublishAsync(e);
+        await fixture.Database.WaitUntilAsync("SELECT count(*) = 2 FROM failed_deliveries WHERE webhook_id = $1", Patience, "two dead letters", webhook.WebhookId);
+
+        fixture.Failing.Remove("recover");
+        using var recover = await fixture.Api.PostAsJsonAsync($"webhooks/{webhook.WebhookId}/recover", new { since });
+        Assert.Equal(HttpStatusCode.Accepted, recover.StatusCode);
+        Assert.Equal(2, (await recover.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("recovered").GetInt32());
+
+        await fixture.Receiver.WaitUntilAsync(r => events.All(e => r.EventCounts.ContainsKey(e.EventId)), Patience, "both events delivered after recovery");
+        var page = await fixture.Api.GetFromJsonAsync<JsonElement>($"webhooks/{webhook.WebhookId}/deliveries?status=failed");
+        Assert.Equal(2, page.GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Non_2xx_timeouts_refused_connections_and_redirects_are_failed_attempts()
+    {
+        var stationEvent = TestBus.Event(EventCatalogue.Heartbeat, "CP-FAILURES", "{}");
+        await fixture.Bus.PublishAsync(stationEvent);
+
+        var expected = new Dictionary<string, (string Kind, int? Status)>
+        {
+            ["status503"] = ("http_status", 503),
+            ["timeout"] = ("timeout", null),
+            ["refused"] = ("connection_refused", null),
+            ["redirect"] = ("http_status", 302),
+        };
+        foreach (var (name, (kind, status)) in expected)
+        {
+            var deliveryId = DeliveryIds.For(stationEvent.EventId, fixture[name].WebhookId);
+            await fixture.Database.WaitUntilAsync("SELECT EXISTS (SELECT 1 FROM delivery_attempts WHERE delivery_id = $1 AND attempt = 1)", Patience, $"{name}'s first attempt", deliveryId);
+            var row = (await fixture.Database.RowsAsync("SELECT error_kind, status_code, error FROM delivery_attempts WHERE delivery_id = $1 AND attempt = 1", deliveryId)).Single();
+            Assert.Equal(kind, row[0]);
+            Assert.Equal(status, (int?)row[1]);
+            Assert.False(string.IsNullOrEmpty((string?)row[2]));
+        }
+
+        // The redirect was not followed.
+        Assert.DoesNotContain(fixture.Receiver.HitsOf("ok"), h => h.EventId == stationEvent.EventId);
+    }
+
+    [Fact]
+    public async Task Deleting_or_disabling_a_webhook_cancels_its_pending_retries()
+    {
+        var stationEvent = TestBus.Event(EventCatalogue.StopTransaction, "CP-CANCEL");
+        await fixture.Bus.PublishAsync(stationEvent);
+        await fixture.Receiver.WaitUntilAsync(r =>
+            r.HitsOf("delete").Any(h => h.EventId == stationEvent.EventId) &&
+            r.HitsOf("disable").Any(h => h.EventId == stationEvent.EventId), Patience, "the first tries");
+
+        var disabled = fixture["disable"] with { Enabled = false, UpdatedAt = DateTimeOffset.UtcNow };
+        fixture.Subscriptions.Put(disabled);
+        await fixture.Bus.UpsertAsync(disabled);
+        fixture.Subscriptions.Remove(fixture["delete"].WebhookId);
+        await fixture.Bus.DeleteAsync(fixture["delete"].WebhookId);
+
+        foreach (var name in new[] { "delete", "disable" })
+        {
+            var deliveryId = DeliveryIds.For(stationEvent.EventId, fixture[name].WebhookId);
+            await fixture.Database.WaitUntilAsync("SELECT EXISTS (SELECT 1 FROM deliveries WHERE delivery_id = $1 AND status = 'cancelled')", Patience, $"{name} cancelled", deliveryId);
+            Assert.Single(fixture.Receiver.HitsOf(name), h => h.EventId == stationEvent.EventId);
+        }
+    }
+
+    [Fact]
+    public async Task The_log_api_needs_a_key_with_the_right_scope_and_answers_bad_input_with_problem_details()
+    {
+        using var anonymous = new HttpClient { BaseAddress = fixture.Api.BaseAddress };
+        using var noKey = await anonymous.GetAsync("failed-deliveries");
+        Assert.Equal(HttpStatusCode.Unauthorized, noKey.StatusCode);
+        Assert.Equal("application/problem+json", noKey.Content.Headers.ContentType?.MediaType);
+
+        using var reader = new HttpClient { BaseAddress = fixture.Api.BaseAddress };
+        reader.DefaultRequestHeaders.Add("X-API-Key", FakeSubscriptions.ReadOnlyKey);
+        using var read = await reader.GetAsync("failed-deliveries");
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        using var forbidden = await reader.PostAsync($"failed-deliveries/{Guid.NewGuid()}/retry", null);
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+
+        using var badStatus = await fixture.Api.GetAsync($"webhooks/{fixture["ok"].WebhookId}/deliveries?status=lost&limit=0");
+        Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
+        var problem = await badStatus.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty("status", out _));
+        Assert.True(problem.GetProperty("errors").TryGetProperty("limit", out _));
+
+        using var missing = await fixture.Api.GetAsync($"deliveries/{Guid.NewGuid()}");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+
+        using var noSince = await fixture.Api.PostAsJsonAsync($"webhooks/{fixture["ok"].WebhookId}/recover", new { });
+        Assert.Equal(HttpStatusCode.BadRequest, noSince.StatusCode);
+    }
+
+    private static ActivityListener ListenToMassTransit()
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == "MassTransit",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
+    }
+}

@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Pipelet.Dispatcher.Tests.Infrastructure;
+
+/// <summary>One request as a subscriber saw it.</summary>
+public sealed record Hit(string Hook, IReadOnlyDictionary<string, string> Headers, string Body, DateTimeOffset At)
+{
+    public string Header(string name) => Headers.TryGetValue(name.ToLowerInvariant(), out var v) ? v : "";
+    public int Attempt => int.Parse(Header("webhook-attempt"), System.Globalization.CultureInfo.InvariantCulture);
+    public Guid EventId => Guid.Parse(Header("webhook-id"));
+}
+
+/// <summary>What a hook answers: a status (and body) after an optional delay.</summary>
+public sealed record Answer(int Status, TimeSpan Delay = default, string? Body = null, string? Location = null);
+
+/// <summary>
+/// A real HTTP subscriber on a free loopback port: <c>POST /hooks/{name}</c> records the request and
+/// answers as told (200 unless <see cref="Behave"/> says otherwise).
+/// </summary>
+public sealed class Receiver : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, Func<Hit, Answer>> _behaviours = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<Hit>> _hits = new();
+    private readonly ConcurrentDictionary<Guid, int> _eventCounts = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private Receiver(WebApplication app, Uri baseUri)
+    {
+        _app = app;
+        BaseUri = baseUri;
+    }
+
+    public Uri BaseUri { get; }
+
+    /// <summary>When false, only counts per event id are kept (for runs of many thousands).</summary>
+    public bool KeepHits { get; set; } = true;
+
+    public Uri Hook(string name) => new(BaseUri, $"hooks/{name}");
+
+    public void Behave(string hook, Func<Hit, Answer> behaviour) => _behaviours[hook] = behaviour;
+
+    public IReadOnlyList<Hit> HitsOf(string hook) => _hits.TryGetValue(hook, out var q) ? q.ToArray() : [];
+
+    public IReadOnlyDictionary<Guid, int> EventCounts => _eventCounts;
+
+    public long TotalHits => Interlocked.Read(ref _total);
+
+    private long _total;
+
+    public static async Task<Receiver> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        Receiver? self = null;
+        app.MapPost("/hooks/{name}", async (string name, HttpContext http) => await self!.HandleAsync(name, http));
+        await app.StartAsync();
+        var address = app.Urls.First();
+        self = new Receiver(app, new Uri(address.TrimEnd('/') + "/"));
+        return self;
+    }
+
+    private async Task<IResult> HandleAsync(string name, HttpContext http)
+    {
+        using var reader = new StreamReader(http.Request.Body);
+        var body = await reader.ReadToEndAsync();
+        var headers = http.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
+        if (http.Request.ContentType is { } contentType) headers["content-type"] = contentType;
+        var hit = new Hit(name, headers, body, DateTimeOffset.UtcNow);
+        var answer = _behaviours.TryGetValue(name, out var behave) ? behave(hit) : new Answer(200);
+        if (answer.Delay > TimeSpan.Zero) await Task.Delay(answer.Delay);
+
+        if (answer.Status is >= 200 and < 300 && Guid.TryParse(hit.Header("webhook-id"), out var eventId))
+        {
+            _eventCounts.AddOrUpdate(eventId, 1, (_, n) => n + 1);
+        }
+
+        if (KeepHits) _hits.GetOrAdd(name, _ => new ConcurrentQueue<Hit>()).Enqueue(hit);
+        Interlocked.Increment(ref _total);
+        Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+        if (answer.Location is not null) http.Response.Headers.Location = answer.Location;
+        return answer.Body is null ? Results.StatusCode(answer.Status) : Results.Text(answer.Body, statusCode: answer.Status);
+    }
+
+    /// <summary>Waits (on the receiver's own signal) until the condition holds.</summary>
+    public async Task WaitUntilAsync(Func<Receiver, bool> condition, TimeSpan timeout, string what)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        while (!condition(this))
+        {
+            var changed = Volatile.Read(ref _changed).Task;
+            if (condition(this)) return;
+            try
+            {
+                await changed.WaitAsync(TimeSpan.FromMilliseconds(500), cancel.Token);
+            }
+            catch (TimeoutException)
+            {
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"Timed out after {timeout.TotalSeconds} s waiting for: {what}");
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
