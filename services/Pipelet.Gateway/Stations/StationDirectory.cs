@@ -69,18 +69,31 @@ internal sealed class StationDirectory(NpgsqlDataSource dataSource, GatewayInsta
     /// <summary>Marks this instance alive and drops stations of instances that are no longer.</summary>
     public async Task RefreshInstanceAsync(DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
-        const string sql = """
+        var expiry = new NpgsqlParameter<double> { TypedValue = InstanceExpiry.TotalSeconds };
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
             INSERT INTO gateway_instances (instance_id, started_at, seen_at) VALUES ($1, $2, now())
-            ON CONFLICT (instance_id) DO UPDATE SET seen_at = now();
+            ON CONFLICT (instance_id) DO UPDATE SET seen_at = now()
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<string> { TypedValue = instance.Id },
+                new NpgsqlParameter<DateTimeOffset> { TypedValue = startedAt },
+            },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
             DELETE FROM station_connections c WHERE NOT EXISTS (
-                SELECT 1 FROM gateway_instances i WHERE i.instance_id = c.instance_id AND i.seen_at > now() - make_interval(secs => $3));
-            DELETE FROM gateway_instances WHERE seen_at < now() - make_interval(secs => $3 * 10);
-            """;
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = instance.Id });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = startedAt });
-        command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = InstanceExpiry.TotalSeconds });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+                SELECT 1 FROM gateway_instances i WHERE i.instance_id = c.instance_id AND i.seen_at > now() - make_interval(secs => $1))
+            """)
+        {
+            Parameters = { expiry },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM gateway_instances WHERE seen_at < now() - make_interval(secs => $1 * 10)")
+        {
+            Parameters = { new NpgsqlParameter<double> { TypedValue = InstanceExpiry.TotalSeconds } },
+        });
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>A fresh start under a reused instance id: nothing of the old process is held any more.</summary>
@@ -93,10 +106,16 @@ internal sealed class StationDirectory(NpgsqlDataSource dataSource, GatewayInsta
 
     public async Task RemoveInstanceAsync(CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            "DELETE FROM station_connections WHERE instance_id = $1; DELETE FROM gateway_instances WHERE instance_id = $1;");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = instance.Id });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM station_connections WHERE instance_id = $1")
+        {
+            Parameters = { new NpgsqlParameter<string> { TypedValue = instance.Id } },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM gateway_instances WHERE instance_id = $1")
+        {
+            Parameters = { new NpgsqlParameter<string> { TypedValue = instance.Id } },
+        });
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>One statement for every station that spoke since the last write, instead of one per message.</summary>

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace Pipelet.Gateway.Tests.Infrastructure;
+
+/// <summary>One StationEvent as it arrived on RabbitMQ (the message inside MassTransit's envelope).</summary>
+internal sealed record TappedEvent(Guid EventId, string Event, string StationId, DateTimeOffset Timestamp, JsonElement Payload, string RawTimestamp);
+
+/// <summary>
+/// A plain AMQP consumer (RabbitMQ.Client, not MassTransit) on an exclusive queue bound to the
+/// StationEvent exchange: it sees exactly what the broker accepted from the gateway.
+/// </summary>
+internal sealed class EventTap : IAsyncDisposable
+{
+    public const string Exchange = "Pipelet.Contracts.Events:StationEvent";
+
+    private readonly IConnection _connection;
+    private readonly IChannel _channel;
+    private readonly Channel<TappedEvent> _events = Channel.CreateUnbounded<TappedEvent>();
+
+    private EventTap(IConnection connection, IChannel channel)
+    {
+        _connection = connection;
+        _channel = channel;
+    }
+
+    public static async Task<EventTap> StartAsync(string rabbitMq)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(rabbitMq) };
+        var connection = await factory.CreateConnectionAsync();
+        var channel = await connection.CreateChannelAsync();
+        // Declared as MassTransit declares it (durable fanout), so either side may come first.
+        await channel.ExchangeDeclareAsync(Exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
+        var queue = await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true);
+        await channel.QueueBindAsync(queue.QueueName, Exchange, "");
+        var tap = new EventTap(connection, channel);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) =>
+        {
+            using var document = JsonDocument.Parse(delivery.Body);
+            var message = document.RootElement.GetProperty("message");
+            tap._events.Writer.TryWrite(new TappedEvent(
+                message.GetProperty("eventId").GetGuid(),
+                message.GetProperty("event").GetString()!,
+                message.GetProperty("stationId").GetString()!,
+                message.GetProperty("timestamp").GetDateTimeOffset(),
+                message.GetProperty("payload").Clone(),
+                message.GetProperty("timestamp").GetString()!));
+            return Task.CompletedTask;
+        };
+        await channel.BasicConsumeAsync(queue.QueueName, autoAck: true, consumer);
+        return tap;
+    }
+
+    /// <summary>The next event of <paramref name="stationId"/> (others are skipped), within a generous timeout.</summary>
+    public async Task<TappedEvent> NextAsync(string stationId, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var next = await _events.Reader.ReadAsync(cts.Token);
+            if (next.StationId == stationId) return next;
+        }
+    }
+
+    /// <summary>The next event of the station with the given name, skipping its others.</summary>
+    public async Task<TappedEvent> NextAsync(string stationId, string eventName)
+    {
+        while (true)
+        {
+            var next = await NextAsync(stationId);
+            if (next.Event == eventName) return next;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _channel.CloseAsync();
+        await _connection.CloseAsync();
+        _channel.Dispose();
+        _connection.Dispose();
+    }
+}

@@ -1,0 +1,140 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+
+namespace Pipelet.Gateway.Tests.Infrastructure;
+
+/// <summary>A scripted OCPP-J 1.6 charge point on a real <see cref="ClientWebSocket"/>.</summary>
+internal sealed class TestStation : IAsyncDisposable
+{
+    private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(20);
+    private readonly ClientWebSocket _socket;
+    private int _nextId;
+
+    private TestStation(ClientWebSocket socket, string stationId)
+    {
+        _socket = socket;
+        StationId = stationId;
+    }
+
+    public string StationId { get; }
+
+    public ClientWebSocket Socket => _socket;
+
+    public static async Task<TestStation> ConnectAsync(GatewayServer gateway, string stationId, string? encodedId = null, Action<ClientWebSocketOptions>? configure = null)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.AddSubProtocol("ocpp1.6");
+        socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        configure?.Invoke(socket.Options);
+        try
+        {
+            using var timeout = new CancellationTokenSource(DefaultWait);
+            await socket.ConnectAsync(gateway.StationUri(encodedId ?? Uri.EscapeDataString(stationId)), timeout.Token);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        return new TestStation(socket, stationId);
+    }
+
+    public async Task SendTextAsync(string text)
+    {
+        using var timeout = new CancellationTokenSource(DefaultWait);
+        await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, timeout.Token);
+    }
+
+    /// <summary>Sends a CALL and returns the id it used.</summary>
+    public async Task<string> SendCallAsync(string action, string payloadJson, string? messageId = null)
+    {
+        messageId ??= $"m{Interlocked.Increment(ref _nextId)}";
+        await SendTextAsync($"[2,{JsonSerializer.Serialize(messageId)},{JsonSerializer.Serialize(action)},{payloadJson}]");
+        return messageId;
+    }
+
+    /// <summary>Sends a CALL and returns the answering frame (CALLRESULT or CALLERROR) as a JSON array.</summary>
+    public async Task<JsonElement> CallAsync(string action, string payloadJson)
+    {
+        var id = await SendCallAsync(action, payloadJson);
+        var frame = await ReceiveAsync();
+        Assert.Equal(id, frame[1].GetString());
+        return frame;
+    }
+
+    /// <summary>Sends a CALL and expects a CALLRESULT; returns its payload.</summary>
+    public async Task<JsonElement> CallResultAsync(string action, string payloadJson)
+    {
+        var frame = await CallAsync(action, payloadJson);
+        Assert.True(frame[0].GetInt32() == 3, $"Expected a CALLRESULT to {action}, got {frame}");
+        return frame[2];
+    }
+
+    /// <summary>The next frame from the gateway, within a generous timeout.</summary>
+    public async Task<JsonElement> ReceiveAsync(TimeSpan? wait = null)
+    {
+        var text = await ReceiveTextAsync(wait);
+        Assert.NotNull(text);
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>The next text message, or null when the gateway closed the socket.</summary>
+    public async Task<string?> ReceiveTextAsync(TimeSpan? wait = null)
+    {
+        using var timeout = new CancellationTokenSource(wait ?? DefaultWait);
+        var buffer = new byte[64 * 1024];
+        using var message = new MemoryStream();
+        while (true)
+        {
+            var result = await _socket.ReceiveAsync(buffer, timeout.Token);
+            if (result.MessageType == WebSocketMessageType.Close) return null;
+            message.Write(buffer, 0, result.Count);
+            if (result.EndOfMessage) return Encoding.UTF8.GetString(message.ToArray());
+        }
+    }
+
+    /// <summary>Reads until the gateway closes the socket; returns the close status it gave.</summary>
+    public async Task<WebSocketCloseStatus?> WaitForCloseAsync()
+    {
+        try
+        {
+            while (await ReceiveTextAsync() is not null)
+            {
+            }
+        }
+        catch (WebSocketException)
+        {
+        }
+
+        return _socket.CloseStatus;
+    }
+
+    public async Task CloseAsync()
+    {
+        if (_socket.State != WebSocketState.Open) return;
+        using var timeout = new CancellationTokenSource(DefaultWait);
+        try
+        {
+            await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
+        }
+        catch (WebSocketException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await CloseAsync();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _socket.Dispose();
+    }
+}
