@@ -1,4 +1,5 @@
 using Pipelet.Simulator.Load;
+using Pipelet.Simulator.Tests.Infrastructure;
 
 namespace Pipelet.Simulator.Tests;
 

@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Pipelet.Simulator.Tests;
+namespace Pipelet.Simulator.Tests.Infrastructure;
 
 /// <summary>
 /// A minimal OCPP 1.6J central system on a free loopback port, to test the simulator itself: it accepts
