@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -19,15 +20,34 @@ public static class Extensions
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        builder.AddQuietLoggingDefaults();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
 
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
-            // Internal calls fail fast; callers that need longer (webhook sends) set their own.
-            http.ConfigureHttpClient(client => client.Timeout = TimeSpan.FromSeconds(30));
+            // A deadline for every client; clients set a shorter one of their own (webhook sends: 10 s).
+            // No retries by default: internal clients opt in with AddInternalResilience(), and webhook
+            // sends must never be retried here (their retries are the dispatcher's ladder).
+            http.ConfigureHttpClient(client => client.Timeout = InternalResilience.TotalTimeout);
         });
 
+        return builder;
+    }
+
+    /// <summary>
+    /// Npgsql logs every command at Information, once per query and per health probe. These defaults sit
+    /// below every other configuration source, so appsettings or <c>Logging__LogLevel__*</c> still win.
+    /// </summary>
+    public static TBuilder AddQuietLoggingDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Npgsql.Command"] = "Warning",
+            },
+        });
         return builder;
     }
 

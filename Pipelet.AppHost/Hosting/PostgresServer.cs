@@ -58,6 +58,13 @@ public sealed class PostgresServer : IAsyncDisposable
             await Tool.RunAsync("chown", ["-R", "postgres:postgres", dataDirectory], cancellationToken: cancellationToken);
         }
 
+        if (asRoot && !await PostgresUserCanEnterAsync(dataDirectory, cancellationToken))
+        {
+            throw new InvalidOperationException(
+                $"The postgres user cannot reach {dataDirectory}: as root, PostgreSQL runs as that user, so every " +
+                "folder above the data folder must let others enter it (chmod o+x), or choose another data folder.");
+        }
+
         if (!File.Exists(Path.Combine(data, "PG_VERSION")))
         {
             var passwordFile = Path.Combine(dataDirectory, "pwfile");
@@ -157,6 +164,19 @@ public sealed class PostgresServer : IAsyncDisposable
         }
 
         throw new TimeoutException($"PostgreSQL did not start within 60 s:{Environment.NewLine}{log}");
+    }
+
+    private static async Task<bool> PostgresUserCanEnterAsync(string directory, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Tool.RunAsync("setpriv", [.. AsPostgres(true), "test", "-w", directory], cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private static string[] AsPostgres(bool asRoot) =>

@@ -121,6 +121,7 @@ public sealed class ProjectResource(string name, IProjectMetadata metadata) : Re
             await process.Exited.WaitAsync(stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (stopping.IsCancellationRequested) return;
 
+            process.KillHard(); // whatever the program left in its process group goes with it
             State = ResourceState.Exited;
             // A run that stayed up a while was a success: the next failure starts the backoff afresh.
             if (healthySince is { } since && DateTimeOffset.UtcNow - since > TimeSpan.FromMinutes(1)) failures = 0;
