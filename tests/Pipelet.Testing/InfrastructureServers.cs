@@ -96,8 +96,8 @@ public sealed class InfrastructureServers
 
     private static async Task<InfrastructureServers> StartAsync()
     {
-        var work = Path.Combine(Path.GetTempPath(), $"pipelet-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
-        Directory.CreateDirectory(work);
+        // Named after this process, so the next run can clean up after one that was killed.
+        var work = WorkFolders.Create("pipelet-tests-").FullName;
 
         var rabbitUri = Environment.GetEnvironmentVariable("PIPELET_TEST_RABBITMQ");
         var management = Environment.GetEnvironmentVariable("PIPELET_TEST_RABBITMQ_MANAGEMENT");
@@ -138,16 +138,7 @@ public sealed class InfrastructureServers
         await Task.WhenAll(
             _rabbitMq?.StopAsync() ?? Task.CompletedTask,
             _postgres?.StopAsync() ?? Task.CompletedTask);
-        try
-        {
-            Directory.Delete(_workDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        WorkFolders.TryDelete(_workDirectory);
     }
 
     private static async Task StopQuietly(Task<RabbitMqServer> rabbit, Task<PostgresServer> postgres)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Pipelet.AppHost.Hosting;
+using Pipelet.Testing;
 using Xunit.Abstractions;
 
 namespace Pipelet.AppHost.Tests.Hosting;
@@ -18,8 +19,7 @@ public sealed partial class AppHostRunTests(ITestOutputHelper output)
     [Fact]
     public async Task Starts_everything_healthy_and_leaves_no_process_behind_after_SIGTERM()
     {
-        // Not CreateTempSubdirectory: its 0700 folder would keep the postgres user (root runs PostgreSQL as it) out.
-        var data = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "pipelet-apphost-test-" + Guid.NewGuid().ToString("N")[..8]));
+        var data = WorkFolders.Create("pipelet-apphost-test-");
         var apiPort = FreePort.Next();
         var ocppPort = FreePort.Next();
         while (ocppPort == apiPort) ocppPort = FreePort.Next();
@@ -87,6 +87,7 @@ public sealed partial class AppHostRunTests(ITestOutputHelper output)
             await appHost.StopAsync(TimeSpan.FromSeconds(20)); // SIGTERM; killed only if it hangs
             output.WriteLine($"Stop: {stopwatch.Elapsed.TotalSeconds:0.0} s");
             output.WriteLine(log.Tail(30));
+            if (appHost.HasExited) WorkFolders.TryDelete(data.FullName);
         }
 
         Assert.Contains(log.Lines, l => l.Contains("Stopped in", StringComparison.Ordinal));
@@ -97,14 +98,6 @@ public sealed partial class AppHostRunTests(ITestOutputHelper output)
         while (deadline.Elapsed < TimeSpan.FromSeconds(10) && started.Any(p => ProcessTree.IsAlive(p.Pid))) await Task.Delay(100);
         Assert.Empty(started.Where(p => ProcessTree.IsAlive(p.Pid)).Select(p => $"{p.Pid}: {p.CommandLine}"));
         Assert.DoesNotContain(started.Select(p => p.ProcessGroupId).Distinct(), ProcessTree.IsGroupAlive);
-
-        try
-        {
-            data.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 
     private static async Task AssertHealthyAsync(string url)
