@@ -105,12 +105,15 @@ internal static class OcppFrameReader
             return false;
         }
 
-        messageId = root[1].GetString()!;
-        if (messageId.Length is 0 or > OcppFrame.MaxMessageIdLength)
+        var id = root[1].GetString()!;
+        if (id.Length is 0 or > OcppFrame.MaxMessageIdLength)
         {
+            // Not a valid id, so not one to echo either: the answer goes out under "-1".
             problem = $"The messageId must be 1 to {OcppFrame.MaxMessageIdLength} characters long.";
             return false;
         }
+
+        messageId = id;
 
         problem = "";
         return true;
