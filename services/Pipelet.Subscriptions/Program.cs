@@ -11,6 +11,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.UseExceptionHandler();
+app.UseStatusCodePages();
 app.UseInternalPortGuard();
 app.UseAuthentication();
 app.UseApiKeyRateLimiting();
@@ -22,7 +23,6 @@ app.MapWebhooksApi();
 app.MapApiKeysApi();
 app.MapInternalApi();
 app.MapEdgeForwarding();
-app.MapApiFallback();
 
 app.Run();
 

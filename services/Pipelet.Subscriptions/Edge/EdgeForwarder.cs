@@ -17,6 +17,12 @@ internal sealed class EdgeForwarder(HttpClient http, EdgeUpstreams upstreams, IL
 
     public async Task ForwardAsync(HttpContext context, string service)
     {
+        // The upstream's answer passes through as it is, even an empty 404.
+        if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } statusCodePages)
+        {
+            statusCodePages.Enabled = false;
+        }
+
         var baseUri = upstreams.Addresses[service];
         var target = new Uri(baseUri, context.Request.PathBase.Add(context.Request.Path) + context.Request.QueryString.ToUriComponent());
         using var request = CreateRequest(context, target);

@@ -63,7 +63,11 @@ internal sealed partial class BadRequestProblemHandler(IProblemDetailsService pr
 
         if (WrongType().Match(json.Message) is { Success: true } wrongType)
         {
-            return (field, $"Wrong type: expected {Describe(wrongType.Groups["type"].Value)}.");
+            // For records STJ names the record, not the property: look the property's type up ourselves.
+            var propertyType = RequestType(context)?.GetProperties()
+                .FirstOrDefault(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name) == field.Split('[')[0])?.PropertyType;
+            var expected = propertyType is null ? Describe(wrongType.Groups["type"].Value) : Describe(propertyType);
+            return (field, $"Wrong type: expected {expected}.");
         }
 
         return ("body", "The body is not valid JSON" + (json.LineNumber is { } line
@@ -74,6 +78,16 @@ internal sealed partial class BadRequestProblemHandler(IProblemDetailsService pr
     /// <summary><c>$.events[0]</c> becomes <c>events[0]</c>; the whole body is <c>body</c>.</summary>
     private static string FieldOf(string? path) =>
         string.IsNullOrEmpty(path) || path == "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+
+    private static string Describe(Type type) =>
+        (Nullable.GetUnderlyingType(type) ?? type) switch
+        {
+            var t when t == typeof(string) => "a string",
+            var t when t == typeof(bool) => "true or false",
+            var t when t == typeof(int) || t == typeof(long) => "a whole number",
+            var t when typeof(IEnumerable<string>).IsAssignableFrom(t) => "an array of strings",
+            _ => "a JSON object",
+        };
 
     private static string Describe(string clrType) => clrType switch
     {
@@ -88,15 +102,20 @@ internal sealed partial class BadRequestProblemHandler(IProblemDetailsService pr
     /// <summary>The snake_case property names of the endpoint's body type, to tell a caller what is accepted.</summary>
     private static string? AllowedFields(HttpContext context)
     {
-        // The exception handler clears the endpoint before handlers run; the feature keeps it.
-        var endpoint = context.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? context.GetEndpoint();
-        var type = endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
+        var type = RequestType(context);
         return type is null
             ? null
             : string.Join(", ", type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
                 .Where(p => p.CanWrite || p.GetMethod is not null)
                 .Where(p => p.Name != "EqualityContract")
                 .Select(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name)));
+    }
+
+    private static Type? RequestType(HttpContext context)
+    {
+        // The exception handler clears the endpoint before handlers run; the feature keeps it.
+        var endpoint = context.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? context.GetEndpoint();
+        return endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
     }
 
     [GeneratedRegex("The JSON property '(?<name>[^']*)' could not be mapped")]
