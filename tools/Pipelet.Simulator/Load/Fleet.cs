@@ -178,8 +178,8 @@ internal sealed class Fleet(SimulatorOptions options, TimeProvider time, TextWri
             metrics.SessionsStarted, metrics.SessionsStopped, byAction);
 
         // Whole seconds inside the steady window.
-        var from = (int)Math.Ceiling(steadyFrom.TotalSeconds);
         var to = (int)Math.Floor(steadyTo.TotalSeconds);
+        var from = Math.Min((int)Math.Ceiling(steadyFrom.TotalSeconds), to);
         var answered = metrics.Answers.Slice(from, to);
         var sent = metrics.Sent.Slice(from, to);
         var throughput = new ThroughputReport(
