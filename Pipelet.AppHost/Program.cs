@@ -38,6 +38,7 @@ var gateway = builder.AddProject<Projects.Pipelet_Gateway>("gateway")
     .WithReference(gatewayDb).WaitFor(gatewayDb)
     .WithReference(subscriptions.GetEndpoint("internal"))
     .WithConfigurationSection("Gateway")
+    .WithConfigurationSection("Api:RateLimit")
     .WithUrl($"ws://localhost:{ocppPort}/ocpp/{{stationId}}", "OCPP");
 
 var dispatcher = builder.AddProject<Projects.Pipelet_Dispatcher>("dispatcher")
@@ -47,7 +48,8 @@ var dispatcher = builder.AddProject<Projects.Pipelet_Dispatcher>("dispatcher")
     .WithReference(dispatcherDb).WaitFor(dispatcherDb)
     .WithReference(subscriptions.GetEndpoint("internal"))
     .WithEnvironment("Delivery__AllowPrivateNetworks", "true") // local development only
-    .WithConfigurationSection("Delivery");
+    .WithConfigurationSection("Delivery")
+    .WithConfigurationSection("Api:RateLimit");
 
 // The edge forwards station commands to the gateway and delivery queries to the dispatcher.
 subscriptions
