@@ -75,6 +75,7 @@ public sealed class DistributedApplication
         var context = new ResourceContext(logger, _builder.DataDirectory, stopping.Token);
         var started = Stopwatch.StartNew();
         var exitCode = 0;
+        string? missing = null;
         try
         {
             await StartAllAsync(context, stopping.Token);
@@ -90,7 +91,7 @@ public sealed class DistributedApplication
         }
         catch (MissingPrerequisiteException ex)
         {
-            await Console.Error.WriteLineAsync($"pipelet: {ex.Message}");
+            missing = ex.Message;
             exitCode = 1;
         }
         catch (StartFailedException ex)
@@ -100,6 +101,8 @@ public sealed class DistributedApplication
         }
 
         await StopAllAsync(logger);
+        // Last, so that it is the line a person reads: what to install and how.
+        if (missing is not null) await Console.Error.WriteLineAsync($"pipelet: {missing}");
         return exitCode;
     }
 
