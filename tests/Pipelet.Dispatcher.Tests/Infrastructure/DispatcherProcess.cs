@@ -18,6 +18,12 @@ public sealed class DispatcherProcess : IAsyncDisposable
 
     public Uri BaseUri { get; }
 
+    /// <summary>The dotnet process itself (the guard's child), for reading its memory.</summary>
+    public int ProcessId => File.ReadAllText($"/proc/{_process.Id}/task/{_process.Id}/children")
+        .Split(' ', StringSplitOptions.RemoveEmptyEntries)
+        .Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture))
+        .First(p => File.ReadAllText($"/proc/{p}/comm").Trim() == "dotnet");
+
     public string RecentOutput => string.Join(Environment.NewLine, _output.TakeLast(60));
 
     public sealed record Settings(
@@ -51,8 +57,12 @@ public sealed class DispatcherProcess : IAsyncDisposable
 
         var output = new ConcurrentQueue<string>();
         var dll = DispatcherDll();
+        // PIPELET_TEST_LOGS=<folder> keeps each dispatcher's whole output, for digging into a failure.
+        var logFolder = Environment.GetEnvironmentVariable("PIPELET_TEST_LOGS");
+        var log = string.IsNullOrEmpty(logFolder) ? null : TextWriter.Synchronized(new StreamWriter(Path.Combine(logFolder, $"dispatcher-{port}.log")) { AutoFlush = true });
         var process = ChildProcess.Start("dispatcher", "dotnet", [dll], environment, Path.GetDirectoryName(dll), output: line =>
         {
+            log?.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
             output.Enqueue(line);
             while (output.Count > 400) output.TryDequeue(out _);
         });

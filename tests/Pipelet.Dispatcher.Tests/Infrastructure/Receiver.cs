@@ -49,6 +49,8 @@ public sealed class Receiver : IAsyncDisposable
 
     public IReadOnlyDictionary<Guid, int> EventCounts => _eventCounts;
 
+    public void EventCountsClear() => _eventCounts.Clear();
+
     public long TotalHits => Interlocked.Read(ref _total);
 
     private long _total;

@@ -1,0 +1,170 @@
+using Npgsql;
+using Pipelet.AppHost.Hosting;
+using Pipelet.Dispatcher.Tests.Infrastructure;
+using Pipelet.Testing;
+using Xunit.Abstractions;
+
+namespace Pipelet.Dispatcher.Tests;
+
+/// <summary>
+/// "Never lose an event": crash the dispatcher, restart the broker, take the database away, run two
+/// instances. Each run checks that every event id reached the receiver at least once, and reports
+/// how many duplicates the crash cost.
+/// </summary>
+public sealed class CrashTests(RealInfrastructure infrastructure, ITestOutputHelper output) : IClassFixture<RealInfrastructure>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task Kill_9_in_the_middle_of_10000_events_loses_none()
+    {
+        var database = await infrastructure.CreateDatabaseAsync();
+        var vhost = (await infrastructure.CreateVirtualHostAsync()).ToString();
+        await using var rig = await CrashRig.StartAsync(events: 10_000, failFirstEvery: 10);
+        var settings = new DispatcherProcess.Settings(vhost, database, rig.Subscriptions.BaseUri);
+
+        var first = await DispatcherProcess.StartAsync(settings);
+        await using var bus = await TestBus.StartAsync(vhost);
+        var publishing = bus.PublishManyAsync(rig.Events);
+        try
+        {
+            await rig.WaitForDeliveredAsync(3_000, Patience);
+        }
+        finally
+        {
+            first.KillHard();
+            await first.DisposeAsync();
+        }
+
+        var atCrash = rig.Delivered;
+        await publishing;
+        await using var second = await DispatcherProcess.StartAsync(settings);
+        await rig.WaitForAllAsync(Patience);
+
+        output.WriteLine($"kill -9 after {atCrash} of {rig.Events.Count} events: all delivered, {rig.Duplicates} duplicates");
+        await AssertLoggedAsync(database, rig);
+    }
+
+    [Fact]
+    public async Task A_broker_restart_mid_run_loses_none()
+    {
+        var directory = Directory.CreateTempSubdirectory("pipelet-dispatcher-broker-").FullName;
+        var broker = await RabbitMqServer.StartAsync(directory);
+        await using var proxy = new TcpProxy(broker.Port);
+        try
+        {
+            var rabbit = $"amqp://guest:guest@127.0.0.1:{proxy.Port}/";
+            var database = await infrastructure.CreateDatabaseAsync();
+            await using var rig = await CrashRig.StartAsync(events: 3_000, failFirstEvery: 5);
+            await using var dispatcher = await DispatcherProcess.StartAsync(new DispatcherProcess.Settings(rabbit, database, rig.Subscriptions.BaseUri));
+            await using var bus = await TestBus.StartAsync(rabbit);
+            await bus.PublishManyAsync(rig.Events.Take(2_000));
+            await rig.WaitForDeliveredAsync(800, Patience);
+
+            await broker.StopAsync();
+            var atRestart = rig.Delivered;
+            broker = await RabbitMqServer.StartAsync(directory);
+            proxy.Retarget(broker.Port);
+
+            await bus.PublishManyAsync(rig.Events.Skip(2_000));
+            await WithOutputOnFailure(rig.WaitForAllAsync(Patience), dispatcher);
+            output.WriteLine($"broker restarted after {atRestart} of {rig.Events.Count} events: all delivered, {rig.Duplicates} duplicates");
+            await AssertLoggedAsync(database, rig);
+        }
+        finally
+        {
+            await broker.StopAsync();
+            TryDelete(directory);
+        }
+    }
+
+    [Fact]
+    public async Task PostgreSQL_unavailable_for_a_while_loses_none()
+    {
+        var directory = Directory.CreateTempSubdirectory("pipelet-dispatcher-postgres-").FullName;
+        var postgres = await PostgresServer.StartAsync(directory, durable: false);
+        await using var proxy = new TcpProxy(postgres.Port);
+        try
+        {
+            await postgres.CreateDatabaseAsync("dispatcherdb");
+            var database = new NpgsqlConnectionStringBuilder(postgres.ConnectionString("dispatcherdb")) { Port = proxy.Port }.ConnectionString;
+            var vhost = (await infrastructure.CreateVirtualHostAsync()).ToString();
+            await using var rig = await CrashRig.StartAsync(events: 3_000, failFirstEvery: 5);
+            await using var dispatcher = await DispatcherProcess.StartAsync(new DispatcherProcess.Settings(vhost, database, rig.Subscriptions.BaseUri));
+            await using var bus = await TestBus.StartAsync(vhost);
+            var publishing = bus.PublishManyAsync(rig.Events);
+            await rig.WaitForDeliveredAsync(800, Patience);
+
+            await postgres.StopAsync();
+            var atOutage = rig.Delivered;
+            await Task.Delay(TimeSpan.FromSeconds(5)); // the outage: the dispatcher keeps running without its log
+            var duringOutage = rig.Delivered;
+            postgres = await PostgresServer.StartAsync(directory, durable: false);
+            proxy.Retarget(postgres.Port);
+
+            await publishing;
+            await rig.WaitForAllAsync(Patience);
+            output.WriteLine($"PostgreSQL down after {atOutage} events ({duringOutage - atOutage} more reached the receiver meanwhile, unacknowledged): all {rig.Events.Count} delivered, {rig.Duplicates} duplicates");
+            await AssertLoggedAsync(database, rig);
+        }
+        finally
+        {
+            await postgres.StopAsync();
+            TryDelete(directory);
+        }
+    }
+
+    [Fact]
+    public async Task Two_instances_share_the_work_and_deliver_everything()
+    {
+        var database = await infrastructure.CreateDatabaseAsync();
+        var vhost = (await infrastructure.CreateVirtualHostAsync()).ToString();
+        await using var rig = await CrashRig.StartAsync(events: 3_000, failFirstEvery: 10);
+        var settings = new DispatcherProcess.Settings(vhost, database, rig.Subscriptions.BaseUri);
+        await using var first = await DispatcherProcess.StartAsync(settings);
+        await using var second = await DispatcherProcess.StartAsync(settings);
+        await using var bus = await TestBus.StartAsync(vhost);
+
+        await bus.PublishManyAsync(rig.Events);
+        await rig.WaitForAllAsync(Patience);
+        output.WriteLine($"two instances: all {rig.Events.Count} delivered, {rig.Duplicates} duplicates");
+        await AssertLoggedAsync(database, rig);
+    }
+
+    private async Task WithOutputOnFailure(Task task, params DispatcherProcess[] dispatchers)
+    {
+        try
+        {
+            await task;
+        }
+        catch
+        {
+            foreach (var d in dispatchers) output.WriteLine(d.RecentOutput);
+            throw;
+        }
+    }
+
+    /// <summary>Every delivery is in the log as succeeded, with its attempts.</summary>
+    private static async Task AssertLoggedAsync(string connectionString, CrashRig rig)
+    {
+        var database = new DeliveryDatabase(connectionString);
+        await database.WaitUntilAsync("SELECT count(*) = $1 FROM deliveries WHERE status = 'succeeded'", TimeSpan.FromSeconds(60),
+            "every delivery logged as succeeded", (long)rig.Events.Count);
+        Assert.Equal(0L, await database.ScalarAsync<long>(
+            "SELECT count(*) FROM deliveries d WHERE NOT EXISTS (SELECT 1 FROM delivery_attempts a WHERE a.delivery_id = d.delivery_id AND a.status_code = 200)"));
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using Pipelet.Contracts.Events;
+using Pipelet.Dispatcher.Tests.Infrastructure;
+using Pipelet.Testing;
+using Pipelet.Webhooks;
+using Xunit.Abstractions;
+
+namespace Pipelet.Dispatcher.Tests;
+
+/// <summary>
+/// Sustained deliveries per second with every attempt logged, against a fast local receiver, next to
+/// the limit of a bare HttpClient POST loop to the same receiver; retry lateness; dispatcher memory.
+/// Run: <c>PIPELET_BENCH=1 dotnet test tests/Pipelet.Dispatcher.Tests -c Release --filter "Category=Benchmark" --logger "console;verbosity=detailed"</c>.
+/// </summary>
+[Trait("Category", "Benchmark")]
+public sealed class DeliveryBenchmark(RealInfrastructure infrastructure, ITestOutputHelper output) : IClassFixture<RealInfrastructure>
+{
+    private static int Events => int.TryParse(Environment.GetEnvironmentVariable("PIPELET_BENCH_EVENTS"), out var n) ? n : 20_000;
+
+    [BenchmarkFact]
+    public async Task Deliveries_per_second_with_every_attempt_logged()
+    {
+        var database = await infrastructure.CreateDatabaseAsync();
+        var vhost = (await infrastructure.CreateVirtualHostAsync()).ToString();
+        await using var rig = await CrashRig.StartAsync(events: Events, failFirstEvery: 0);
+
+        // The limit: the same bodies, POSTed by a bare HttpClient loop with the same parallelism.
+        var bare = await BareLoopAsync(rig);
+        output.WriteLine($"bare HttpClient loop: {rig.Events.Count} POSTs in {bare.TotalSeconds:F1} s = {rig.Events.Count / bare.TotalSeconds:F0}/s");
+        rig.Receiver.EventCountsClear();
+
+        await using var dispatcher = await DispatcherProcess.StartAsync(new DispatcherProcess.Settings(vhost, database, rig.Subscriptions.BaseUri,
+            Extra: new Dictionary<string, string?> { ["Logging__LogLevel__Default"] = "Warning" }));
+        await using var bus = await TestBus.StartAsync(vhost);
+
+        // Fill the queue first, then measure the dispatcher alone draining it.
+        var publish = Stopwatch.StartNew();
+        await bus.PublishManyAsync(rig.Events);
+        output.WriteLine($"published {rig.Events.Count} events in {publish.Elapsed.TotalSeconds:F1} s ({rig.Events.Count / publish.Elapsed.TotalSeconds:F0}/s), delivered meanwhile {rig.Delivered}");
+        var drain = Stopwatch.StartNew();
+        var before = rig.Delivered;
+        await rig.WaitForAllAsync(TimeSpan.FromMinutes(5));
+        var total = publish.Elapsed;
+        output.WriteLine($"dispatcher: {rig.Events.Count} deliveries end to end in {total.TotalSeconds:F1} s = {rig.Events.Count / total.TotalSeconds:F0}/s; " +
+                         $"draining the backlog of {rig.Events.Count - before}: {(rig.Events.Count - before) / drain.Elapsed.TotalSeconds:F0}/s");
+        var rss = await File.ReadAllLinesAsync($"/proc/{dispatcher.ProcessId}/status");
+        output.WriteLine($"dispatcher memory: {string.Join(", ", rss.Where(l => l.StartsWith("VmRSS", StringComparison.Ordinal) || l.StartsWith("VmHWM", StringComparison.Ordinal)))}");
+    }
+
+    private static async Task<TimeSpan> BareLoopAsync(CrashRig rig)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, AllowAutoRedirect = false });
+        var url = rig.Webhook.Url;
+        var stopwatch = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(rig.Events, new ParallelOptions { MaxDegreeOfParallelism = 256 }, async (e, ct) =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(DeliveryBody.Serialize(e)) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            request.Headers.Add(WebhookHeaders.Id, e.EventId.ToString());
+            request.Headers.Add(WebhookHeaders.Attempt, "1");
+            using var response = await http.SendAsync(request, ct);
+        });
+        return stopwatch.Elapsed;
+    }
+}

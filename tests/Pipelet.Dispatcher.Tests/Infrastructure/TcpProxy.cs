@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Pipelet.Dispatcher.Tests.Infrastructure;
+
+/// <summary>
+/// A loopback TCP forwarder with a fixed port in front of a server that gets a new port each time it
+/// restarts (our private RabbitMQ and PostgreSQL do), so clients reconnect to the same address.
+/// </summary>
+public sealed class TcpProxy : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<TcpClient, byte> _connections = new();
+    private readonly Task _accepting;
+    private volatile int _targetPort;
+
+    public TcpProxy(int targetPort)
+    {
+        _targetPort = targetPort;
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _accepting = AcceptAsync();
+    }
+
+    public int Port { get; }
+
+    /// <summary>Points new connections at a new port and cuts the old ones.</summary>
+    public void Retarget(int targetPort)
+    {
+        _targetPort = targetPort;
+        CutAll();
+    }
+
+    public void CutAll()
+    {
+        foreach (var connection in _connections.Keys) connection.Dispose();
+        _connections.Clear();
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            _ = ForwardAsync(client);
+        }
+    }
+
+    private async Task ForwardAsync(TcpClient client)
+    {
+        var upstream = new TcpClient();
+        _connections[client] = 0;
+        _connections[upstream] = 0;
+        try
+        {
+            await upstream.ConnectAsync(IPAddress.Loopback, _targetPort, _stop.Token);
+            var a = client.GetStream();
+            var b = upstream.GetStream();
+            await Task.WhenAny(a.CopyToAsync(b, _stop.Token), b.CopyToAsync(a, _stop.Token));
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            _connections.TryRemove(client, out _);
+            _connections.TryRemove(upstream, out _);
+            client.Dispose();
+            upstream.Dispose();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        CutAll();
+        await _accepting;
+        _stop.Dispose();
+    }
+}

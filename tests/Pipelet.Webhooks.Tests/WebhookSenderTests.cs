@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Pipelet.Contracts.Events;
+
+namespace Pipelet.Webhooks.Tests;
+
+/// <summary>The sender against a real local receiver: headers, the SSRF rule at connect time, and how each failure is classified.</summary>
+public sealed class WebhookSenderTests : IAsyncLifetime
+{
+    private readonly ConcurrentQueue<(string Path, IHeaderDictionary Headers)> _hits = new();
+    private WebApplication _receiver = null!;
+    private Uri _base = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        _receiver = builder.Build();
+        _receiver.Use(async (http, next) =>
+        {
+            // Kestrel reuses its header collection after the request: keep a copy.
+            _hits.Enqueue((http.Request.Path, new HeaderDictionary(http.Request.Headers.ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase))));
+            await next(http);
+        });
+        _receiver.MapPost("/ok", () => Results.Text(new string('x', 5000)));
+        _receiver.MapPost("/redirect", () => Results.Redirect("/ok"));
+        _receiver.MapPost("/slow", async () => { await Task.Delay(3000); return Results.Ok(); });
+        _receiver.MapPost("/fail", () => Results.Text("nope", statusCode: 500));
+        await _receiver.StartAsync();
+        _base = new Uri(_receiver.Urls.First().TrimEnd('/') + "/");
+    }
+
+    public async Task DisposeAsync() => await _receiver.DisposeAsync();
+
+    private static WebhookSender Sender(bool allowPrivateNetworks, out IHost host)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Delivery:AllowPrivateNetworks"] = allowPrivateNetworks ? "true" : "false",
+            ["Delivery:Timeout"] = "00:00:01",
+        });
+        builder.AddWebhookSending();
+        host = builder.Build();
+        return host.Services.GetRequiredService<WebhookSender>();
+    }
+
+    private static StationEvent Event() =>
+        new(Guid.CreateVersion7(), "Heartbeat", "CP-1", DateTimeOffset.UtcNow, JsonDocument.Parse("{}").RootElement);
+
+    [Fact]
+    public async Task Sends_the_secret_header_the_event_id_the_attempt_and_a_pipelet_user_agent()
+    {
+        var sender = Sender(allowPrivateNetworks: true, out var host);
+        using var _ = host;
+        var stationEvent = Event();
+
+        var result = await sender.SendAsync(new WebhookTarget(new Uri(_base, "ok"), "X-Webhook-Secret", "s3cret"), stationEvent, 3, CancellationToken.None);
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(200, result.StatusCode);
+        Assert.Equal(1024, result.ResponseBody!.Length); // the first kilobyte only
+        var headers = _hits.Single(h => h.Path == "/ok").Headers;
+        Assert.Equal("s3cret", headers["X-Webhook-Secret"]);
+        Assert.Equal(stationEvent.EventId.ToString(), headers[WebhookHeaders.Id]);
+        Assert.Equal("3", headers[WebhookHeaders.Attempt]);
+        Assert.StartsWith("Pipelet", headers.UserAgent.ToString());
+        Assert.StartsWith("application/json", headers.ContentType.ToString());
+    }
+
+    [Fact]
+    public async Task Refuses_loopback_when_private_networks_are_not_allowed_without_connecting()
+    {
+        var sender = Sender(allowPrivateNetworks: false, out var host);
+        using var _ = host;
+
+        var byAddress = await sender.SendAsync(new WebhookTarget(new Uri(_base, "ok"), null, null), Event(), 1, CancellationToken.None);
+        var byName = await sender.SendAsync(new WebhookTarget(new Uri($"http://localhost:{_base.Port}/ok"), null, null), Event(), 1, CancellationToken.None);
+
+        Assert.Equal(AttemptErrorKind.AddressRefused, byAddress.ErrorKind);
+        Assert.Equal(AttemptErrorKind.AddressRefused, byName.ErrorKind);
+        Assert.False(byAddress.Succeeded);
+        Assert.Empty(_hits);
+    }
+
+    [Fact]
+    public async Task Redirects_are_failures_and_are_not_followed()
+    {
+        var sender = Sender(allowPrivateNetworks: true, out var host);
+        using var _ = host;
+
+        var result = await sender.SendAsync(new WebhookTarget(new Uri(_base, "redirect"), null, null), Event(), 1, CancellationToken.None);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(AttemptErrorKind.HttpStatus, result.ErrorKind);
+        Assert.Equal(302, result.StatusCode);
+        Assert.DoesNotContain(_hits, h => h.Path == "/ok");
+    }
+
+    [Fact]
+    public async Task Timeouts_refusals_and_non_2xx_are_told_apart()
+    {
+        var sender = Sender(allowPrivateNetworks: true, out var host);
+        using var _ = host;
+        using var closed = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var closedPort = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+
+        var slow = await sender.SendAsync(new WebhookTarget(new Uri(_base, "slow"), null, null), Event(), 1, CancellationToken.None);
+        var refused = await sender.SendAsync(new WebhookTarget(new Uri($"http://127.0.0.1:{closedPort}/"), null, null), Event(), 1, CancellationToken.None);
+        var failed = await sender.SendAsync(new WebhookTarget(new Uri(_base, "fail"), null, null), Event(), 1, CancellationToken.None);
+
+        Assert.Equal(AttemptErrorKind.Timeout, slow.ErrorKind);
+        Assert.Equal(AttemptErrorKind.ConnectionRefused, refused.ErrorKind);
+        Assert.Equal((AttemptErrorKind.HttpStatus, 500, "nope"), (failed.ErrorKind, failed.StatusCode, failed.ResponseBody));
+    }
+}
