@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Pipelet.Subscriptions.Extensions;
 
 /// <summary>Bound from the <c>Api</c> section (<c>Api__InternalPort</c>, <c>Api__BootstrapKey</c>).</summary>
-internal sealed class ApiOptions
+internal sealed class ApiOptions : IValidatableObject
 {
     public const string Section = "Api";
 
@@ -12,6 +12,16 @@ internal sealed class ApiOptions
     public int InternalPort { get; set; }
 
     /// <summary>Created with every scope on first start when no key exists yet (the AppHost passes one).</summary>
-    [MinLength(24, ErrorMessage = "Api:BootstrapKey must be at least 24 characters (use the hcpms_live_<random> form).")]
+    /// <remarks>Empty counts as not set.</remarks>
     public string? BootstrapKey { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrEmpty(BootstrapKey) && (BootstrapKey.Length < 24 || !BootstrapKey.All(c => c is > ' ' and <= '~')))
+        {
+            yield return new ValidationResult(
+                "Api:BootstrapKey must be at least 24 printable ASCII characters (use the hcpms_live_<random> form).",
+                [nameof(BootstrapKey)]);
+        }
+    }
 }

@@ -1,0 +1,65 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Pipelet.Subscriptions.Tests;
+
+/// <summary>One public base URL: stations go to the gateway, deliveries to the dispatcher (real HTTP stand-ins), with the key and body intact.</summary>
+public sealed class EdgeForwardingTests(SubscriptionsAppFixture fixture) : IClassFixture<SubscriptionsAppFixture>
+{
+    private readonly HttpClient _api = fixture.App.Public();
+
+    [Theory]
+    [InlineData("GET", "/api/v1/stations", "gateway")]
+    [InlineData("GET", "/api/v1/stations/WALLBOX_001", "gateway")]
+    [InlineData("POST", "/api/v1/stations/WALLBOX_001/commands/Reset", "gateway")]
+    [InlineData("GET", "/api/v1/webhooks/42/deliveries?status=failed&limit=10", "dispatcher")]
+    [InlineData("POST", "/api/v1/webhooks/42/recover", "dispatcher")]
+    [InlineData("GET", "/api/v1/deliveries/0196a1b2-0000-7000-8000-000000000001", "dispatcher")]
+    [InlineData("GET", "/api/v1/failed-deliveries?after=5", "dispatcher")]
+    [InlineData("POST", "/api/v1/failed-deliveries/7/retry", "dispatcher")]
+    public async Task Forwarded_routes_reach_their_service_with_method_path_query_key_and_body(string method, string pathAndQuery, string service)
+    {
+        var upstream = service == "gateway" ? fixture.Gateway : fixture.Dispatcher;
+        var marker = Guid.NewGuid().ToString("N");
+        using var request = new HttpRequestMessage(new HttpMethod(method), pathAndQuery);
+        if (method == "POST") request.Content = Http.Json($$"""{"type":"Soft","marker":"{{marker}}"}""");
+        request.Headers.Add("X-Request-Marker", marker);
+
+        var response = await _api.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(service, (await response.ReadJsonAsync()).GetProperty("served_by").GetString());
+        var received = upstream.Requests.Single(r => r.Headers.TryGetValue("X-Request-Marker", out var m) && m == marker);
+        Assert.Equal(method, received.Method);
+        Assert.Equal(pathAndQuery, received.PathAndQuery);
+        Assert.Equal(SubscriptionsApp.BootstrapKey, received.Headers["X-API-Key"]);
+        if (method == "POST") Assert.Contains(marker, received.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_upstreams_answer_passes_through_unchanged_even_an_error()
+    {
+        fixture.Dispatcher.StatusCode = 404;
+        try
+        {
+            var response = await _api.GetAsync("/api/v1/deliveries/unknown");
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal("dispatcher", (await response.ReadJsonAsync()).GetProperty("served_by").GetString());
+        }
+        finally
+        {
+            fixture.Dispatcher.StatusCode = 200;
+        }
+    }
+
+    [Fact]
+    public async Task Our_own_webhook_routes_are_not_forwarded()
+    {
+        var before = fixture.Dispatcher.Requests.Count;
+        var id = await _api.CreateWebhookAsync();
+        var webhook = await (await _api.GetAsync($"/api/v1/webhooks/{id}")).ReadJsonAsync();
+        Assert.Equal(id, webhook.GetProperty("id").GetInt64());
+        Assert.Equal(JsonValueKind.Array, (await (await _api.GetAsync("/api/v1/webhooks/events")).ReadJsonAsync()).ValueKind);
+        Assert.Equal(before, fixture.Dispatcher.Requests.Count);
+    }
+}
