@@ -98,9 +98,19 @@ internal static class SimulatorCommand
         }
 
         var fleet = new Fleet(options, TimeProvider.System, Console.Error);
-        var result = await fleet.RunAsync(cancellationToken);
-        if (options.Report == ReportFormat.Json) Console.Out.WriteLine(JsonSerializer.Serialize(result, ReportJsonContext.Default.FleetReport));
-        else TableReport.Write(result, Console.Out);
+        FleetReport result;
+        try
+        {
+            result = await fleet.RunAsync(cancellationToken);
+            if (options.Report == ReportFormat.Json) Console.Out.WriteLine(JsonSerializer.Serialize(result, ReportJsonContext.Default.FleetReport));
+            else TableReport.Write(result, Console.Out);
+            Console.Out.Flush();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync($"simulator failed: {exception}");
+            return 3;
+        }
 
         // Non-zero when the fleet never came up at all, so scripts notice an unreachable gateway.
         return result.Connections.Established == 0 ? 1 : 0;

@@ -32,8 +32,14 @@ internal sealed class PacedDriver(FleetContext fleet, CallPacer pacer)
             {
                 await pacer.WaitTurnAsync(cancellationToken);
                 var station = await _idle.Reader.ReadAsync(cancellationToken);
-                if (station.IsOnline) await station.SessionStepAsync();
-                Return(station);
+                try
+                {
+                    if (station.IsOnline) await station.SessionStepAsync();
+                }
+                finally
+                {
+                    Return(station);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

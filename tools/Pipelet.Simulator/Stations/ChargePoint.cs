@@ -162,6 +162,10 @@ internal sealed class ChargePoint : IChargePointState
         {
             connection.Abort();
         }
+        catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
+        {
+            // The loop ended badly; the connection is gone either way.
+        }
     }
 
     // ---- sessions on the station's own clock (no pacing) ----
@@ -306,7 +310,18 @@ internal sealed class ChargePoint : IChargePointState
 
     private async Task ReceiveLoopAsync(StationConnection connection)
     {
-        var how = await connection.ReceiveAsync(message => OnMessageAsync(connection, message), CancellationToken.None);
+        string how;
+        try
+        {
+            how = await connection.ReceiveAsync(message => OnMessageAsync(connection, message), CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // A bug of ours on one message must cost this connection, not the run.
+            how = $"simulator error ({exception.GetType().Name})";
+            connection.Abort();
+        }
+
         var unexpected = !_closing && !_fleet.Stopping;
         _fleet.Metrics.Disconnected(unexpected, how);
         if (Interlocked.Exchange(ref _pending, null) is { } pending)

@@ -38,10 +38,10 @@ internal sealed class StationConnection : IAsyncDisposable
         }
         catch (Exception exception) when (exception is WebSocketException or HttpRequestException or IOException or OperationCanceledException)
         {
+            // The token is the handshake's own timeout: a cancellation here is a handshake that took too long.
             var status = socket.HttpStatusCode;
             socket.Dispose();
-            if (exception is OperationCanceledException && cancellationToken.IsCancellationRequested) throw;
-            throw new ConnectFailedException(Categorize(status, exception), exception);
+            throw new ConnectFailedException(cancellationToken.IsCancellationRequested ? "handshake timeout" : Categorize(status, exception), exception);
         }
 
         // J 3.2: a client that offered a subprotocol aborts if the answer does not name it.
@@ -92,15 +92,16 @@ internal sealed class StationConnection : IAsyncDisposable
                 assembly = null;
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
-            return "stopped";
+            // Our token, or Abort() on the socket (a close that got no answer in time).
+            return cancellationToken.IsCancellationRequested ? "stopped" : "aborted";
         }
         catch (WebSocketException exception)
         {
             return $"aborted ({exception.WebSocketErrorCode})";
         }
-        catch (IOException)
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException)
         {
             return "aborted (I/O)";
         }
@@ -151,8 +152,8 @@ internal sealed class StationConnection : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        // The send gate is not disposed: a late sender must find the socket closed, not the gate gone.
         _socket.Dispose();
-        _sendGate.Dispose();
         return ValueTask.CompletedTask;
     }
 
