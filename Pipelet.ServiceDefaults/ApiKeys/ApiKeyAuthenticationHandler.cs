@@ -23,6 +23,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     public const string HeaderName = "X-API-Key";
     public const string ScopeClaim = "scope";
     public const string KeyIdClaim = "api_key_id";
+    private static readonly object CheckUnavailable = new();
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -31,7 +32,19 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var identity = await verifier.VerifyAsync(values[0]!, Context.RequestAborted);
+        ApiKeyIdentity? identity;
+        try
+        {
+            identity = await verifier.VerifyAsync(values[0]!, Context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !Context.RequestAborted.IsCancellationRequested)
+        {
+            // The key service is down: that is neither "wrong key" (401) nor a crash (500), but 503.
+            Logger.LogWarning("Checking an API key failed: {Reason}", ex.Message);
+            Context.Items[CheckUnavailable] = true;
+            return AuthenticateResult.Fail("The API key check is unavailable.");
+        }
+
         if (identity is null)
         {
             return AuthenticateResult.Fail("The API key is not valid.");
@@ -49,7 +62,10 @@ internal sealed class ApiKeyAuthenticationHandler(
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        WriteProblem(StatusCodes.Status401Unauthorized, "Missing or invalid API key",
+        Context.Items.ContainsKey(CheckUnavailable)
+            ? WriteProblem(StatusCodes.Status503ServiceUnavailable, "API key check unavailable",
+                "The service that checks API keys does not answer; retry shortly.")
+            : WriteProblem(StatusCodes.Status401Unauthorized, "Missing or invalid API key",
             $"Send a valid key in the {HeaderName} header.");
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
@@ -62,6 +78,10 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (status == StatusCodes.Status401Unauthorized)
         {
             Response.Headers.WWWAuthenticate = SchemeName;
+        }
+        else if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            Response.Headers.RetryAfter = "1";
         }
 
         await problems.WriteAsync(new ProblemDetailsContext

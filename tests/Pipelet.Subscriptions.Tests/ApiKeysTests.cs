@@ -157,6 +157,18 @@ public sealed partial class ApiKeysTests(SubscriptionsAppFixture fixture) : ICla
         Assert.Equal(HttpStatusCode.NotFound, (await internalApi.PostJsonAsync("/internal/v1/api-keys/verify", """{"key":"hcpms_live_nope"}""")).StatusCode);
     }
 
+    [Fact]
+    public async Task Another_service_answers_503_not_401_or_500_when_the_key_check_is_down()
+    {
+        await using var other = await OtherServiceAsync(new Uri($"http://127.0.0.1:{AppHost.Hosting.FreePort.Next()}/"));
+        using var client = new HttpClient { BaseAddress = other.Address };
+        client.DefaultRequestHeaders.Add("X-API-Key", SubscriptionsApp.BootstrapKey);
+
+        var response = await client.GetAsync("/probe");
+
+        await response.AssertProblemAsync(503);
+    }
+
     /// <summary>Another Pipelet service: checks keys with <c>AddApiKeyAuthentication()</c> through our internal endpoint.</summary>
     private static async Task<OtherService> OtherServiceAsync(Uri internalAddress)
     {
