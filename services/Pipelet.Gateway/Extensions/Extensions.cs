@@ -72,6 +72,7 @@ internal static class Extensions
         if (requireApiKey)
         {
             app.UseAuthentication();
+            app.UseApiKeyRateLimiting();
             app.UseAuthorization();
         }
 

@@ -107,8 +107,7 @@ internal sealed class StationConnectionHandler(
         catch (EventNotStoredException)
         {
             // Without the Connect event nothing the station says could be kept either: let it come back later.
-            session.Close(WebSocketCloseStatus.InternalServerError, "Try again later", "event_not_stored");
-            await CloseQuietlyAsync(session.Socket, WebSocketCloseStatus.InternalServerError, "Try again later");
+            await CloseOutputQuietlyAsync(session.Socket, WebSocketCloseStatus.InternalServerError, "Try again later");
         }
         finally
         {
@@ -319,6 +318,20 @@ internal sealed class StationConnectionHandler(
 
         using var document = JsonDocument.Parse(buffer.WrittenMemory);
         return document.RootElement.Clone();
+    }
+
+    /// <summary>Sends our close frame without waiting for the peer's.</summary>
+    private static async Task CloseOutputQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string description)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await socket.CloseOutputAsync(status, description, timeout.Token);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // Nothing more to say to this peer.
+        }
     }
 
     private static async Task CloseQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string description)

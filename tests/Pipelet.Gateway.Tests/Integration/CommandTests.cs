@@ -1,0 +1,185 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Pipelet.Gateway.Tests.Infrastructure;
+using Pipelet.Testing;
+
+namespace Pipelet.Gateway.Tests.Integration;
+
+/// <summary>Commands to stations through the stations API, protected by X-API-Key (checked against a real HTTP double).</summary>
+public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixture<RealInfrastructure>, IAsyncLifetime
+{
+    private ApiKeyCheckDouble _keys = null!;
+    private GatewayServer _gateway = null!;
+    private EventTap _events = null!;
+
+    public async Task InitializeAsync()
+    {
+        _keys = await ApiKeyCheckDouble.StartAsync();
+        _events = await EventTap.StartAsync(infrastructure.RabbitMqConnectionString);
+        _gateway = await GatewayServer.StartAsync(infrastructure.RabbitMqConnectionString, infrastructure.PostgresConnectionString,
+            new Dictionary<string, string?>
+            {
+                ["Gateway:RequireApiKey"] = "true",
+                ["Gateway:CommandTimeout"] = "00:00:02",
+                ["services:subscriptions:internal:0"] = _keys.Address,
+            });
+        _gateway.Http.DefaultRequestHeaders.Add("X-API-Key", ApiKeyCheckDouble.CommandKey);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _events.DisposeAsync();
+        await _keys.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_command_reaches_the_station_and_its_answer_comes_back_and_the_command_is_an_event()
+    {
+        const string id = "CP-CMD-OK";
+        await using var station = await TestStation.ConnectAsync(_gateway, id);
+        var body = """{"key":["HeartbeatInterval"]}""";
+        var post = Post(id, "GetConfiguration", body);
+
+        var call = await station.ReceiveAsync();
+        Assert.Equal(2, call[0].GetInt32());
+        Assert.Equal("GetConfiguration", call[2].GetString());
+        Assert.Equal(["HeartbeatInterval"], call[3].GetProperty("key").EnumerateArray().Select(k => k.GetString()));
+        await station.SendTextAsync($$"""[3,"{{call[1].GetString()}}",{"configurationKey":[{"key":"HeartbeatInterval","readonly":false,"value":"300"}]}]""");
+
+        using var response = await post;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(id, json.GetProperty("station_id").GetString());
+        Assert.Equal("GetConfiguration", json.GetProperty("action").GetString());
+        Assert.Equal("300", json.GetProperty("response").GetProperty("configurationKey")[0].GetProperty("value").GetString());
+
+        var commandEvent = await _events.NextAsync(id, "GetConfiguration");
+        Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(body).RootElement, commandEvent.Payload));
+    }
+
+    [Fact]
+    public async Task A_bodiless_command_may_omit_the_body()
+    {
+        const string id = "CP-CMD-CLEAR";
+        await using var station = await TestStation.ConnectAsync(_gateway, id);
+        var post = _gateway.Http.PostAsync($"/api/v1/stations/{id}/commands/ClearCache", null);
+        var call = await station.ReceiveAsync();
+        Assert.Equal("ClearCache", call[2].GetString());
+        Assert.Empty(call[3].EnumerateObject());
+        await station.SendTextAsync($$"""[3,"{{call[1].GetString()}}",{"status":"Accepted"}]""");
+        using var response = await post;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_CALLERROR_from_the_station_is_a_502_problem_with_its_code_in_the_16_spelling()
+    {
+        const string id = "CP-CMD-ERR";
+        await using var station = await TestStation.ConnectAsync(_gateway, id);
+        var post = Post(id, "Reset", """{"type":"Soft"}""");
+        var call = await station.ReceiveAsync();
+        await station.SendTextAsync($$"""[4,"{{call[1].GetString()}}","OccurrenceConstraintViolation","nope",{"why":"test"}]""");
+
+        using var response = await post;
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var problem = await ProblemAsync(response);
+        Assert.Equal("OccurenceConstraintViolation", problem.GetProperty("error_code").GetString());
+        Assert.Equal("nope", problem.GetProperty("error_description").GetString());
+        Assert.Equal("test", problem.GetProperty("error_details").GetProperty("why").GetString());
+    }
+
+    [Fact]
+    public async Task A_station_that_does_not_answer_is_a_504_problem_and_the_next_command_still_goes_through()
+    {
+        const string id = "CP-CMD-SILENT";
+        await using var station = await TestStation.ConnectAsync(_gateway, id);
+        using (var response = await Post(id, "UnlockConnector", """{"connectorId":1}"""))
+        {
+            Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+            await ProblemAsync(response);
+        }
+
+        Assert.Equal("UnlockConnector", (await station.ReceiveAsync())[2].GetString());
+        var post = Post(id, "TriggerMessage", """{"requestedMessage":"Heartbeat"}""");
+        var call = await station.ReceiveAsync();
+        Assert.Equal("TriggerMessage", call[2].GetString());
+        await station.SendTextAsync($$"""[3,"{{call[1].GetString()}}",{"status":"Accepted"}]""");
+        using var ok = await post;
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_station_that_is_not_connected_is_a_404_problem()
+    {
+        using var response = await Post("CP-NOT-HERE", "Reset", """{"type":"Hard"}""");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("Station not connected", (await ProblemAsync(response)).GetProperty("title").GetString());
+    }
+
+    [Fact]
+    public async Task An_unknown_command_is_a_404_problem()
+    {
+        using var response = await Post("CP-ANY", "SelfDestruct", "{}");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        await ProblemAsync(response);
+    }
+
+    [Theory]
+    [InlineData("ChangeAvailability", """{"connectorId":1,"type":"Sideways"}""", "type")]
+    [InlineData("ChangeAvailability", """{"type":"Operative"}""", "connectorId")]
+    [InlineData("RemoteStartTransaction", """{"idTag":"TOO-LONG-FOR-AN-IDTOKEN-20"}""", "idTag")]
+    [InlineData("ReserveNow", """{"connectorId":1,"expiryDate":"soon","idTag":"A","reservationId":1}""", "expiryDate")]
+    [InlineData("RemoteStartTransaction", """{"idTag":"A","chargingProfile":{"chargingProfileId":1,"stackLevel":0,"chargingProfilePurpose":"TxProfile","chargingProfileKind":"Absolute","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[]}}}""", "chargingProfile.chargingSchedule.chargingSchedulePeriod")]
+    [InlineData("Reset", "[1,2,3]", "$")]
+    [InlineData("Reset", "not json", "$")]
+    public async Task An_invalid_body_is_a_400_validation_problem_naming_the_field(string action, string body, string field)
+    {
+        using var response = await Post("CP-ANY", action, body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ProblemAsync(response);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+    }
+
+    [Fact]
+    public async Task Without_a_valid_key_the_api_answers_401_and_without_the_scope_403()
+    {
+        using var anonymous = new HttpClient { BaseAddress = _gateway.BaseAddress };
+        using (var response = await anonymous.GetAsync("/api/v1/stations"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        anonymous.DefaultRequestHeaders.Add("X-API-Key", "not-a-key");
+        using (var response = await anonymous.PostAsync("/api/v1/stations/CP-1/commands/ClearCache", null))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        using var reader = new HttpClient { BaseAddress = _gateway.BaseAddress };
+        reader.DefaultRequestHeaders.Add("X-API-Key", ApiKeyCheckDouble.ReadOnlyKey);
+        using (var response = await reader.PostAsync("/api/v1/stations/CP-1/commands/ClearCache", null))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Stations_keep_connecting_without_an_api_key()
+    {
+        await using var station = await TestStation.ConnectAsync(_gateway, "CP-NO-KEY-NEEDED");
+        await station.CallResultAsync("Heartbeat", "{}");
+    }
+
+    private Task<HttpResponseMessage> Post(string stationId, string action, string body) =>
+        _gateway.Http.PostAsync($"/api/v1/stations/{Uri.EscapeDataString(stationId)}/commands/{action}",
+            new StringContent(body, Encoding.UTF8, "application/json"));
+
+    private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>());
+    }
+}
