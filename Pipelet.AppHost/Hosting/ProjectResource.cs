@@ -80,7 +80,21 @@ public sealed class ProjectResource(string name, IProjectMetadata metadata) : Re
                 $"'{Name}' is not built ({Metadata.TargetPath} is missing). Build it with: dotnet build {Metadata.ProjectPath}");
         }
 
-        _supervisor = Task.Run(() => SuperviseAsync(context, _stopping.Token), CancellationToken.None);
+        _supervisor = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await SuperviseAsync(context, _stopping.Token);
+                }
+                catch (Exception ex)
+                {
+                    // The supervisor itself failed (the process could not even be started): fail the start.
+                    _firstHealthy.TrySetException(ex);
+                    State = ResourceState.FailedToStart;
+                }
+            },
+            CancellationToken.None);
         await _firstHealthy.Task.WaitAsync(cancellationToken);
     }
 
