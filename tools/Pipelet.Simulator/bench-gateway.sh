@@ -77,7 +77,7 @@ GATEWAY_PID="$(ss -ltnpH 'sport = :9000' | grep -o 'pid=[0-9]*' | head -1 | cut 
 BROKER_PID="$(pgrep -f "^[^ ]*beam.smp .*${DATA}" | head -1 || true)"
 POSTGRES_PID="$(pgrep -f "^[^ ]*/postgres -D ${DATA}" | head -1 || true)"
 DISPATCHER_PID="$(pgrep -f '^[^ ]*dotnet [^ ]*Release/net10.0/Pipelet.Dispatcher.dll' | head -1 || true)"
-OBSERVE="$(echo "$GATEWAY_PID $BROKER_PID $DISPATCHER_PID $POSTGRES_PID" | xargs | tr ' ' ',')"
+OBSERVE="$(echo "$GATEWAY_PID $BROKER_PID $DISPATCHER_PID" | xargs | tr ' ' ',')"
 log "gateway pid $GATEWAY_PID, broker ${BROKER_PID:-?}, dispatcher ${DISPATCHER_PID:-?}, postgres ${POSTGRES_PID:-?}"
 
 {
@@ -87,6 +87,8 @@ log "gateway pid $GATEWAY_PID, broker ${BROKER_PID:-?}, dispatcher ${DISPATCHER_
   echo "kernel: $(uname -r)"
   echo "dotnet: $(dotnet --version)"
   echo "build: Release"
+  echo "commit: $(git rev-parse --short HEAD) ($(git status --porcelain -- services Pipelet.AppHost Pipelet.ServiceDefaults | wc -l) files changed in the working tree)"
+  echo "runtime settings passed on: $(env | grep -E '^DOTNET_' | tr '\n' ' ')"
   echo "system started by this script: $START_SYSTEM"
 } >"$OUT/machine.txt"
 
