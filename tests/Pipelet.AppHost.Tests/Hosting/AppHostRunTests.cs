@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Pipelet.AppHost.Hosting;
 using Pipelet.Testing;
@@ -9,8 +10,8 @@ namespace Pipelet.AppHost.Tests.Hosting;
 
 /// <summary>
 /// The AppHost as a user runs it: a cold start on a fresh data folder and free public ports, every
-/// service healthy, the configuration contract in each service's environment, then SIGTERM, after
-/// which none of the processes it started may survive.
+/// service healthy, the configuration contract in each service's environment, a killed service
+/// restarted, then SIGTERM, after which none of the processes it started may survive.
 /// </summary>
 public sealed partial class AppHostRunTests(ITestOutputHelper output)
 {
@@ -80,6 +81,14 @@ public sealed partial class AppHostRunTests(ITestOutputHelper output)
             Assert.Equal(internalUrl, dispatcher["services__subscriptions__internal__0"]);
             Assert.Equal("30s,1m,5m,30m,2h,6h,24h", dispatcher["Delivery__RetrySchedule"]);
             Assert.Equal("true", dispatcher["Delivery__AllowPrivateNetworks"]);
+
+            // A service that dies is reported and started again, on the same port.
+            var gatewayProcess = started.Single(p => IsService(p, "Pipelet.Gateway.dll"));
+            Assert.Equal(0, Kill(gatewayProcess.Pid, 9));
+            await log.WaitForAsync("gateway exited with code", appHost.Exited, TimeSpan.FromMinutes(1));
+            await log.WaitForAsync("gateway is healthy again", appHost.Exited, TimeSpan.FromMinutes(2));
+            await AssertHealthyAsync($"http://localhost:{ocppPort}/health");
+            started = [.. started, .. ProcessTree.Descendants(appHost.Id)];
         }
         finally
         {
@@ -108,10 +117,17 @@ public sealed partial class AppHostRunTests(ITestOutputHelper output)
 
     private static IReadOnlyDictionary<string, string> ServiceEnvironment(IReadOnlyList<ProcessTree.Entry> processes, string assembly)
     {
-        var process = processes.FirstOrDefault(p => p.CommandLine.Contains(assembly, StringComparison.Ordinal) && !p.CommandLine.Contains("guard", StringComparison.Ordinal))
+        var process = processes.FirstOrDefault(p => IsService(p, assembly))
             ?? throw new Xunit.Sdk.XunitException($"No process runs {assembly}.");
         return ProcessTree.EnvironmentOf(process.Pid);
     }
+
+    /// <summary>The service itself, not the guard shell whose command line also names it.</summary>
+    private static bool IsService(ProcessTree.Entry process, string assembly) =>
+        process.CommandLine.Contains(assembly, StringComparison.Ordinal) && !process.CommandLine.Contains("guard", StringComparison.Ordinal);
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
 
     /// <summary>The AppHost's own build output, recorded in its assembly when it was built.</summary>
     private static string AppHostAssemblyPath() =>
