@@ -24,6 +24,7 @@ public sealed class OpenApiDocumentTests(SubscriptionsAppFixture fixture) : ICla
         { "get", "/api/v1/webhooks/{id}/deliveries" },
         { "get", "/api/v1/deliveries/{id}" },
         { "get", "/api/v1/failed-deliveries" },
+        { "get", "/api/v1/failed-deliveries/{id}" },
         { "post", "/api/v1/failed-deliveries/{id}/retry" },
         { "post", "/api/v1/webhooks/{id}/recover" },
     };

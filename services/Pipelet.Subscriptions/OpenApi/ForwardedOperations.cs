@@ -7,8 +7,8 @@ namespace Pipelet.Subscriptions.OpenApi;
 
 /// <summary>
 /// The public endpoints this service forwards (stations to the gateway, deliveries to the dispatcher),
-/// described here so that one document covers the whole base URL. The shapes are those of issues 4 and 5;
-/// the owning services define the exact bodies.
+/// described here so that one document covers the whole base URL. The examples follow the owning services'
+/// bodies (Gateway StationsApi, Dispatcher DeliveriesApi); those services remain the authority.
 /// </summary>
 internal static partial class ForwardedOperations
 {
@@ -16,27 +16,51 @@ internal static partial class ForwardedOperations
         string Method, string Path, string Tag, string Summary, string Scope,
         string[] Query, string? RequestExample, int Status, string? ResponseExample);
 
+    private const string Station = """{"station_id":"WALLBOX_001","connected_since":"2026-04-14T12:00:00+00:00","last_message_at":"2026-04-14T12:34:56.789+00:00","instance_id":"gateway-1"}""";
+
+    private const string DeliverySummary = """
+        {"delivery_id":"0196a1b2-0000-7000-8000-000000000001","webhook_id":42,"event_id":"0196a1b2-0000-7000-8000-0000000000aa",
+         "event":"StartTransaction","station_id":"WALLBOX_001","status":"succeeded","attempts":1,
+         "created_at":"2026-04-14T12:34:56.8+00:00","updated_at":"2026-04-14T12:34:56.95+00:00",
+         "next_attempt_at":null,"last_status_code":200,"last_error":null,"replay_of":null}
+        """;
+
     private static readonly Operation[] All =
     [
-        new("GET", "/api/v1/stations", "Stations", "Connected stations: since when, last message, which gateway instance holds them", "any valid key",
-            [], null, 200, """[{"station_id":"WALLBOX_001","connected_at":"2026-04-14T12:00:00.000Z","last_message_at":"2026-04-14T12:34:56.789Z","instance":"gateway-1"}]"""),
-        new("GET", "/api/v1/stations/{stationId}", "Stations", "One connected station", "any valid key",
-            [], null, 200, """{"station_id":"WALLBOX_001","connected_at":"2026-04-14T12:00:00.000Z","last_message_at":"2026-04-14T12:34:56.789Z","instance":"gateway-1"}"""),
+        new("GET", "/api/v1/stations", "Stations", "Connected stations: since when, last message, which gateway instance holds them", "stations:command",
+            [], null, 200, "{\"stations\":[" + Station + "]}"),
+        new("GET", "/api/v1/stations/{stationId}", "Stations", "One connected station (404 problem when not connected)", "stations:command",
+            [], null, 200, Station),
         new("POST", "/api/v1/stations/{stationId}/commands/{action}", "Stations",
-            "Send an OCPP 1.6 command (Reset, RemoteStartTransaction, ...) with its request body; answers the station's reply. 404 problem when not connected", "stations:command",
-            [], """{"type":"Soft"}""", 200, """{"status":"Accepted"}"""),
-        new("GET", "/api/v1/webhooks/{id}/deliveries", "Deliveries", "A webhook's deliveries, newest first, filtered by status, paged", "deliveries:read",
-            ["status", "after", "limit"], null, 200,
-            """{"items":[{"id":"0196a1b2-0000-7000-8000-000000000001","webhook_id":42,"event_id":"0196a1b2-0000-7000-8000-0000000000aa","event":"StartTransaction","status":"delivered","attempts":1}],"next_after":null}"""),
-        new("GET", "/api/v1/deliveries/{id}", "Deliveries", "One delivery with its attempts", "deliveries:read",
+            "Send an OCPP 1.6 command (Reset, RemoteStartTransaction, ...) with its request payload and wait for the station's answer. " +
+            "404 problem when not connected; 502 problem for a CALLERROR; 504 problem on timeout", "stations:command",
+            [], """{"type":"Soft"}""", 200, """{"station_id":"WALLBOX_001","action":"Reset","response":{"status":"Accepted"}}"""),
+        new("GET", "/api/v1/webhooks/{id}/deliveries", "Deliveries",
+            "A webhook's deliveries, newest first; filter with ?status=succeeded|retrying|failed|cancelled; next page with ?before={next_before}", "deliveries:read",
+            ["status", "before", "limit"], null, 200, "{\"items\":[" + DeliverySummary + "],\"next_before\":null}"),
+        new("GET", "/api/v1/deliveries/{id}", "Deliveries", "One delivery with every attempt", "deliveries:read",
             [], null, 200,
-            """{"id":"0196a1b2-0000-7000-8000-000000000001","webhook_id":42,"event":"StartTransaction","status":"delivered","attempts":[{"attempt":1,"status_code":200,"duration_ms":124,"error":null}]}"""),
-        new("GET", "/api/v1/failed-deliveries", "Deliveries", "Dead-lettered deliveries (every attempt of the retry ladder failed)", "deliveries:read",
-            ["after", "limit"], null, 200, """{"items":[],"next_after":null}"""),
-        new("POST", "/api/v1/failed-deliveries/{id}/retry", "Deliveries", "Retry a dead-lettered delivery with a fresh retry ladder", "webhooks:write",
-            [], null, 202, null),
-        new("POST", "/api/v1/webhooks/{id}/recover", "Deliveries", "Replay everything dead-lettered for this webhook since a time", "webhooks:write",
-            [], """{"since":"2026-04-14T00:00:00Z"}""", 202, null),
+            """
+            {"delivery_id":"0196a1b2-0000-7000-8000-000000000001","webhook_id":42,"event_id":"0196a1b2-0000-7000-8000-0000000000aa",
+             "event":"StartTransaction","station_id":"WALLBOX_001","status":"succeeded","attempt_count":1,
+             "created_at":"2026-04-14T12:34:56.8+00:00","updated_at":"2026-04-14T12:34:56.95+00:00","next_attempt_at":null,"replay_of":null,
+             "attempts":[{"attempt":1,"attempted_at":"2026-04-14T12:34:56.83+00:00","duration_ms":124.0,"status_code":200,"error_kind":null,"error":null,"response_body":"ok"}]}
+            """),
+        new("GET", "/api/v1/failed-deliveries", "Deliveries",
+            "Dead-lettered deliveries (every attempt of the retry ladder failed), newest first; ?webhook_id= filters; next page with ?before={next_before}", "deliveries:read",
+            ["webhook_id", "before", "limit"], null, 200, """{"items":[],"next_before":null}"""),
+        new("GET", "/api/v1/failed-deliveries/{id}", "Deliveries", "One dead letter: the event, the webhook (no secret) and every attempt", "deliveries:read",
+            [], null, 200,
+            """
+            {"delivery_id":"0196a1b2-0000-7000-8000-000000000001","webhook_id":42,"event_id":"0196a1b2-0000-7000-8000-0000000000aa",
+             "event":{"event":"StartTransaction","station_id":"WALLBOX_001"},"webhook":{"id":42,"url":"https://my-app.example.com/webhooks/ocpp"},
+             "attempts":[],"failed_at":"2026-04-15T14:00:00+00:00","retried_at":null,"retry_delivery_id":null}
+            """),
+        new("POST", "/api/v1/failed-deliveries/{id}/retry", "Deliveries", "Retry a dead-lettered delivery with a fresh retry ladder (409 problem if already retried)", "webhooks:write",
+            [], null, 202, """{"delivery_id":"0196a1b2-0000-7000-8000-000000000002","replay_of":"0196a1b2-0000-7000-8000-000000000001"}"""),
+        new("POST", "/api/v1/webhooks/{id}/recover", "Deliveries", "Replay everything dead-lettered for this webhook since a time (body or ?since=)", "webhooks:write",
+            ["since"], """{"since":"2026-04-14T00:00:00Z"}""", 202,
+            """{"webhook_id":42,"since":"2026-04-14T00:00:00+00:00","recovered":1,"deliveries":[{"delivery_id":"0196a1b2-0000-7000-8000-000000000002","replay_of":"0196a1b2-0000-7000-8000-000000000001"}]}"""),
     ];
 
     public static void AddTo(OpenApiDocument document)
@@ -95,7 +119,7 @@ internal static partial class ForwardedOperations
             {
                 Name = query,
                 In = ParameterLocation.Query,
-                Schema = new OpenApiSchema { Type = query is "limit" or "after" ? JsonSchemaType.Integer : JsonSchemaType.String },
+                Schema = new OpenApiSchema { Type = query is "limit" or "webhook_id" ? JsonSchemaType.Integer : JsonSchemaType.String },
             });
         }
 
@@ -103,7 +127,7 @@ internal static partial class ForwardedOperations
         {
             described.RequestBody = new OpenApiRequestBody
             {
-                Required = true,
+                Required = operation.Path.Contains("/commands/", StringComparison.Ordinal), // recover also takes ?since=
                 Content = new Dictionary<string, OpenApiMediaType>
                 {
                     ["application/json"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.Object }, Example = JsonNode.Parse(operation.RequestExample) },
