@@ -53,6 +53,18 @@ public sealed class EdgeForwardingTests(SubscriptionsAppFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task A_forwarded_call_without_a_valid_key_is_refused_at_the_edge()
+    {
+        var before = fixture.Gateway.Requests.Count;
+        using var anonymous = fixture.App.Public(apiKey: null);
+        using var wrong = fixture.App.Public("hcpms_live_ThisKeyDoesNotExist000000000000000");
+
+        await (await anonymous.GetAsync("/api/v1/stations")).AssertProblemAsync(401);
+        await (await wrong.PostJsonAsync("/api/v1/stations/WALLBOX_001/commands/Reset", """{"type":"Hard"}""")).AssertProblemAsync(401);
+        Assert.Equal(before, fixture.Gateway.Requests.Count);
+    }
+
+    [Fact]
     public async Task Our_own_webhook_routes_are_not_forwarded()
     {
         var before = fixture.Dispatcher.Requests.Count;

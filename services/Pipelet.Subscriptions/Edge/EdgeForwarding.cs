@@ -2,8 +2,8 @@ namespace Pipelet.Subscriptions.Edge;
 
 /// <summary>
 /// This service is the public front door (:8080): the routes it does not serve itself are forwarded
-/// to the service that does. Gateway and dispatcher check <c>X-API-Key</c> themselves; the header
-/// travels with the request. Addresses come from <c>services__gateway__http__0</c> and
+/// to the service that does. The edge requires a valid <c>X-API-Key</c>; the gateway and dispatcher check
+/// it again with their scopes (the header travels with the request). Addresses come from <c>services__gateway__http__0</c> and
 /// <c>services__dispatcher__http__0</c>.
 /// </summary>
 internal static class EdgeForwarding
@@ -47,7 +47,10 @@ internal static class EdgeForwarding
         foreach (var (path, service) in Routes)
         {
             app.Map(path, (HttpContext context, EdgeForwarder forwarder) => forwarder.ForwardAsync(context, service))
-                .ExcludeFromDescription(); // described by ForwardedRoutesDocument instead
+                // A valid key is checked here too (scopes are the upstream's business): a missing or revoked
+                // key is refused at the door at once, and the per-key rate limit covers forwarded calls.
+                .RequireAuthorization()
+                .ExcludeFromDescription(); // described by ForwardedOperations instead
         }
 
         return app;
