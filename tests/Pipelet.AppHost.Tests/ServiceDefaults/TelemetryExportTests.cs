@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -22,16 +22,18 @@ public sealed class TelemetryExportTests
     private static readonly Meter Meter = new("Pipelet.Tests.Telemetry");
     private static readonly Counter<long> Work = Meter.CreateCounter<long>("pipelet.tests.work");
 
-    [Fact]
-    public async Task Traces_metrics_and_logs_reach_the_collector_and_health_probes_are_left_out()
+    [Theory]
+    [InlineData("http/protobuf")]
+    [InlineData("grpc")]
+    public async Task Traces_metrics_and_logs_reach_the_collector_and_health_probes_are_left_out(string protocol)
     {
-        using var collector = new OtlpHttpCollector();
+        await using var collector = await OtlpCollector.StartAsync(grpc: protocol == "grpc");
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Url,
-            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = protocol,
             ["OTEL_SERVICE_NAME"] = "otlp-probe-service",
         });
         builder.AddServiceDefaults();
@@ -59,9 +61,9 @@ public sealed class TelemetryExportTests
             await app.DisposeAsync(); // providers flush here
         }
 
-        var traces = collector.Text("/v1/traces");
-        var metrics = collector.Text("/v1/metrics");
-        var logs = collector.Text("/v1/logs");
+        var traces = collector.Text("trace");
+        var metrics = collector.Text("metrics");
+        var logs = collector.Text("logs");
         Assert.Contains("otlp-probe-service", traces, StringComparison.Ordinal);
         Assert.Contains("pipelet-own-span", traces, StringComparison.Ordinal);
         Assert.Contains("GET /work", traces, StringComparison.Ordinal);
@@ -99,55 +101,66 @@ public sealed class TelemetryExportTests
         Assert.Null(app.Services.GetService(typeof(OpenTelemetry.Trace.TracerProvider)));
     }
 
-    /// <summary>Accepts OTLP/HTTP posts and keeps their bodies by path (protobuf keeps strings as UTF-8).</summary>
-    private sealed class OtlpHttpCollector : IDisposable
+    /// <summary>
+    /// Accepts OTLP exports, over HTTP/1.1 (<c>/v1/traces</c>, ...) or gRPC on cleartext HTTP/2
+    /// (<c>/opentelemetry.proto.collector.trace.v1.TraceService/Export</c>, ...), answering each with an
+    /// empty success, and keeps the bodies (protobuf keeps strings as UTF-8).
+    /// </summary>
+    private sealed class OtlpCollector : IAsyncDisposable
     {
-        private readonly HttpListener _listener = new();
-        private readonly ConcurrentQueue<(string Path, byte[] Body)> _received = new();
-        private readonly Task _loop;
+        private readonly WebApplication _app;
+        private readonly ConcurrentQueue<(string Path, byte[] Body)> _received;
 
-        public OtlpHttpCollector()
+        private OtlpCollector(WebApplication app, ConcurrentQueue<(string Path, byte[] Body)> received, string url)
         {
-            var port = FreePort.Next();
-            Url = $"http://127.0.0.1:{port}";
-            _listener.Prefixes.Add(Url + "/");
-            _listener.Start();
-            _loop = Task.Run(LoopAsync);
+            _app = app;
+            _received = received;
+            Url = url;
         }
 
         public string Url { get; }
 
-        public string Text(string path) =>
-            string.Concat(_received.Where(r => r.Path == path).Select(r => Encoding.UTF8.GetString(r.Body)));
-
-        private async Task LoopAsync()
+        public static async Task<OtlpCollector> StartAsync(bool grpc)
         {
-            while (_listener.IsListening)
+            var received = new ConcurrentQueue<(string Path, byte[] Body)>();
+            var port = FreePort.Next();
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(port, listen =>
+                listen.Protocols = grpc ? Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2 : Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1));
+            var app = builder.Build();
+            app.Run(async context =>
             {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-
                 using var body = new MemoryStream();
-                await context.Request.InputStream.CopyToAsync(body);
-                _received.Enqueue((context.Request.Url!.AbsolutePath, body.ToArray()));
-                context.Response.StatusCode = 200;
-                context.Response.ContentType = "application/x-protobuf";
-                context.Response.Close();
-            }
+                await context.Request.Body.CopyToAsync(body);
+                received.Enqueue((context.Request.Path.Value ?? "", body.ToArray()));
+                if (grpc)
+                {
+                    // One empty Export*ServiceResponse message, then status OK in the trailers.
+                    context.Response.ContentType = "application/grpc";
+                    await context.Response.Body.WriteAsync(new byte[5]);
+                    context.Response.AppendTrailer("grpc-status", "0");
+                }
+                else
+                {
+                    context.Response.ContentType = "application/x-protobuf";
+                }
+            });
+            await app.StartAsync();
+            return new OtlpCollector(app, received, $"http://localhost:{port}");
         }
 
-        public void Dispose()
+        /// <summary>Everything received for one signal ("trace", "metrics", "logs"), whichever protocol carried it.</summary>
+        public string Text(string signal) =>
+            string.Concat(_received
+                .Where(r => r.Path.Contains($"/v1/{(signal == "trace" ? "traces" : signal)}", StringComparison.Ordinal)
+                    || r.Path.Contains($".{signal}.v1.", StringComparison.Ordinal))
+                .Select(r => Encoding.UTF8.GetString(r.Body)));
+
+        public async ValueTask DisposeAsync()
         {
-            _listener.Stop();
-            _listener.Close();
-            _loop.Wait(TimeSpan.FromSeconds(5));
+            await _app.StopAsync();
+            await _app.DisposeAsync();
         }
     }
 }
