@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Pipelet.Gateway.Ocpp.Schemas;
+
+namespace Pipelet.Gateway.Tests.Unit;
+
+public sealed class PayloadValidationTests
+{
+    [Theory]
+    [InlineData("Authorize", """{"idTag":"ABC"}""")]
+    [InlineData("BootNotification", """{"chargePointVendor":"V","chargePointModel":"M","chargePointSerialNumber":"S","chargeBoxSerialNumber":"B","firmwareVersion":"1","iccid":"I","imsi":"I","meterType":"T","meterSerialNumber":"N"}""")]
+    [InlineData("DataTransfer", """{"vendorId":"com.v"}""")]
+    [InlineData("DiagnosticsStatusNotification", """{"status":"Uploaded"}""")]
+    [InlineData("FirmwareStatusNotification", """{"status":"Installing"}""")]
+    [InlineData("Heartbeat", "{}")]
+    [InlineData("MeterValues", """{"connectorId":0,"meterValue":[{"timestamp":"2026-01-01T00:00:00.5+01:00","sampledValue":[{"value":"21.5","context":"Sample.Periodic","format":"Raw","measurand":"Temperature","phase":"L1-N","location":"Body","unit":"Celsius"}]}]}""")]
+    [InlineData("StartTransaction", """{"connectorId":2,"idTag":"T","meterStart":-1,"reservationId":3,"timestamp":"2026-01-01T00:00:00Z"}""")]
+    [InlineData("StatusNotification", """{"connectorId":0,"errorCode":"WeakSignal","info":"i","status":"Faulted","timestamp":"2026-01-01T00:00:00Z","vendorId":"v","vendorErrorCode":"e"}""")]
+    [InlineData("StopTransaction", """{"meterStop":1,"timestamp":"2026-01-01T00:00:00Z","transactionId":1,"transactionData":[{"timestamp":"2026-01-01T00:00:00Z","sampledValue":[{"value":"1"}]}]}""")]
+    public void Valid_station_messages_pass(string action, string payload) =>
+        Assert.True(Validate(OcppSchemas.StationRequests[action], payload).IsValid);
+
+    [Theory]
+    [InlineData("""{"status":"Done"}""", "status", "PropertyConstraintViolation")]
+    [InlineData("""{"status":1}""", "status", "TypeConstraintViolation")]
+    [InlineData("{}", "status", "OccurenceConstraintViolation")]
+    [InlineData("""{"status":"Idle","extra":true}""", "extra", "FormationViolation")]
+    public void Each_violation_names_its_field_and_code(string payload, string path, string code)
+    {
+        var error = Validate(OcppSchemas.StationRequests["DiagnosticsStatusNotification"], payload).First;
+        Assert.Equal((path, code), (error.Path, error.ErrorCode));
+    }
+
+    [Fact]
+    public void Nested_errors_carry_their_path()
+    {
+        var result = Validate(OcppSchemas.StationRequests["MeterValues"],
+            """{"connectorId":1,"meterValue":[{"timestamp":"2026-01-01T00:00:00Z","sampledValue":[{"value":"1"},{"value":2}]}]}""");
+        Assert.Equal("meterValue[0].sampledValue[1].value", result.First.Path);
+        Assert.Equal("TypeConstraintViolation", result.First.ErrorCode);
+    }
+
+    [Fact]
+    public void Every_error_is_collected_for_an_api_validation_problem()
+    {
+        var result = Validate(OcppSchemas.CentralSystemRequests["ReserveNow"], """{"connectorId":-1,"idTag":5}""");
+        var errors = result.ToDictionary();
+        Assert.Equal(["connectorId", "expiryDate", "idTag", "reservationId"], errors.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Every_command_of_the_catalogue_has_a_definition()
+    {
+        foreach (var command in new[] { "ChangeAvailability", "ChangeConfiguration", "ClearCache", "GetConfiguration", "RemoteStartTransaction",
+                     "RemoteStopTransaction", "Reset", "UnlockConnector", "GetDiagnostics", "UpdateFirmware", "TriggerMessage", "ReserveNow",
+                     "SendLocalList", "DataTransfer" })
+        {
+            Assert.True(OcppSchemas.CentralSystemRequests.ContainsKey(command), command);
+        }
+    }
+
+    [Fact]
+    public void Central_system_actions_are_recognized_but_not_supported_from_a_station()
+    {
+        IReadOnlySet<string> actions = OcppSchemas.RecognizedButNotSupported;
+        Assert.Contains("Reset", actions);
+        Assert.Contains("SecurityEventNotification", actions);
+        Assert.DoesNotContain("DataTransfer", actions);
+    }
+
+    private static PayloadValidation Validate(ObjectType schema, string payload)
+    {
+        using var document = JsonDocument.Parse(payload);
+        var result = new PayloadValidation();
+        schema.Validate(document.RootElement, "", result);
+        return result;
+    }
+}
