@@ -51,28 +51,45 @@ public sealed class CrashTests(RealInfrastructure infrastructure, ITestOutputHel
         var directory = Directory.CreateTempSubdirectory("pipelet-dispatcher-broker-").FullName;
         var broker = await RabbitMqServer.StartAsync(directory);
         await using var proxy = new TcpProxy(broker.Port);
+        DispatcherProcess? dispatcher = null;
         try
         {
             var rabbit = $"amqp://guest:guest@127.0.0.1:{proxy.Port}/";
             var database = await infrastructure.CreateDatabaseAsync();
             await using var rig = await CrashRig.StartAsync(events: 3_000, failFirstEvery: 5);
-            await using var dispatcher = await DispatcherProcess.StartAsync(new DispatcherProcess.Settings(rabbit, database, rig.Subscriptions.BaseUri));
+            var settings = new DispatcherProcess.Settings(rabbit, database, rig.Subscriptions.BaseUri,
+                Extra: new Dictionary<string, string?> { ["Delivery__BusStallTimeout"] = "00:00:20" });
+            dispatcher = await DispatcherProcess.StartAsync(settings);
             await using var bus = await TestBus.StartAsync(rabbit);
             await bus.PublishManyAsync(rig.Events.Take(2_000));
             await rig.WaitForDeliveredAsync(800, Patience);
 
+            // A real restart of the broker process; clients see refused connections meanwhile.
+            await proxy.PauseAsync();
             await broker.StopAsync();
             var atRestart = rig.Delivered;
             broker = await RabbitMqServer.StartAsync(directory);
-            proxy.Retarget(broker.Port);
-
+            proxy.Resume(broker.Port);
             await bus.PublishManyAsync(rig.Events.Skip(2_000));
-            await WithOutputOnFailure(rig.WaitForAllAsync(Patience), dispatcher);
-            output.WriteLine($"broker restarted after {atRestart} of {rig.Events.Count} events: all delivered, {rig.Duplicates} duplicates");
+
+            // Play the supervisor: if the dispatcher's watchdog gives up on a stuck bus, start it again.
+            var restarts = 0;
+            var all = rig.WaitForAllAsync(Patience);
+            while (await Task.WhenAny(all, dispatcher.Exited) != all)
+            {
+                restarts++;
+                await dispatcher.DisposeAsync();
+                dispatcher = await DispatcherProcess.StartAsync(settings);
+            }
+
+            await WithOutputOnFailure(all, dispatcher);
+            output.WriteLine($"broker restarted after {atRestart} of {rig.Events.Count} events: all delivered, {rig.Duplicates} duplicates, " +
+                             $"{restarts} dispatcher restart(s) by the bus watchdog");
             await AssertLoggedAsync(database, rig);
         }
         finally
         {
+            if (dispatcher is not null) await dispatcher.DisposeAsync();
             await broker.StopAsync();
             TryDelete(directory);
         }
@@ -95,12 +112,13 @@ public sealed class CrashTests(RealInfrastructure infrastructure, ITestOutputHel
             var publishing = bus.PublishManyAsync(rig.Events);
             await rig.WaitForDeliveredAsync(800, Patience);
 
+            await proxy.PauseAsync();
             await postgres.StopAsync();
             var atOutage = rig.Delivered;
             await Task.Delay(TimeSpan.FromSeconds(5)); // the outage: the dispatcher keeps running without its log
             var duringOutage = rig.Delivered;
             postgres = await PostgresServer.StartAsync(directory, durable: false);
-            proxy.Retarget(postgres.Port);
+            proxy.Resume(postgres.Port);
 
             await publishing;
             await rig.WaitForAllAsync(Patience);

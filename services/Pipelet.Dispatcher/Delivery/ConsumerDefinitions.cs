@@ -1,27 +1,29 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Pipelet.Dispatcher.Subscriptions;
 
 namespace Pipelet.Dispatcher.Delivery;
 
 /// <summary>
-/// Passing infrastructure trouble (the broker refusing a send, the database away for a redelivery
-/// check) is retried in place with backoff, without limit: the message stays unacknowledged and is
-/// never moved to an error queue for something that will heal.
+/// What happens when a consume fails. A few quick retries in place absorb a hiccup (the database
+/// reconnecting, a send refused once). After that the message is not parked in an <c>_error</c>
+/// queue, where it would silently stop moving: it is handed back to the broker (nack with requeue)
+/// and comes again, marked redelivered, so the consumer resumes from what the log says. The retries
+/// are bounded on purpose: a consumer stuck retrying forever would keep MassTransit from restarting
+/// the receive endpoint after the broker connection drops.
 /// </summary>
-internal static class InfrastructureRetry
+internal static class FailureHandling
 {
-    public static void Configure(IConsumePipeConfigurator pipe) =>
-        pipe.UseMessageRetry(r =>
+    public static void Configure(IReceiveEndpointConfigurator endpoint)
+    {
+        endpoint.UseMessageRetry(r =>
         {
-            r.Handle<NpgsqlException>();
-            r.Handle<MassTransitException>();
-            r.Handle<RabbitMQ.Client.Exceptions.RabbitMQClientException>();
-            r.Handle<IOException>();
-            r.Handle<TimeoutException>();
-            r.Exponential(1_000_000, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500));
+            r.Ignore<OperationCanceledException>();
+            r.Intervals(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
         });
+        endpoint.DiscardFaultedMessages();
+        endpoint.RethrowFaultedMessages();
+    }
 }
 
 internal sealed class StationEventConsumerDefinition : ConsumerDefinition<StationEventConsumer>
@@ -35,7 +37,7 @@ internal sealed class StationEventConsumerDefinition : ConsumerDefinition<Statio
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<StationEventConsumer> consumer, IRegistrationContext context)
     {
         if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PrefetchCount = ConcurrentMessageLimit!.Value * 2;
-        InfrastructureRetry.Configure(endpoint);
+        FailureHandling.Configure(endpoint);
     }
 }
 
@@ -50,7 +52,7 @@ internal sealed class WebhookDeliveryConsumerDefinition : ConsumerDefinition<Web
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<WebhookDeliveryConsumer> consumer, IRegistrationContext context)
     {
         if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PrefetchCount = ConcurrentMessageLimit!.Value;
-        InfrastructureRetry.Configure(endpoint);
+        FailureHandling.Configure(endpoint);
     }
 }
 

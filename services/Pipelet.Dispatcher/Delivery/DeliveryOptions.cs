@@ -34,6 +34,12 @@ public sealed class DeliveryOptions
     [Range(1, 10_000)]
     public int ConcurrencyPerWebhook { get; set; } = 256;
 
+    /// <summary>
+    /// How long the bus may stay unhealthy before the process exits for its supervisor to restart it
+    /// (<c>Delivery__BusStallTimeout</c>; zero turns the watchdog off). See <see cref="BusWatchdog"/>.
+    /// </summary>
+    public TimeSpan BusStallTimeout { get; set; } = TimeSpan.FromSeconds(90);
+
     /// <summary>How often the full webhook list is re-read from the subscription service, to heal missed changes.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan SubscriptionsRefresh { get; set; } = TimeSpan.FromMinutes(1);

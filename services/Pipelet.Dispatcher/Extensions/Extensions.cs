@@ -49,6 +49,7 @@ internal static class Extensions
         services.AddSingleton<RetryScheduler>();
         services.AddSingleton<WebhookConcurrency>();
         services.AddScoped<DeadLetterReplay>();
+        services.AddHostedService<BusWatchdog>();
         TraceContinuity.Ensure();
 
         builder.AddRabbitMqBus(bus =>

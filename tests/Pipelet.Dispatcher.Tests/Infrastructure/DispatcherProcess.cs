@@ -51,6 +51,7 @@ public sealed class DispatcherProcess : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
             ["Logging__LogLevel__System.Net.Http"] = "Warning",
+            ["Logging__LogLevel__MassTransit"] = Environment.GetEnvironmentVariable("PIPELET_TEST_MASSTRANSIT_LOG") ?? "Warning",
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
         };
         foreach (var (key, value) in settings.Extra ?? new Dictionary<string, string?>()) environment[key] = value;

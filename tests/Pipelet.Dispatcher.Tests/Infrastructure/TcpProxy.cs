@@ -10,27 +10,38 @@ namespace Pipelet.Dispatcher.Tests.Infrastructure;
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<TcpClient, byte> _connections = new();
-    private readonly Task _accepting;
+    private TcpListener _listener;
+    private Task _accepting;
     private volatile int _targetPort;
 
     public TcpProxy(int targetPort)
     {
         _targetPort = targetPort;
+        _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _accepting = AcceptAsync();
+        _accepting = AcceptAsync(_listener);
     }
 
     public int Port { get; }
 
-    /// <summary>Points new connections at a new port and cuts the old ones.</summary>
-    public void Retarget(int targetPort)
+    /// <summary>The server went away: connections are cut and new ones refused, as a stopped server would.</summary>
+    public async Task PauseAsync()
+    {
+        _listener.Stop();
+        CutAll();
+        await _accepting;
+    }
+
+    /// <summary>The server is back on <paramref name="targetPort"/>: accept again on our same port.</summary>
+    public void Resume(int targetPort)
     {
         _targetPort = targetPort;
-        CutAll();
+        _listener = new TcpListener(IPAddress.Loopback, Port);
+        _listener.Start();
+        _accepting = AcceptAsync(_listener);
     }
 
     public void CutAll()
@@ -39,14 +50,14 @@ public sealed class TcpProxy : IAsyncDisposable
         _connections.Clear();
     }
 
-    private async Task AcceptAsync()
+    private async Task AcceptAsync(TcpListener listener)
     {
         while (!_stop.IsCancellationRequested)
         {
             TcpClient client;
             try
             {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                client = await listener.AcceptTcpClientAsync(_stop.Token);
             }
             catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
             {
