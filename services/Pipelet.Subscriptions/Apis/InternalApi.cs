@@ -30,7 +30,7 @@ internal static class InternalApi
     /// </summary>
     public static IApplicationBuilder UseInternalPortGuard(this IApplicationBuilder app)
     {
-        var internalPort = app.ApplicationServices.GetRequiredService<IOptions<ApiOptions>>().Value.InternalPort;
+        var internalPort = app.ApplicationServices.GetRequiredService<IOptions<ApiOptions>>().Value.InternalPort!.Value;
         return app.Use(async (context, next) =>
         {
             if (context.Request.Path.StartsWithSegments(Prefix) && context.Connection.LocalPort != internalPort)

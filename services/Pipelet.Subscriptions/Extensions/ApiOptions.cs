@@ -8,8 +8,11 @@ internal sealed class ApiOptions : IValidatableObject
     public const string Section = "Api";
 
     /// <summary>The port that serves <c>/internal/v1/*</c> (key checks, the dispatcher's full read); never the public one.</summary>
-    [Range(1, 65535, ErrorMessage = "Api:InternalPort must be set to the internal port (Api__InternalPort); the AppHost sets it.")]
-    public int InternalPort { get; set; }
+    [Required(ErrorMessage = InternalPortHint)]
+    [Range(1, 65535, ErrorMessage = InternalPortHint)]
+    public int? InternalPort { get; set; }
+
+    private const string InternalPortHint = "Api:InternalPort must be set to the internal port (Api__InternalPort, 1-65535); the AppHost sets it.";
 
     /// <summary>Created with every scope on first start when no key exists yet (the AppHost passes one).</summary>
     /// <remarks>Empty counts as not set.</remarks>

@@ -1,0 +1,99 @@
+extern alias subscriptions;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using subscriptions::Pipelet.Subscriptions.ApiKeys;
+using subscriptions::Pipelet.Subscriptions.Http;
+using subscriptions::Pipelet.Subscriptions.Webhooks;
+
+namespace Pipelet.Subscriptions.Tests;
+
+/// <summary>The pure pieces: key format, secret encryption, partial updates, record printing.</summary>
+public sealed class UnitTests
+{
+    private static WebhookSecretProtector Protector(byte[]? key = null) =>
+        new(Options.Create(new WebhookEncryptionOptions { EncryptionKey = Convert.ToBase64String(key ?? RandomNumberGenerator.GetBytes(32)) }));
+
+    [Fact]
+    public void Keys_are_hcpms_live_plus_32_base62_characters_and_differ_every_time()
+    {
+        var keys = Enumerable.Range(0, 200).Select(_ => ApiKeyFormat.Generate()).ToList();
+        Assert.All(keys, k => Assert.Matches("^hcpms_live_[0-9A-Za-z]{32}$", k));
+        Assert.Equal(keys.Count, keys.Distinct().Count());
+        // 32 characters of a 62-letter alphabet: 32 * log2(62) ≈ 190 bits, well over the 128 required.
+        Assert.True(32 * Math.Log2(62) >= 128);
+        Assert.Equal(32, ApiKeyFormat.Hash(keys[0]).Length);
+        Assert.Equal(keys[0][..15], ApiKeyFormat.Prefix(keys[0]));
+    }
+
+    [Fact]
+    public void A_secret_round_trips_and_each_encryption_differs()
+    {
+        var protector = Protector();
+        var first = protector.Protect("my-secret-value-here");
+        var second = protector.Protect("my-secret-value-here");
+        Assert.NotEqual(first, second);
+        Assert.Equal("my-secret-value-here", protector.Unprotect(first));
+    }
+
+    [Fact]
+    public void A_tampered_ciphertext_or_another_key_is_refused()
+    {
+        var protector = Protector();
+        var sealedBytes = protector.Protect("my-secret-value-here");
+        sealedBytes[^1] ^= 1;
+        Assert.ThrowsAny<CryptographicException>(() => protector.Unprotect(sealedBytes));
+        Assert.ThrowsAny<CryptographicException>(() => Protector().Unprotect(protector.Protect("x")));
+    }
+
+    [Theory]
+    [InlineData(null, "missing")]
+    [InlineData("", "missing")]
+    [InlineData("not base64!", "32 bytes")]
+    [InlineData("AAAA", "32 bytes")]
+    public void The_encryption_key_must_be_base64_of_32_bytes(string? key, string message)
+    {
+        var result = new WebhookEncryptionOptionsValidator().Validate(null, new WebhookEncryptionOptions { EncryptionKey = key });
+        Assert.True(result.Failed);
+        Assert.Contains(message, result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Webhooks__EncryptionKey", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_patch_keeps_what_it_does_not_name()
+    {
+        var current = new WebhookSettings("n", "https://a.example/x", true, ["StartTransaction"], ["S1"], "X-Secret", "v");
+        var errors = new ValidationErrors();
+
+        var patched = new WebhookPatch(null, null, false, null, null, null, "v2").ApplyTo(current, errors);
+
+        Assert.True(errors.IsEmpty);
+        Assert.Equal(current with { Enabled = false, SecretValue = "v2" }, patched);
+    }
+
+    [Fact]
+    public void An_empty_secret_header_removes_the_secret_and_an_empty_station_list_the_filter()
+    {
+        var current = new WebhookSettings("n", "https://a.example/x", true, ["*"], ["S1"], "X-Secret", "v");
+        var errors = new ValidationErrors();
+
+        var patched = new WebhookPatch(null, null, null, null, [], "", null).ApplyTo(current, errors);
+
+        Assert.True(errors.IsEmpty);
+        Assert.Null(patched.SecretHeader);
+        Assert.Null(patched.SecretValue);
+        Assert.Null(patched.Stations);
+    }
+
+    [Fact]
+    public void Printing_a_webhook_or_a_request_never_shows_the_secret()
+    {
+        var settings = new WebhookSettings("n", "https://a.example/x", true, ["*"], null, "X-Secret", "TOP-SECRET");
+        var webhook = new Webhook(1, settings, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+        Assert.DoesNotContain("TOP-SECRET", webhook.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("TOP-SECRET", new CreateWebhookRequest("n", "u", true, ["*"], null, "X-Secret", "TOP-SECRET").ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("TOP-SECRET", new UpdateWebhookRequest(null, null, null, null, null, null, "TOP-SECRET").ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("TOP-SECRET", new WebhookPatch(null, null, null, null, null, null, "TOP-SECRET").ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("hcpms_live_x", new VerifyApiKeyRequest("hcpms_live_x").ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("hcpms_live_x", new CreatedApiKeyResponse(1, "n", "hcpms_live_x", "p", [], DateTimeOffset.UtcNow).ToString(), StringComparison.Ordinal);
+    }
+}
