@@ -13,7 +13,12 @@ public sealed record WebhookSubscription(
     IReadOnlyList<string>? Stations,
     string? SecretHeader,
     string? SecretValue,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    // The secret must never reach a log line through the record's generated ToString.
+    public override string ToString() =>
+        $"WebhookSubscription {{ WebhookId = {WebhookId}, Name = {Name}, Url = {Url}, Enabled = {Enabled}, SecretHeader = {SecretHeader} }}";
+}
 
 /// <summary>Published by the subscription service after a webhook is created or updated.</summary>
 public sealed record WebhookUpserted(WebhookSubscription Webhook);
