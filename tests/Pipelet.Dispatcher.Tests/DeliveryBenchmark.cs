@@ -23,7 +23,8 @@ public sealed class DeliveryBenchmark(RealInfrastructure infrastructure, ITestOu
     {
         var database = await infrastructure.CreateDatabaseAsync();
         var vhost = (await infrastructure.CreateVirtualHostAsync()).ToString();
-        await using var rig = await CrashRig.StartAsync(events: Events, failFirstEvery: 0);
+        // Every 20th event fails its first try, so the run also measures how late the 1 s rung fires.
+        await using var rig = await CrashRig.StartAsync(events: Events, failFirstEvery: 20);
 
         // The limit: the same bodies, POSTed by a bare HttpClient loop with the same parallelism.
         var bare = await BareLoopAsync(rig);
@@ -44,6 +45,16 @@ public sealed class DeliveryBenchmark(RealInfrastructure infrastructure, ITestOu
         var total = publish.Elapsed;
         output.WriteLine($"dispatcher: {rig.Events.Count} deliveries end to end in {total.TotalSeconds:F1} s = {rig.Events.Count / total.TotalSeconds:F0}/s; " +
                          $"draining the backlog of {rig.Events.Count - before}: {(rig.Events.Count - before) / drain.Elapsed.TotalSeconds:F0}/s");
+        var lateness = await new DeliveryDatabase(database).RowsAsync("""
+            SELECT count(*),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY late_ms),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY late_ms),
+                   max(late_ms)
+            FROM (SELECT extract(epoch FROM a2.attempted_at - a1.attempted_at)::float8 * 1000 - a1.duration_ms - 1000 AS late_ms
+                  FROM delivery_attempts a1 JOIN delivery_attempts a2 ON a2.delivery_id = a1.delivery_id AND a2.attempt = 2
+                  WHERE a1.attempt = 1) l
+            """);
+        output.WriteLine($"retry lateness against the 1 s rung over {lateness[0][0]} retries: p50 {lateness[0][1]:F0} ms, p99 {lateness[0][2]:F0} ms, max {lateness[0][3]:F0} ms");
         var rss = await File.ReadAllLinesAsync($"/proc/{dispatcher.ProcessId}/status");
         output.WriteLine($"dispatcher memory: {string.Join(", ", rss.Where(l => l.StartsWith("VmRSS", StringComparison.Ordinal) || l.StartsWith("VmHWM", StringComparison.Ordinal)))}");
     }
