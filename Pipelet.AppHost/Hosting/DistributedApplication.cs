@@ -108,6 +108,7 @@ public sealed class DistributedApplication
 
     private async Task StartAllAsync(ResourceContext context, CancellationToken stopping)
     {
+        var sinceStart = Stopwatch.StartNew();
         var ready = _resources.ToDictionary(r => r, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         var starts = _resources.Select(r => StartWhenReadyAsync(r)).ToList();
 
@@ -140,6 +141,7 @@ public sealed class DistributedApplication
             }
 
             if (resource.State == ResourceState.Starting) resource.State = ResourceState.Running;
+            if (resource.IsShownInTable) context.Logger.Info($"{resource.Name} is {resource.State.ToString().ToLowerInvariant()} ({sinceStart.Elapsed.TotalSeconds:0.0} s).");
             ready[resource].TrySetResult();
         }
 

@@ -113,6 +113,23 @@ public sealed class ProjectResource(string name, IProjectMetadata metadata) : Re
         var failures = 0;
         while (!stopping.IsCancellationRequested)
         {
+            // Another program on our port would answer our health checks in the project's place.
+            if (_endpoints.FirstOrDefault(e => !FreePort.IsFree(e.AllocatedPort!.Value)) is { } taken)
+            {
+                var wait = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, failures++)));
+                log.Alert($"Port {taken.AllocatedPort} of {Name} ({taken.Name}) is in use by another program. Trying again in {wait.TotalSeconds:0} s.");
+                try
+                {
+                    await Task.Delay(wait, stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
             State = ResourceState.Starting;
             var environment = BuildEnvironment().ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
             var process = ChildProcess.Start(
