@@ -21,10 +21,10 @@ internal sealed class TestStation : IAsyncDisposable
 
     public ClientWebSocket Socket => _socket;
 
-    public static async Task<TestStation> ConnectAsync(GatewayServer gateway, string stationId, string? encodedId = null, Action<ClientWebSocketOptions>? configure = null)
+    public static async Task<TestStation> ConnectAsync(GatewayServer gateway, string stationId, string? encodedId = null, Action<ClientWebSocketOptions>? configure = null, string? subprotocol = "ocpp1.6")
     {
         var socket = new ClientWebSocket();
-        socket.Options.AddSubProtocol("ocpp1.6");
+        if (subprotocol is not null) socket.Options.AddSubProtocol(subprotocol);
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
         configure?.Invoke(socket.Options);
         try
