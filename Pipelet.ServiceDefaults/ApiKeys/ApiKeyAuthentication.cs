@@ -28,7 +28,9 @@ public static class ApiKeyAuthentication
                     : configuration.GetRequiredServiceUri("subscriptions");
                 http.BaseAddress = new Uri(baseUri.ToString().TrimEnd('/') + "/");
                 http.Timeout = TimeSpan.FromSeconds(5);
-            });
+            })
+            // A key check that could not connect (the subscription service restarting) is retried quickly.
+            .AddInternalResilience();
         }
 
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
