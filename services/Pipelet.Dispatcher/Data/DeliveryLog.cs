@@ -44,7 +44,9 @@ public sealed partial class DeliveryLog(NpgsqlDataSource dataSource, ILogger<Del
                 batch.Clear();
                 while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item)) batch.Add(item);
                 if (batch.Count == 0) continue;
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 await WriteWithRetryAsync(batch, stoppingToken);
+                LogBatch(logger, batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -195,6 +197,9 @@ public sealed partial class DeliveryLog(NpgsqlDataSource dataSource, ILogger<Del
 
     [LoggerMessage(LogLevel.Warning, "Delivery log unavailable, holding {Count} records until PostgreSQL is back: {Message}")]
     private static partial void LogUnavailable(ILogger logger, int count, string message);
+
+    [LoggerMessage(LogLevel.Debug, "Wrote {Count} delivery records in {Milliseconds} ms")]
+    private static partial void LogBatch(ILogger logger, int count, double milliseconds);
 
     [LoggerMessage(LogLevel.Error, "Delivery log rejected a batch of {Count} records")]
     private static partial void LogRejected(ILogger logger, int count, Exception exception);
