@@ -13,6 +13,8 @@ namespace Pipelet.Dispatcher.Delivery;
 /// </summary>
 public sealed partial class BusWatchdog(
     IBusControl bus,
+    ConsumeProgress progress,
+    Telemetry.RetryQueueDepths depths,
     IOptions<DeliveryOptions> options,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
@@ -31,6 +33,19 @@ public sealed partial class BusWatchdog(
         while (!stoppingToken.IsCancellationRequested)
         {
             var health = bus.CheckHealth();
+            var (waiting, readAt) = depths.Waiting;
+            var now = time.GetUtcNow();
+            // Work waits in our queues, the count is fresh, and nothing was consumed for the whole limit:
+            // the consumers are gone even if the bus says it is fine.
+            var starving = waiting > 0 && now - readAt < TimeSpan.FromSeconds(15) && now - progress.Last >= limit;
+            if (starving)
+            {
+                LogStalled(logger, limit.TotalSeconds, $"{waiting} messages waiting, none consumed since {progress.Last:O}");
+                Environment.ExitCode = ExitCode;
+                lifetime.StopApplication();
+                return;
+            }
+
             if (health.Status == BusHealthStatus.Healthy)
             {
                 unhealthySince = null;

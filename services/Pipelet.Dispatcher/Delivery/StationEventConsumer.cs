@@ -9,9 +9,21 @@ namespace Pipelet.Dispatcher.Delivery;
 /// The event is acknowledged only after every delivery message is confirmed by the broker. A repeat
 /// of the fan-out (after a crash) yields the same delivery ids, which the delivery log de-duplicates.
 /// </summary>
-public sealed class StationEventConsumer(WebhookDirectory directory, TimeProvider time) : IConsumer<StationEvent>
+public sealed class StationEventConsumer(WebhookDirectory directory, ConsumeProgress progress, TimeProvider time) : IConsumer<StationEvent>
 {
     public async Task Consume(ConsumeContext<StationEvent> context)
+    {
+        try
+        {
+            await FanOutAsync(context);
+        }
+        finally
+        {
+            progress.Mark();
+        }
+    }
+
+    private async Task FanOutAsync(ConsumeContext<StationEvent> context)
     {
         // Until the first full webhook list is in, an unknown webhook is not a webhook that does not exist.
         if (!directory.IsReady) await directory.Ready.WaitAsync(context.CancellationToken);

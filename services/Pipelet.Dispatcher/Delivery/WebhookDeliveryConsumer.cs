@@ -24,6 +24,7 @@ public sealed partial class WebhookDeliveryConsumer(
     RetryScheduler retries,
     WebhookConcurrency concurrency,
     DeliveryTelemetry telemetry,
+    ConsumeProgress progress,
     TimeProvider time,
     ILogger<WebhookDeliveryConsumer> logger) : IConsumer<WebhookDelivery>
 {
@@ -31,6 +32,18 @@ public sealed partial class WebhookDeliveryConsumer(
     private static readonly TimeSpan UnknownWebhookGrace = TimeSpan.FromSeconds(5);
 
     public async Task Consume(ConsumeContext<WebhookDelivery> context)
+    {
+        try
+        {
+            await DeliverAsync(context);
+        }
+        finally
+        {
+            progress.Mark();
+        }
+    }
+
+    private async Task DeliverAsync(ConsumeContext<WebhookDelivery> context)
     {
         var delivery = context.Message;
         var cancellationToken = context.CancellationToken;

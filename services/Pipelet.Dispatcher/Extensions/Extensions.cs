@@ -45,7 +45,9 @@ internal static class Extensions
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryLog>());
         services.AddSingleton<DeliveryLogReader>();
         services.AddHostedService<DeliveryLogRetention>();
-        services.AddHostedService<RetryQueueDepths>();
+        services.AddSingleton<RetryQueueDepths>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetryQueueDepths>());
+        services.AddSingleton<ConsumeProgress>();
         services.AddSingleton<RetryScheduler>();
         services.AddSingleton<WebhookConcurrency>();
         services.AddScoped<DeadLetterReplay>();

@@ -16,6 +16,12 @@ public sealed partial class RetryQueueDepths : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<RetryQueueDepths> _logger;
     private volatile IReadOnlyList<Measurement<long>> _depths = [];
+    private long _waiting;
+    private long _waitingReadTicks;
+
+    /// <summary>Messages waiting for this service's consumers (station events and deliveries), and when that was read.</summary>
+    public (long Messages, DateTimeOffset ReadAt) Waiting =>
+        (Interlocked.Read(ref _waiting), new DateTimeOffset(Interlocked.Read(ref _waitingReadTicks), TimeSpan.Zero));
 
     public RetryQueueDepths(BrokerConnections broker, RetryLadder ladder, IMeterFactory meters, TimeProvider time, ILogger<RetryQueueDepths> logger)
     {
@@ -29,7 +35,7 @@ public sealed partial class RetryQueueDepths : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var queues = RetryQueues.Waits(_ladder).Select(RetryQueues.ForWait).Append(RetryQueues.Deliveries).ToArray();
+        var queues = RetryQueues.Waits(_ladder).Select(RetryQueues.ForWait).Append(RetryQueues.Deliveries).Append(RetryQueues.StationEvents).ToArray();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -54,6 +60,10 @@ public sealed partial class RetryQueueDepths : BackgroundService
                     }
 
                     _depths = depths;
+                    Interlocked.Exchange(ref _waiting, depths
+                        .Where(d => d.Tags[0].Value is RetryQueues.Deliveries or RetryQueues.StationEvents)
+                        .Sum(d => d.Value));
+                    Interlocked.Exchange(ref _waitingReadTicks, _time.GetUtcNow().UtcTicks);
                     await Task.Delay(Interval, _time, stoppingToken);
                 }
             }
