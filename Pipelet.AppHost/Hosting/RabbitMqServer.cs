@@ -79,6 +79,9 @@ public sealed class RabbitMqServer : IAsyncDisposable
         try
         {
             await WaitUntilReadyAsync(port, node, log, cancellationToken);
+            // The listener can answer a moment before the node marks its 'rabbit' app as running, and
+            // rabbitmqctl commands (add_vhost) are refused until then.
+            await result.RunCtlAsync(["await_startup", "--timeout", "60"], cancellationToken);
             return result;
         }
         catch
