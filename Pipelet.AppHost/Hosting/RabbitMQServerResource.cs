@@ -1,38 +1,22 @@
 namespace Pipelet.AppHost.Hosting;
 
 /// <summary>
-/// RabbitMQ: the broker named by <c>ConnectionStrings__&lt;name&gt;</c> when the AppHost is given one,
-/// otherwise a private node from the machine's binaries with its data under the data folder.
+/// RabbitMQ: an external broker or a private node from the machine's binaries with its data under
+/// the data folder.
 /// </summary>
-public sealed class RabbitMQServerResource : Resource, IResourceWithConnectionString
+public sealed class RabbitMQServerResource(string name, string? externalConnectionString)
+    : ServerResource(name, externalConnectionString)
 {
-    private readonly string? _external;
     private RabbitMqServer? _server;
-    private string? _connectionString;
 
-    public RabbitMQServerResource(string name, string? externalConnectionString)
-        : base(name)
+    private protected override Task WaitForExternalAsync(string connectionString, CancellationToken cancellationToken) =>
+        Reachability.WaitForAmqpAsync(new Uri(connectionString), Name, cancellationToken);
+
+    private protected override async Task<string> StartPrivateAsync(ResourceContext context, CancellationToken cancellationToken)
     {
-        _external = externalConnectionString;
-        _connectionString = externalConnectionString;
-    }
-
-    public bool IsExternal => _external is not null;
-
-    public string ConnectionString => _connectionString
-        ?? throw new InvalidOperationException($"'{Name}' has not started: its connection string is not known yet.");
-
-    internal override async Task StartAsync(ResourceContext context, CancellationToken cancellationToken)
-    {
-        if (_external is not null)
-        {
-            await Reachability.WaitForAmqpAsync(new Uri(_external), Name, cancellationToken);
-            return;
-        }
-
         _server = await RabbitMqServer.StartAsync(Path.Combine(context.DataDirectory, Name), context.Logger.For(Name), cancellationToken);
         // Default virtual host, as Aspire gives it: amqp://user:password@host:port
-        _connectionString = $"amqp://guest:guest@localhost:{_server.Port}";
+        return $"amqp://guest:guest@localhost:{_server.Port}";
     }
 
     internal override Task? ProcessExited => _server?.Process.Exited;
