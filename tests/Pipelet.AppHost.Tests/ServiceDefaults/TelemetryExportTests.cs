@@ -15,7 +15,10 @@ namespace Pipelet.AppHost.Tests.ServiceDefaults;
 /// <summary>
 /// A service built with AddServiceDefaults, pointed by configuration at a tiny OTLP/HTTP collector,
 /// really exports its traces, metrics and logs, named by OTEL_SERVICE_NAME, and flushes them at stop.
+/// Activity listeners are process-wide: run alone, or another test's HttpClient calls to <c>/health</c>
+/// would be exported by this test's provider and read as probes that were not left out.
 /// </summary>
+[Collection(nameof(TelemetryExportTests))]
 public sealed class TelemetryExportTests
 {
     private static readonly ActivitySource Source = new("Pipelet.Tests.Telemetry");
@@ -164,3 +167,6 @@ public sealed class TelemetryExportTests
         }
     }
 }
+
+[CollectionDefinition(nameof(TelemetryExportTests), DisableParallelization = true)]
+public sealed class TelemetryExportCollection;
