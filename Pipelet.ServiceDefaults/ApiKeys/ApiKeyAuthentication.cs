@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Pipelet.ServiceDefaults.ApiKeys;
 
@@ -20,12 +22,14 @@ public static class ApiKeyAuthentication
         builder.Services.AddMemoryCache();
         if (!builder.Services.Any(d => d.ServiceType == typeof(IApiKeyVerifier)))
         {
-            var configuration = builder.Configuration;
-            builder.Services.AddHttpClient<IApiKeyVerifier, RemoteApiKeyVerifier>(http =>
+            // Checked at start: a service without the address would otherwise answer every request with a 500.
+            builder.Services.AddOptions<ApiKeyVerificationOptions>()
+                .Configure<IConfiguration>(ApiKeyVerificationOptions.Bind)
+                .Validate(o => o.SubscriptionsAddress is not null, ApiKeyVerificationOptions.MissingAddress)
+                .ValidateOnStart();
+            builder.Services.AddHttpClient<IApiKeyVerifier, RemoteApiKeyVerifier>((services, http) =>
             {
-                var baseUri = configuration.TryGetServiceUri("subscriptions", "internal", out var uri)
-                    ? uri
-                    : configuration.GetRequiredServiceUri("subscriptions");
+                var baseUri = services.GetRequiredService<IOptions<ApiKeyVerificationOptions>>().Value.SubscriptionsAddress!;
                 http.BaseAddress = new Uri(baseUri.ToString().TrimEnd('/') + "/");
                 http.Timeout = TimeSpan.FromSeconds(5);
             })

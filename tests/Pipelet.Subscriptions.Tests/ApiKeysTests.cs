@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Pipelet.ServiceDefaults.ApiKeys;
 
 namespace Pipelet.Subscriptions.Tests;
@@ -167,6 +168,20 @@ public sealed partial class ApiKeysTests(SubscriptionsAppFixture fixture) : ICla
         var response = await client.GetAsync("/probe");
 
         await response.AssertProblemAsync(503);
+    }
+
+    [Fact]
+    public async Task Another_service_without_the_key_check_address_refuses_to_start_and_says_which_setting()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.AddApiKeyAuthentication();
+        await using var app = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains("services__subscriptions__internal__0", error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>Another Pipelet service: checks keys with <c>AddApiKeyAuthentication()</c> through our internal endpoint.</summary>
