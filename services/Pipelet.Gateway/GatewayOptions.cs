@@ -17,6 +17,10 @@ internal sealed class GatewayOptions
     /// <summary>How long a station's CALL waits for the broker's confirm before it gets InternalError.</summary>
     public TimeSpan EventPublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>AMQP channels events are published on (one connection). One was fastest on 2 cores.</summary>
+    [Range(1, 16)]
+    public int EventPublishChannels { get; set; } = 1;
+
     /// <summary>WebSocket ping period; a peer that does not pong within <see cref="WebSocketPongTimeout"/> is dropped.</summary>
     public TimeSpan WebSocketPingInterval { get; set; } = TimeSpan.FromSeconds(30);
 

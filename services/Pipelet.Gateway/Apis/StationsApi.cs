@@ -25,22 +25,43 @@ internal static class StationsApi
         return api;
     }
 
-    public static async Task<Ok<StationList>> ListStationsAsync(StationDirectory directory, StationRegistry registry, CancellationToken cancellationToken)
+    /// <summary><c>?limit=</c> 1–100 (default 50), next page with <c>?after={next_after}</c>; ordinal order of station id.</summary>
+    public static async Task<Results<Ok<StationList>, ValidationProblem>> ListStationsAsync(
+        string? limit, string? after, StationPages pages, CancellationToken cancellationToken)
     {
-        var stations = await directory.ListAsync(cancellationToken);
-        return TypedResults.Ok(new StationList(stations.Select(s => Fresher(s, registry)).ToList()));
+        var errors = new Dictionary<string, string[]>();
+        var pageSize = StationPages.DefaultLimit;
+        if (limit is not null && (!int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out pageSize)
+                                  || pageSize is < 1 or > StationPages.MaxLimit))
+        {
+            errors["limit"] = [$"limit must be a whole number from 1 to {StationPages.MaxLimit}."];
+        }
+
+        if (after is not null && !StationIdentity.IsValid(after))
+        {
+            errors["after"] = ["after must be a station id, as next_after of the previous page gives it."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "Bad paging parameters");
+        }
+
+        var (items, nextAfter) = await pages.ReadAsync(after, pageSize, cancellationToken);
+        return TypedResults.Ok(new StationList(items, nextAfter));
     }
 
     public static async Task<Results<Ok<StationConnection>, ProblemHttpResult>> GetStationAsync(
         string stationId, StationDirectory directory, StationRegistry registry, GatewayInstance instance, CancellationToken cancellationToken)
     {
-        if (registry.TryGet(stationId, out var session))
+        if (registry.TryGet(stationId, out var session) && session.CloseReason is null)
         {
             return TypedResults.Ok(new StationConnection(session.StationId, session.ConnectedAt, session.LastMessageAt, instance.Id));
         }
 
+        // A row of ours that memory no longer has is a disconnect the batched registry write has not applied yet.
         var station = StationIdentity.IsValid(stationId) ? await directory.FindAsync(stationId, cancellationToken) : null;
-        return station is null ? NotConnected(stationId) : TypedResults.Ok(Fresher(station, registry));
+        return station is null || station.InstanceId == instance.Id ? NotConnected(stationId) : TypedResults.Ok(station);
     }
 
     public static async Task<Results<Ok<CommandResponse>, ValidationProblem, ProblemHttpResult>> SendCommandAsync(
@@ -118,15 +139,13 @@ internal static class StationsApi
         }
     }
 
-    private static StationConnection Fresher(StationConnection station, StationRegistry registry) =>
-        registry.TryGet(station.StationId, out var session) ? station with { LastMessageAt = session.LastMessageAt } : station;
-
     private static ProblemHttpResult NotConnected(string stationId) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Station not connected",
             detail: $"No gateway instance holds a connection for station '{stationId}'.");
 }
 
-internal sealed record StationList(IReadOnlyList<StationConnection> Stations);
+/// <summary>One page of <c>GET /api/v1/stations</c>, shaped like the other lists of the API.</summary>
+internal sealed record StationList(IReadOnlyList<StationConnection> Items, string? NextAfter);
 
 /// <summary>The station's CALLRESULT payload, as it sent it.</summary>
 internal sealed record CommandResponse(string StationId, string Action, JsonElement Response);

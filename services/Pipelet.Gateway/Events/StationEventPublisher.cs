@@ -1,23 +1,27 @@
 using System.Text.Json;
-using MassTransit;
 using Microsoft.Extensions.Options;
 using Pipelet.Contracts.Events;
+using Pipelet.Gateway.Ocpp;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 
 namespace Pipelet.Gateway.Events;
 
 /// <summary>
-/// Publishes one <see cref="StationEvent"/> and returns only once RabbitMQ has confirmed it
-/// (MassTransit's publisher confirms are on by default; the message is persistent, and with
-/// <see cref="GatewayOptions.RequireRoutedEvents"/> it is published mandatory so an event no queue
-/// took counts as lost, not kept).
+/// Publishes one <see cref="StationEvent"/> and returns only once RabbitMQ has confirmed it: persistent,
+/// on a channel with publisher confirms, and with <see cref="GatewayOptions.RequireRoutedEvents"/>
+/// mandatory, so an event no queue took counts as lost, not kept. The message is MassTransit's envelope
+/// on MassTransit's exchange (<see cref="StationEventEnvelope"/>), read unchanged by MassTransit consumers.
 /// </summary>
 internal sealed class StationEventPublisher(
-    IBus bus,
+    EventChannels channels,
     IOptions<GatewayOptions> options,
     TimeProvider time,
     GatewayMetrics metrics,
     ILogger<StationEventPublisher> logger)
 {
+    private readonly StationEventEnvelope _envelope = new(channels.Broker);
+
     /// <summary>Now, UTC, cut to milliseconds (the precision events carry).</summary>
     public DateTimeOffset Now()
     {
@@ -30,20 +34,26 @@ internal sealed class StationEventPublisher(
     {
         var settings = options.Value;
         var stationEvent = new StationEvent(Guid.CreateVersion7(timestamp), eventName, stationId, timestamp, payload);
+        using var body = new PooledBuffer(1024);
+        _envelope.Write(body, stationEvent, Now());
+        var properties = new BasicProperties
+        {
+            MessageId = stationEvent.EventId.ToString(),
+            ContentType = StationEventEnvelope.ContentType,
+            DeliveryMode = DeliveryModes.Persistent,
+        };
+
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(settings.EventPublishTimeout);
         try
         {
-            await bus.Publish(stationEvent, context =>
-            {
-                context.Durable = true;
-                if (settings.RequireRoutedEvents && context.TryGetPayload(out RabbitMqSendContext? rabbit))
-                {
-                    rabbit.Mandatory = true;
-                }
-            }, deadline.Token);
+            var channel = await channels.NextAsync(deadline.Token);
+            // Completes when the broker confirms; throws when it nacks, returns (mandatory) or goes away.
+            await channel.BasicPublishAsync(StationEventEnvelope.Exchange, "", settings.RequireRoutedEvents, properties, body.WrittenMemory, deadline.Token);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is PublishException or RabbitMQClientException or OperationInterruptedException or IOException
+                                       or System.Net.Sockets.SocketException or ObjectDisposedException
+                                       || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             metrics.EventsNotStored.Add(1);
             logger.LogWarning(ex, "{Event} event of station {StationId} was not confirmed by the broker", eventName, stationId);

@@ -45,6 +45,7 @@ internal static class Extensions
             });
         });
 
+        builder.Services.AddSingleton<EventChannels>();
         builder.Services.AddSingleton<StationEventPublisher>();
         builder.Services.AddSingleton<TransactionLedger>();
         builder.Services.TryAddSingleton<IIdTagAuthorizer, AcceptEveryIdTag>();
@@ -54,6 +55,9 @@ internal static class Extensions
         builder.Services.AddSingleton<StationCallHandler>();
         builder.Services.AddSingleton<StationConnectionHandler>();
         builder.Services.AddSingleton<StationCommands>();
+        builder.Services.AddSingleton<StationPages>();
+        builder.Services.AddSingleton<StationDirectoryWriter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StationDirectoryWriter>());
         builder.Services.AddHostedService<StationDirectoryMaintenance>();
 
         builder.Services.AddProblemDetails();

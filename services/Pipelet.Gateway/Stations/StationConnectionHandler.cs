@@ -1,10 +1,8 @@
 using System.Net.WebSockets;
 using System.Text.Json;
-using MassTransit;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Pipelet.Contracts.Events;
-using Pipelet.Contracts.Gateway;
 using Pipelet.Gateway.Events;
 using Pipelet.Gateway.Ocpp;
 using Pipelet.Gateway.Security;
@@ -19,12 +17,11 @@ namespace Pipelet.Gateway.Stations;
 /// </summary>
 internal sealed class StationConnectionHandler(
     StationRegistry registry,
-    StationDirectory directory,
+    StationDirectoryWriter directory,
     StationCallHandler calls,
     StationEventPublisher events,
     StationAuthenticator authenticator,
     GatewayInstance instance,
-    IBus bus,
     IOptions<GatewayOptions> options,
     GatewayMetrics metrics,
     ILogger<StationConnectionHandler> logger)
@@ -101,7 +98,7 @@ internal sealed class StationConnectionHandler(
             await events.PublishAsync(EventCatalogue.Connect, stationId, session.ConnectedAt,
                 ConnectionPayload(subprotocol, null), CancellationToken.None);
             connectPublished = true;
-            await AnnounceAsync(session);
+            directory.Connected(session);
             await ReceiveAsync(session);
         }
         catch (EventNotStoredException)
@@ -120,7 +117,7 @@ internal sealed class StationConnectionHandler(
 
             session.Stop();
             metrics.Connections.Add(-1);
-            await WithdrawAsync(session);
+            if (connectPublished) directory.Disconnected(session);
             if (connectPublished)
             {
                 await PublishDisconnectAsync(session, reason);
@@ -247,36 +244,6 @@ internal sealed class StationConnectionHandler(
         using var answer = new PooledBuffer(256);
         OcppFrameWriter.WriteCallError(answer, messageId, code, description);
         await session.SendAsync(answer.WrittenMemory, session.Lifetime);
-    }
-
-    private async Task AnnounceAsync(StationSession session)
-    {
-        try
-        {
-            var previousInstance = await directory.RecordConnectedAsync(session, session.Lifetime);
-            if (previousInstance is not null)
-            {
-                var endpoint = await bus.GetSendEndpoint(GatewayInstance.CommandAddressOf(previousInstance));
-                await endpoint.Send(new StationSessionReplaced(session.StationId, instance.Id, session.SessionId, session.ConnectedAt), session.Lifetime);
-            }
-        }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or OperationCanceledException or MassTransitException)
-        {
-            // The station is served locally either way; only routing from other instances suffers.
-            logger.LogWarning(ex, "Could not record station {StationId} in the registry", session.StationId);
-        }
-    }
-
-    private async Task WithdrawAsync(StationSession session)
-    {
-        try
-        {
-            await directory.RecordDisconnectedAsync(session, CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
-        {
-            logger.LogWarning(ex, "Could not remove station {StationId} from the registry", session.StationId);
-        }
     }
 
     private static (string Reason, WebSocketCloseStatus? Status) DisconnectReason(StationSession session)

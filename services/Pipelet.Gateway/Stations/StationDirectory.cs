@@ -17,32 +17,65 @@ internal sealed class StationDirectory(NpgsqlDataSource dataSource, GatewayInsta
         JOIN gateway_instances i ON i.instance_id = c.instance_id AND i.seen_at > now() - make_interval(secs => $1)
         """;
 
-    /// <summary>Records the session; returns the instance that held the station before, if another one did.</summary>
-    public async Task<string?> RecordConnectedAsync(StationSession session, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records the opened sessions and removes the ended ones in one round trip (one transaction).
+    /// Returns the recorded stations that another instance held until now. A row newer than the
+    /// session (the station connected again elsewhere meanwhile) is left alone.
+    /// </summary>
+    public async Task<IReadOnlyList<StationMove>> ApplyAsync(
+        IReadOnlyCollection<StationSession> connected, IReadOnlyList<StationSession> disconnected, CancellationToken cancellationToken)
     {
-        const string sql = """
-            WITH previous AS (SELECT instance_id FROM station_connections WHERE station_id = $1)
-            INSERT INTO station_connections (station_id, instance_id, session_id, connected_at, last_message_at)
-            VALUES ($1, $2, $3, $4, $4)
-            ON CONFLICT (station_id) DO UPDATE SET instance_id = EXCLUDED.instance_id, session_id = EXCLUDED.session_id,
-                connected_at = EXCLUDED.connected_at, last_message_at = EXCLUDED.last_message_at
-            RETURNING (SELECT instance_id FROM previous)
+        if (connected.Count == 0 && disconnected.Count == 0) return [];
+        const string upsert = """
+            WITH input AS (
+                SELECT * FROM unnest($1::text[], $2::uuid[], $3::timestamptz[]) AS u(station_id, session_id, connected_at)),
+            previous AS (
+                SELECT c.station_id, c.instance_id FROM station_connections c JOIN input i ON i.station_id = c.station_id
+                WHERE c.instance_id <> $4 AND c.connected_at <= i.connected_at),
+            recorded AS (
+                INSERT INTO station_connections (station_id, instance_id, session_id, connected_at, last_message_at)
+                SELECT station_id, $4, session_id, connected_at, connected_at FROM input
+                ON CONFLICT (station_id) DO UPDATE SET instance_id = EXCLUDED.instance_id, session_id = EXCLUDED.session_id,
+                    connected_at = EXCLUDED.connected_at, last_message_at = EXCLUDED.last_message_at
+                WHERE station_connections.connected_at <= EXCLUDED.connected_at
+                RETURNING 1)
+            SELECT station_id, instance_id FROM previous
             """;
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = session.StationId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = instance.Id });
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = session.SessionId });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = session.ConnectedAt });
-        var previous = await command.ExecuteScalarAsync(cancellationToken) as string;
-        return previous is not null && previous != instance.Id ? previous : null;
-    }
+        const string delete = """
+            DELETE FROM station_connections c USING unnest($1::text[], $2::uuid[]) AS u(station_id, session_id)
+            WHERE c.station_id = u.station_id AND c.session_id = u.session_id
+            """;
 
-    public async Task RecordDisconnectedAsync(StationSession session, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("DELETE FROM station_connections WHERE station_id = $1 AND session_id = $2");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = session.StationId });
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = session.SessionId });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var batch = dataSource.CreateBatch();
+        // Upserts first: a session that opened and closed between two writes ends up removed.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(upsert)
+        {
+            Parameters =
+            {
+                Array(connected.Select(s => s.StationId), NpgsqlDbType.Text),
+                Array(connected.Select(s => s.SessionId), NpgsqlDbType.Uuid),
+                Array(connected.Select(s => s.ConnectedAt), NpgsqlDbType.TimestampTz),
+                new NpgsqlParameter<string> { TypedValue = instance.Id },
+            },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(delete)
+        {
+            Parameters =
+            {
+                Array(disconnected.Select(s => s.StationId), NpgsqlDbType.Text),
+                Array(disconnected.Select(s => s.SessionId), NpgsqlDbType.Uuid),
+            },
+        });
+
+        var sessions = connected.ToDictionary(s => s.StationId, StringComparer.Ordinal);
+        var moved = new List<StationMove>();
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            moved.Add(new StationMove(sessions[reader.GetString(0)], reader.GetString(1)));
+        }
+
+        return moved;
     }
 
     public async Task<StationConnection?> FindAsync(string stationId, CancellationToken cancellationToken)
@@ -55,11 +88,21 @@ internal sealed class StationDirectory(NpgsqlDataSource dataSource, GatewayInsta
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    public async Task<IReadOnlyList<StationConnection>> ListAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// One page of the stations other instances hold, in ordinal (<c>COLLATE "C"</c>) order of their
+    /// ids after <paramref name="after"/>; this instance's own come from memory, fresher than the table.
+    /// </summary>
+    public async Task<IReadOnlyList<StationConnection>> ListElsewhereAsync(string? after, int limit, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            $"SELECT c.station_id, c.connected_at, c.last_message_at, c.instance_id {LiveJoin} ORDER BY c.station_id");
+        await using var command = dataSource.CreateCommand($"""
+            SELECT c.station_id, c.connected_at, c.last_message_at, c.instance_id {LiveJoin}
+            WHERE c.instance_id <> $2 AND ($3::text IS NULL OR c.station_id COLLATE "C" > $3::text)
+            ORDER BY c.station_id COLLATE "C" LIMIT $4
+            """);
         command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = InstanceExpiry.TotalSeconds });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = instance.Id });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)after ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<StationConnection>();
         while (await reader.ReadAsync(cancellationToken)) list.Add(Read(reader));
@@ -128,11 +171,14 @@ internal sealed class StationDirectory(NpgsqlDataSource dataSource, GatewayInsta
             WHERE c.station_id = u.station_id AND c.session_id = u.session_id
             """;
         await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter { Value = sessions.Select(s => s.StationId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = sessions.Select(s => s.SessionId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = sessions.Select(s => s.LastMessageAt).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(Array(sessions.Select(s => s.StationId), NpgsqlDbType.Text));
+        command.Parameters.Add(Array(sessions.Select(s => s.SessionId), NpgsqlDbType.Uuid));
+        command.Parameters.Add(Array(sessions.Select(s => s.LastMessageAt), NpgsqlDbType.TimestampTz));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    private static NpgsqlParameter Array<T>(IEnumerable<T> values, NpgsqlDbType elementType) =>
+        new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | elementType };
 
     private static StationConnection Read(NpgsqlDataReader reader) => new(
         reader.GetString(0),

@@ -110,12 +110,27 @@ public sealed class HandshakeTests(RealInfrastructure infrastructure) : IClassFi
             Assert.False(string.IsNullOrEmpty(json.GetProperty("instance_id").GetString()));
 
             var list = System.Text.Json.JsonDocument.Parse(await _gateway.Http.GetStringAsync("/api/v1/stations")).RootElement;
-            Assert.Contains(list.GetProperty("stations").EnumerateArray(), s => s.GetProperty("station_id").GetString() == id);
+            Assert.Contains(list.GetProperty("items").EnumerateArray(), s => s.GetProperty("station_id").GetString() == id);
         }
 
         await _events.NextAsync(id, "Disconnect");
         using var gone = await _gateway.Http.GetAsync($"/api/v1/stations/{id}");
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("limit=0", "limit")]
+    [InlineData("limit=101", "limit")]
+    [InlineData("limit=ten", "limit")]
+    [InlineData("limit=-1", "limit")]
+    [InlineData("after=not%20a%20station", "after")]
+    public async Task Bad_paging_parameters_are_a_validation_problem(string query, string field)
+    {
+        using var response = await _gateway.Http.GetAsync($"/api/v1/stations?{query}");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _));
     }
 }
 

@@ -37,7 +37,7 @@ public sealed class ScaleOutTests(RealInfrastructure infrastructure) : IClassFix
         await using var station = await TestStation.ConnectAsync(_second, id);
         await station.CallResultAsync("BootNotification", Payloads.Boot);
 
-        var where = JsonDocument.Parse(await _first.Http.GetStringAsync($"/api/v1/stations/{id}")).RootElement;
+        var where = await ListedAsync(_first, id);
         Assert.Equal("gw-second", where.GetProperty("instance_id").GetString());
 
         var post = _first.Http.PostAsync($"/api/v1/stations/{id}/commands/RemoteStartTransaction",
@@ -64,9 +64,50 @@ public sealed class ScaleOutTests(RealInfrastructure infrastructure) : IClassFix
         await moved.CallResultAsync("Heartbeat", "{}");
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, await old.WaitForCloseAsync());
 
-        var listed = JsonDocument.Parse(await _first.Http.GetStringAsync("/api/v1/stations")).RootElement.GetProperty("stations")
+        // The old socket is closed only after the new holder recorded the station, so the list is settled.
+        var listed = JsonDocument.Parse(await _first.Http.GetStringAsync("/api/v1/stations")).RootElement.GetProperty("items")
             .EnumerateArray().Where(s => s.GetProperty("station_id").GetString() == id).ToList();
         var only = Assert.Single(listed);
         Assert.Equal("gw-second", only.GetProperty("instance_id").GetString());
     }
+
+    [Fact]
+    public async Task The_stations_list_pages_through_the_stations_of_every_instance_in_id_order()
+    {
+        await using var a = await TestStation.ConnectAsync(_first, "PAGE-A");
+        await using var b = await TestStation.ConnectAsync(_second, "PAGE-B");
+        await using var c = await TestStation.ConnectAsync(_first, "PAGE-C");
+        await a.CallResultAsync("Heartbeat", "{}");
+        await c.CallResultAsync("Heartbeat", "{}");
+        await b.CallResultAsync("Heartbeat", "{}");
+        await ListedAsync(_first, "PAGE-B");
+
+        // "PAGE" sorts before every PAGE-x and after the other stations of this class (CP-...).
+        var first = JsonDocument.Parse(await _first.Http.GetStringAsync("/api/v1/stations?limit=2&after=PAGE")).RootElement;
+        Assert.Equal(["PAGE-A", "PAGE-B"], first.GetProperty("items").EnumerateArray().Select(s => s.GetProperty("station_id").GetString()));
+        Assert.Equal(["gw-first", "gw-second"], first.GetProperty("items").EnumerateArray().Select(s => s.GetProperty("instance_id").GetString()));
+        Assert.Equal("PAGE-B", first.GetProperty("next_after").GetString());
+
+        var second = JsonDocument.Parse(await _first.Http.GetStringAsync("/api/v1/stations?limit=2&after=PAGE-B")).RootElement;
+        Assert.Equal(["PAGE-C"], second.GetProperty("items").EnumerateArray().Select(s => s.GetProperty("station_id").GetString()));
+        Assert.Equal(JsonValueKind.Null, second.GetProperty("next_after").ValueKind);
+    }
+
+    /// <summary>The station as another instance sees it: the registry is written in batches, a moment after the connect.</summary>
+    private static async Task<JsonElement> ListedAsync(GatewayServer gateway, string stationId)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            using var response = await gateway.Http.GetAsync($"/api/v1/stations/{stationId}", deadline.Token);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                return JsonDocument.Parse(await response.Content.ReadAsStringAsync(deadline.Token)).RootElement;
+            }
+
+            await Task.Delay(StationDirectoryWriterWindow, deadline.Token);
+        }
+    }
+
+    private static readonly TimeSpan StationDirectoryWriterWindow = TimeSpan.FromMilliseconds(50);
 }

@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+
+namespace Pipelet.Gateway.Events;
+
+/// <summary>
+/// The gateway's own AMQP connection for events, apart from MassTransit's bus: a few channels with
+/// publisher confirms tracked by RabbitMQ.Client and no limit on outstanding confirms (each station has
+/// at most one CALL in flight, which bounds them). MassTransit 8.4 costs about four times the CPU per
+/// confirmed publish here (docs/benchmarks/gateway.md). A connection or channel the broker closed is
+/// reopened on next use, so during an outage each publish fails fast and the station retries.
+/// </summary>
+internal sealed class EventChannels(IConfiguration configuration, IOptions<GatewayOptions> options, ILogger<EventChannels> logger) : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _open = new(1, 1);
+    private readonly Uri _broker = new(configuration.GetRequiredConnectionString(Connections.RabbitMqConnectionName));
+    private IConnection? _connection;
+    private IChannel?[] _channels = [];
+    private int _next;
+
+    public Uri Broker => _broker;
+
+    /// <summary>A channel that was open a moment ago; opens the connection (and declares the exchange) on first use.</summary>
+    public async ValueTask<IChannel> NextAsync(CancellationToken cancellationToken)
+    {
+        var channels = Volatile.Read(ref _channels);
+        if (channels.Length > 0)
+        {
+            var index = (int)((uint)Interlocked.Increment(ref _next) % (uint)channels.Length);
+            if (channels[index] is { IsOpen: true } open) return open;
+        }
+
+        return await ReopenAsync(cancellationToken);
+    }
+
+    private async Task<IChannel> ReopenAsync(CancellationToken cancellationToken)
+    {
+        await _open.WaitAsync(cancellationToken);
+        try
+        {
+            if (_connection is not { IsOpen: true })
+            {
+                if (_connection is not null) await _connection.DisposeAsync();
+                _connection = null;
+                var factory = new ConnectionFactory
+                {
+                    Uri = _broker,
+                    ClientProvidedName = "pipelet-gateway-events",
+                    // Reopened here on next use instead: a publish during an outage fails at once.
+                    AutomaticRecoveryEnabled = false,
+                };
+                _connection = await factory.CreateConnectionAsync(cancellationToken);
+                Volatile.Write(ref _channels, new IChannel?[options.Value.EventPublishChannels]);
+                logger.LogInformation("Event connection to RabbitMQ open with {Channels} channel(s)", options.Value.EventPublishChannels);
+            }
+
+            var channels = _channels;
+            for (var i = 0; i < channels.Length; i++)
+            {
+                if (channels[i] is { IsOpen: true }) continue;
+                if (channels[i] is { } closed) await closed.DisposeAsync();
+                // No rate limiter: RabbitMQ.Client's default one would delay publishes once 64 confirms are outstanding.
+                var channel = await _connection.CreateChannelAsync(
+                    new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true,
+                        outstandingPublisherConfirmationsRateLimiter: null), cancellationToken);
+                // As MassTransit declares a message type's exchange, so either may come first.
+                await channel.ExchangeDeclareAsync(StationEventEnvelope.Exchange, ExchangeType.Fanout, durable: true, autoDelete: false,
+                    cancellationToken: cancellationToken);
+                channels[i] = channel;
+            }
+
+            return channels[(int)((uint)Interlocked.Increment(ref _next) % (uint)channels.Length)]!;
+        }
+        finally
+        {
+            _open.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var channel in _channels)
+        {
+            if (channel is not null) await channel.DisposeAsync();
+        }
+
+        if (_connection is not null) await _connection.DisposeAsync();
+        _open.Dispose();
+    }
+}

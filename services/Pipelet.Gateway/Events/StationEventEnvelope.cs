@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Pipelet.Contracts.Events;
+using Pipelet.Gateway.Ocpp;
+
+namespace Pipelet.Gateway.Events;
+
+/// <summary>
+/// Writes a <see cref="StationEvent"/> in MassTransit's JSON envelope
+/// (<c>application/vnd.masstransit+json</c>), the form the dispatcher's MassTransit consumer reads:
+/// message type <c>urn:message:Pipelet.Contracts.Events:StationEvent</c>, the message camelCased
+/// as MassTransit's System.Text.Json serializer writes it, the envelope's message id = the event id.
+/// </summary>
+internal sealed class StationEventEnvelope
+{
+    public const string ContentType = "application/vnd.masstransit+json";
+    public const string Exchange = "Pipelet.Contracts.Events:StationEvent";
+    private const string MessageType = "urn:message:Pipelet.Contracts.Events:StationEvent";
+
+    private readonly string _destinationAddress;
+    private readonly byte[] _host;
+
+    public StationEventEnvelope(Uri broker)
+    {
+        var vhost = broker.AbsolutePath.Trim('/');
+        _destinationAddress = $"rabbitmq://{broker.Host}:{broker.Port}/{(vhost is "" or "%2F" ? "" : vhost + "/")}{Exchange}";
+        _host = HostInfo();
+    }
+
+    public void Write(PooledBuffer output, StationEvent stationEvent, DateTimeOffset sentTime)
+    {
+        using var writer = new Utf8JsonWriter(output);
+        writer.WriteStartObject();
+        writer.WriteString("messageId", stationEvent.EventId);
+        writer.WriteString("destinationAddress", _destinationAddress);
+        writer.WriteStartArray("messageType");
+        writer.WriteStringValue(MessageType);
+        writer.WriteEndArray();
+        writer.WriteStartObject("message");
+        writer.WriteString("eventId", stationEvent.EventId);
+        writer.WriteString("event", stationEvent.Event);
+        writer.WriteString("stationId", stationEvent.StationId);
+        writer.WriteString("timestamp", stationEvent.Timestamp);
+        writer.WritePropertyName("payload");
+        stationEvent.Payload.WriteTo(writer);
+        writer.WriteEndObject();
+        writer.WriteString("sentTime", sentTime);
+        writer.WriteStartObject("headers");
+        writer.WriteEndObject();
+        writer.WritePropertyName("host");
+        writer.WriteRawValue(_host, skipInputValidation: true);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The sending host, as MassTransit describes it; written once.</summary>
+    private static byte[] HostInfo()
+    {
+        using var process = Process.GetCurrentProcess();
+        var assembly = typeof(StationEventEnvelope).Assembly.GetName();
+        return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string?>
+        {
+            ["machineName"] = Environment.MachineName,
+            ["processName"] = process.ProcessName,
+            ["processId"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["assembly"] = assembly.Name,
+            ["assemblyVersion"] = assembly.Version?.ToString(),
+            ["frameworkVersion"] = Environment.Version.ToString(),
+            ["operatingSystemVersion"] = Environment.OSVersion.ToString(),
+        });
+    }
+}

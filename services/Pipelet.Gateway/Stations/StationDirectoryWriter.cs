@@ -1,0 +1,82 @@
+using System.Threading.Channels;
+using MassTransit;
+using Pipelet.Contracts.Gateway;
+
+namespace Pipelet.Gateway.Stations;
+
+/// <summary>
+/// Takes the cluster registry off the connect path: sockets opening and closing only queue a change
+/// here, and one writer applies what gathered in <see cref="BatchWindow"/> as one round trip. A failed
+/// write is logged and retried with the changes that arrived since; it never touches a station's socket.
+/// After each write it tells other instances whose stations moved here to close their old sockets.
+/// </summary>
+internal sealed class StationDirectoryWriter(
+    StationDirectory directory,
+    IBus bus,
+    GatewayInstance instance,
+    TimeProvider time,
+    ILogger<StationDirectoryWriter> logger) : BackgroundService
+{
+    public static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(15);
+
+    private readonly Channel<(StationSession Session, bool Connected)> _changes =
+        Channel.CreateUnbounded<(StationSession, bool)>(new UnboundedChannelOptions { SingleReader = true });
+
+    private readonly StationDirectoryBatch _pending = new();
+
+    public void Connected(StationSession session) => _changes.Writer.TryWrite((session, true));
+
+    public void Disconnected(StationSession session) => _changes.Writer.TryWrite((session, false));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var retry = FirstRetry;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (_pending.IsEmpty && !await _changes.Reader.WaitToReadAsync(stoppingToken)) return;
+            await Task.Delay(BatchWindow, time, stoppingToken);
+            while (_changes.Reader.TryRead(out var change))
+            {
+                if (change.Connected) _pending.Connect(change.Session);
+                else _pending.Disconnect(change.Session);
+            }
+
+            try
+            {
+                var moved = await directory.ApplyAsync(_pending.Connects, _pending.Disconnects, stoppingToken);
+                _pending.Clear();
+                retry = FirstRetry;
+                await NotifyPreviousHoldersAsync(moved, stoppingToken);
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning(ex, "Could not write {Connects} connects and {Disconnects} disconnects to the station registry; retrying in {Delay}",
+                    _pending.Connects.Count, _pending.Disconnects.Count, retry);
+                await Task.Delay(retry, time, stoppingToken);
+                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, LastRetry.Ticks));
+            }
+        }
+    }
+
+    /// <summary>A station that was held by another instance reconnected here: that instance closes its old socket.</summary>
+    private async Task NotifyPreviousHoldersAsync(IReadOnlyList<StationMove> moved, CancellationToken cancellationToken)
+    {
+        foreach (var move in moved)
+        {
+            try
+            {
+                var endpoint = await bus.GetSendEndpoint(GatewayInstance.CommandAddressOf(move.PreviousInstanceId));
+                await endpoint.Send(new StationSessionReplaced(move.Session.StationId, instance.Id, move.Session.SessionId, move.Session.ConnectedAt), cancellationToken);
+            }
+            catch (MassTransitException ex)
+            {
+                logger.LogWarning(ex, "Could not tell instance {InstanceId} that station {StationId} reconnected here", move.PreviousInstanceId, move.Session.StationId);
+            }
+        }
+    }
+}
+
+/// <summary>A station that another instance held until it connected here.</summary>
+internal sealed record StationMove(StationSession Session, string PreviousInstanceId);
