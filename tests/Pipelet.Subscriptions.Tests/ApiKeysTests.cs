@@ -2,14 +2,10 @@ using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.Testing;
 
 namespace Pipelet.Subscriptions.Tests;
 
@@ -173,42 +169,26 @@ public sealed partial class ApiKeysTests(SubscriptionsAppFixture fixture) : ICla
     [Fact]
     public async Task Another_service_without_the_key_check_address_refuses_to_start_and_says_which_setting()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.AddApiKeyAuthentication();
-        await using var app = builder.Build();
-
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            LoopbackServer.StartAsync(_ => { }, builder => builder.AddApiKeyAuthentication()));
 
         Assert.Contains("services__subscriptions__internal__0", error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>Another Pipelet service: checks keys with <c>AddApiKeyAuthentication()</c> through our internal endpoint.</summary>
-    private static async Task<OtherService> OtherServiceAsync(Uri internalAddress)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Configuration["services:subscriptions:internal:0"] = internalAddress.ToString();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.AddApiKeyAuthentication();
-        var app = builder.Build();
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.MapGet("/probe", () => "ok").RequireAuthorization(ApiScopes.WebhooksRead);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new OtherService(app, new Uri(address));
-    }
-
-    private sealed record OtherService(WebApplication App, Uri Address) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await App.StopAsync();
-            await App.DisposeAsync();
-        }
-    }
+    private static Task<LoopbackServer> OtherServiceAsync(Uri internalAddress) =>
+        LoopbackServer.StartAsync(
+            app =>
+            {
+                app.UseAuthentication();
+                app.UseAuthorization();
+                app.MapGet("/probe", () => "ok").RequireAuthorization(ApiScopes.WebhooksRead);
+            },
+            builder =>
+            {
+                builder.Configuration["services:subscriptions:internal:0"] = internalAddress.ToString();
+                builder.AddApiKeyAuthentication();
+            });
 
     [GeneratedRegex("^hcpms_live_[0-9A-Za-z]{32}$")]
     private static partial Regex KeyForm();

@@ -2,13 +2,12 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Pipelet.Contracts.Events;
+using Pipelet.Testing;
 
 namespace Pipelet.Webhooks.Tests;
 
@@ -16,27 +15,25 @@ namespace Pipelet.Webhooks.Tests;
 public sealed class WebhookSenderTests : IAsyncLifetime
 {
     private readonly ConcurrentQueue<(string Path, IHeaderDictionary Headers)> _hits = new();
-    private WebApplication _receiver = null!;
+    private LoopbackServer _receiver = null!;
     private Uri _base = null!;
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        _receiver = builder.Build();
-        _receiver.Use(async (http, next) =>
+        _receiver = await LoopbackServer.StartAsync(app =>
         {
-            // Kestrel reuses its header collection after the request: keep a copy.
-            _hits.Enqueue((http.Request.Path, new HeaderDictionary(http.Request.Headers.ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase))));
-            await next(http);
+            app.Use(async (http, next) =>
+            {
+                // Kestrel reuses its header collection after the request: keep a copy.
+                _hits.Enqueue((http.Request.Path, new HeaderDictionary(http.Request.Headers.ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase))));
+                await next(http);
+            });
+            app.MapPost("/ok", () => Results.Text(new string('x', 5000)));
+            app.MapPost("/redirect", () => Results.Redirect("/ok"));
+            app.MapPost("/slow", async () => { await Task.Delay(3000); return Results.Ok(); });
+            app.MapPost("/fail", () => Results.Text("nope", statusCode: 500));
         });
-        _receiver.MapPost("/ok", () => Results.Text(new string('x', 5000)));
-        _receiver.MapPost("/redirect", () => Results.Redirect("/ok"));
-        _receiver.MapPost("/slow", async () => { await Task.Delay(3000); return Results.Ok(); });
-        _receiver.MapPost("/fail", () => Results.Text("nope", statusCode: 500));
-        await _receiver.StartAsync();
-        _base = new Uri(_receiver.Urls.First().TrimEnd('/') + "/");
+        _base = _receiver.Address;
     }
 
     public async Task DisposeAsync() => await _receiver.DisposeAsync();

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Pipelet.AppHost.Hosting;
+using Pipelet.Testing;
 
 namespace Pipelet.AppHost.Tests.ServiceDefaults;
 
@@ -111,46 +111,35 @@ public sealed class TelemetryExportTests
     /// </summary>
     private sealed class OtlpCollector : IAsyncDisposable
     {
-        private readonly WebApplication _app;
-        private readonly ConcurrentQueue<(string Path, byte[] Body)> _received;
+        private readonly ConcurrentQueue<(string Path, byte[] Body)> _received = new();
+        private LoopbackServer _server = null!;
 
-        private OtlpCollector(WebApplication app, ConcurrentQueue<(string Path, byte[] Body)> received, string url)
-        {
-            _app = app;
-            _received = received;
-            Url = url;
-        }
-
-        public string Url { get; }
+        public string Url => _server.Address.ToString().TrimEnd('/');
 
         public static async Task<OtlpCollector> StartAsync(bool grpc)
         {
-            var received = new ConcurrentQueue<(string Path, byte[] Body)>();
-            var port = FreePort.Next();
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(port, listen =>
-                listen.Protocols = grpc ? Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2 : Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1));
-            var app = builder.Build();
-            app.Run(async context =>
-            {
-                using var body = new MemoryStream();
-                await context.Request.Body.CopyToAsync(body);
-                received.Enqueue((context.Request.Path.Value ?? "", body.ToArray()));
-                if (grpc)
+            var collector = new OtlpCollector();
+            collector._server = await LoopbackServer.StartAsync(
+                app => app.Run(async context =>
                 {
-                    // One empty Export*ServiceResponse message, then status OK in the trailers.
-                    context.Response.ContentType = "application/grpc";
-                    await context.Response.Body.WriteAsync(new byte[5]);
-                    context.Response.AppendTrailer("grpc-status", "0");
-                }
-                else
-                {
-                    context.Response.ContentType = "application/x-protobuf";
-                }
-            });
-            await app.StartAsync();
-            return new OtlpCollector(app, received, $"http://localhost:{port}");
+                    using var body = new MemoryStream();
+                    await context.Request.Body.CopyToAsync(body);
+                    collector._received.Enqueue((context.Request.Path.Value ?? "", body.ToArray()));
+                    if (grpc)
+                    {
+                        // One empty Export*ServiceResponse message, then status OK in the trailers.
+                        context.Response.ContentType = "application/grpc";
+                        await context.Response.Body.WriteAsync(new byte[5]);
+                        context.Response.AppendTrailer("grpc-status", "0");
+                    }
+                    else
+                    {
+                        context.Response.ContentType = "application/x-protobuf";
+                    }
+                }),
+                builder => builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
+                    listen.Protocols = grpc ? Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2 : Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1)));
+            return collector;
         }
 
         /// <summary>Everything received for one signal ("trace", "metrics", "logs"), whichever protocol carried it.</summary>
@@ -160,11 +149,7 @@ public sealed class TelemetryExportTests
                     || r.Path.Contains($".{signal}.v1.", StringComparison.Ordinal))
                 .Select(r => Encoding.UTF8.GetString(r.Body)));
 
-        public async ValueTask DisposeAsync()
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
+        public ValueTask DisposeAsync() => _server.DisposeAsync();
     }
 }
 
