@@ -1,15 +1,24 @@
 using MassTransit;
 using Pipelet.Contracts.Events;
+using Pipelet.Contracts.Subscriptions;
 using Pipelet.Dispatcher.Subscriptions;
 
 namespace Pipelet.Dispatcher.Delivery;
 
 /// <summary>
-/// Fans one station event out: one <see cref="WebhookDelivery"/> per enabled webhook that wants it.
-/// The event is acknowledged only after every delivery message is confirmed by the broker. A repeat
-/// of the fan-out (after a crash) yields the same delivery ids, which the delivery log de-duplicates.
+/// Fans one station event out and makes each matched webhook's first try right here, in parallel:
+/// no second broker hop on the way to a healthy receiver. A webhook already at its concurrency limit
+/// gets a <see cref="WebhookDelivery"/> message instead, so a slow receiver never holds up the others;
+/// failures go to the rung queues. The event is acknowledged only after every webhook's outcome is
+/// durable (logged, retry or hand-off confirmed by the broker). A redelivered event resumes from the
+/// delivery log: its delivery ids are derived from (event, webhook), so the log tells what was done.
 /// </summary>
-public sealed class StationEventConsumer(WebhookDirectory directory, ConsumeProgress progress, TimeProvider time) : IConsumer<StationEvent>
+public sealed class StationEventConsumer(
+    WebhookDirectory directory,
+    WebhookConcurrency concurrency,
+    DeliveryAttempts attempts,
+    ConsumeProgress progress,
+    TimeProvider time) : IConsumer<StationEvent>
 {
     public async Task Consume(ConsumeContext<StationEvent> context)
     {
@@ -28,21 +37,37 @@ public sealed class StationEventConsumer(WebhookDirectory directory, ConsumeProg
         // Until the first full webhook list is in, an unknown webhook is not a webhook that does not exist.
         if (!directory.IsReady) await directory.Ready.WaitAsync(context.CancellationToken);
 
-        var stationEvent = context.Message;
-        var webhooks = directory.Match(stationEvent);
+        var webhooks = directory.Match(context.Message);
         if (webhooks.Count == 0) return;
 
         var now = time.GetUtcNow();
-        var endpoint = await context.GetSendEndpoint(RetryQueues.DeliveriesAddress);
-        var sends = new Task[webhooks.Count];
-        for (var i = 0; i < webhooks.Count; i++)
+        var resuming = context.ReceiveContext.Redelivered || context.GetRetryAttempt() > 0;
+        if (webhooks.Count == 1)
         {
-            var webhook = webhooks[i];
-            sends[i] = endpoint.Send(
-                new WebhookDelivery(DeliveryIds.For(stationEvent.EventId, webhook.WebhookId), webhook.WebhookId, 1, stationEvent, now, now),
-                context.CancellationToken);
+            await FirstTryAsync(context, webhooks[0], now, resuming);
+            return;
         }
 
-        await Task.WhenAll(sends);
+        var tries = new Task[webhooks.Count];
+        for (var i = 0; i < webhooks.Count; i++) tries[i] = FirstTryAsync(context, webhooks[i], now, resuming);
+        await Task.WhenAll(tries);
+    }
+
+    private async Task FirstTryAsync(ConsumeContext<StationEvent> context, WebhookSubscription webhook, DateTimeOffset now, bool resuming)
+    {
+        var stationEvent = context.Message;
+        var delivery = new WebhookDelivery(DeliveryIds.For(stationEvent.EventId, webhook.WebhookId), webhook.WebhookId, 1, stationEvent, now, now);
+        if (resuming && await attempts.ResumeAsync(context, delivery)) return;
+
+        var lease = concurrency.TryEnter(webhook.WebhookId);
+        if (lease is null)
+        {
+            // Busy webhook: its own message, on the deliveries queue, waits for a free slot there.
+            var endpoint = await context.GetSendEndpoint(RetryQueues.DeliveriesAddress);
+            await endpoint.Send(delivery, context.CancellationToken);
+            return;
+        }
+
+        await attempts.MakeAsync(context, delivery, webhook, lease);
     }
 }

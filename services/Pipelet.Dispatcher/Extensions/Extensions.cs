@@ -49,6 +49,7 @@ internal static class Extensions
         services.AddHostedService(sp => sp.GetRequiredService<RetryQueueDepths>());
         services.AddSingleton<ConsumeProgress>();
         services.AddSingleton<RetryScheduler>();
+        services.AddSingleton<DeliveryAttempts>();
         services.AddSingleton<WebhookConcurrency>();
         services.AddScoped<DeadLetterReplay>();
         services.AddHostedService<BusWatchdog>();

@@ -1,0 +1,109 @@
+using System.Text.Json;
+using MassTransit;
+using Pipelet.Contracts.Subscriptions;
+using Pipelet.Dispatcher.Data;
+using Pipelet.Dispatcher.Telemetry;
+using Pipelet.Webhooks;
+
+namespace Pipelet.Dispatcher.Delivery;
+
+/// <summary>
+/// Makes one try of one delivery and makes its outcome durable before the caller's bus message is
+/// acknowledged: success is logged; a failure is logged and the next try confirmed into the rung
+/// queue; the last failure is logged together with the dead letter. Both consumers go through here:
+/// the fan-out for first tries, the delivery consumer for retries and deferred first tries. A crash
+/// anywhere in between redelivers the caller's message, and <see cref="ResumeAsync"/> then reads from
+/// the log whether this try already happened, so a repeat costs at most a duplicate request
+/// (receivers dedupe on <c>webhook-id</c>), never a lost delivery.
+/// </summary>
+public sealed partial class DeliveryAttempts(
+    WebhookSender sender,
+    DeliveryLog log,
+    DeliveryLogReader reader,
+    RetryLadder ladder,
+    RetryScheduler retries,
+    DeliveryTelemetry telemetry,
+    TimeProvider time,
+    ILogger<DeliveryAttempts> logger)
+{
+    /// <summary>
+    /// The message came back (crash, lost channel, in-process retry): finish what the log says was
+    /// done instead of trying again. Returns true when nothing more is to be done.
+    /// </summary>
+    public async Task<bool> ResumeAsync(ConsumeContext context, WebhookDelivery delivery)
+    {
+        var progress = await reader.GetProgressAsync(delivery.DeliveryId, context.CancellationToken);
+        if (progress is null) return false;
+        if (DeliveryStatus.IsFinal(progress.Status) || progress.Attempts > delivery.Attempt) return true;
+        if (progress.Attempts == delivery.Attempt && progress.Status == DeliveryStatus.Retrying && ladder.DelayAfter(delivery.Attempt) is { } wait)
+        {
+            // Logged, but was the next try confirmed into the rung? Send it again: at worst a duplicate.
+            await retries.ScheduleAsync(context, delivery, wait);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Makes the try under the webhook's concurrency <paramref name="lease"/>, released as soon as the
+    /// receiver has answered: the lease guards the receiver's slots, not the log write that follows.
+    /// </summary>
+    public async Task MakeAsync(ConsumeContext context, WebhookDelivery delivery, WebhookSubscription webhook, WebhookConcurrency.Lease lease)
+    {
+        var cancellationToken = context.CancellationToken;
+        AttemptResult result;
+        var startedAt = time.GetUtcNow();
+        using (lease)
+        using (var activity = telemetry.StartAttempt(delivery))
+        {
+            result = await sender.SendAsync(new WebhookTarget(webhook.Url, webhook.SecretHeader, webhook.SecretValue), delivery.Event, delivery.Attempt, cancellationToken);
+            DeliveryTelemetry.Complete(activity, result);
+        }
+
+        telemetry.Attempted(result);
+        var attempt = new AttemptRecord(delivery.Attempt, startedAt, result.Duration.TotalMilliseconds, result.StatusCode,
+            result.Succeeded ? null : ErrorKinds.Name(result.ErrorKind), result.Error, result.ResponseBody);
+
+        if (result.Succeeded)
+        {
+            await log.WriteAsync(Record(delivery, DeliveryStatus.Succeeded, delivery.Attempt, attempt), cancellationToken);
+            telemetry.Outcome("succeeded");
+        }
+        else if (ladder.DelayAfter(delivery.Attempt) is { } wait)
+        {
+            await log.WriteAsync(Record(delivery, DeliveryStatus.Retrying, delivery.Attempt, attempt, nextAttemptAt: time.GetUtcNow() + wait), cancellationToken);
+            await retries.ScheduleAsync(context, delivery, wait);
+            telemetry.Outcome("retry_scheduled");
+        }
+        else
+        {
+            var deadLetter = new DeadLetterRecord(
+                JsonSerializer.Serialize(delivery.Event, DispatcherJson.Default.StationEvent),
+                JsonSerializer.Serialize(DeadLetterWebhook.From(webhook), DispatcherJson.Default.DeadLetterWebhook));
+            await log.WriteAsync(Record(delivery, DeliveryStatus.Failed, delivery.Attempt, attempt, deadLetter: deadLetter), cancellationToken);
+            telemetry.Outcome("dead_lettered");
+            telemetry.DeadLettered();
+            LogDeadLettered(logger, delivery.DeliveryId, delivery.WebhookId, delivery.Attempt);
+        }
+    }
+
+    /// <summary>The webhook was deleted or disabled while this delivery waited: drop it, and say so in the log.</summary>
+    public async Task CancelAsync(WebhookDelivery delivery, CancellationToken cancellationToken)
+    {
+        await log.WriteAsync(Record(delivery, DeliveryStatus.Cancelled, delivery.Attempt - 1, null), cancellationToken);
+        telemetry.Outcome("cancelled");
+        LogCancelled(logger, delivery.DeliveryId, delivery.WebhookId);
+    }
+
+    private DeliveryRecord Record(WebhookDelivery delivery, string status, int attempts, AttemptRecord? attempt,
+        DateTimeOffset? nextAttemptAt = null, DeadLetterRecord? deadLetter = null) =>
+        new(delivery.DeliveryId, delivery.WebhookId, delivery.Event.EventId, delivery.Event.Event, delivery.Event.StationId,
+            delivery.CreatedAt, status, attempts, time.GetUtcNow(), nextAttemptAt, delivery.ReplayOf, attempt, deadLetter);
+
+    [LoggerMessage(LogLevel.Information, "Delivery {DeliveryId} to webhook {WebhookId} cancelled: the webhook was deleted or disabled")]
+    private static partial void LogCancelled(ILogger logger, Guid deliveryId, long webhookId);
+
+    [LoggerMessage(LogLevel.Warning, "Delivery {DeliveryId} to webhook {WebhookId} dead-lettered after {Attempts} attempts")]
+    private static partial void LogDeadLettered(ILogger logger, Guid deliveryId, long webhookId, int attempts);
+}

@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Pipelet.Contracts.Events;
+using Pipelet.Contracts.Subscriptions;
+using Pipelet.Dispatcher.Tests.Infrastructure;
+using Pipelet.Testing;
+using Xunit.Abstractions;
+
+namespace Pipelet.Dispatcher.Tests;
+
+/// <summary>
+/// End-to-end latency, a station's CALL to the receiver's hit, with the real gateway and dispatcher
+/// (child processes), RabbitMQ and PostgreSQL: a few hundred OCPP 1.6 stations send DataTransfer CALLs
+/// at a fixed rate, each carrying a unique token that the receiver reads back from the delivered body.
+/// Also reports the answer latency (CALL to CALLRESULT). Run:
+/// <c>PIPELET_BENCH=1 dotnet test tests/Pipelet.Dispatcher.Tests -c Release --filter "FullyQualifiedName~EndToEnd" --logger "console;verbosity=detailed"</c>
+/// after <c>dotnet build services/Pipelet.Gateway -c Release</c>.
+/// </summary>
+[Trait("Category", "Benchmark")]
+public sealed class EndToEndLatencyBenchmark(RealInfrastructure infrastructure, ITestOutputHelper output) : IClassFixture<RealInfrastructure>
+{
+    private static int Setting(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out var n) ? n : fallback;
+
+    [BenchmarkFact]
+    public async Task Station_call_to_receiver_hit_at_a_fixed_rate()
+    {
+        var rate = Setting("PIPELET_BENCH_RATE", 1_000);
+        var seconds = Setting("PIPELET_BENCH_SECONDS", 20);
+        var stationCount = Setting("PIPELET_BENCH_STATIONS", 200);
+        var warmUp = rate * 3;
+        var total = warmUp + rate * seconds;
+
+        var vhost = (await infrastructure.CreateVirtualHostAsync()).ToString();
+        var dispatcherDb = await infrastructure.CreateDatabaseAsync();
+        var gatewayDb = await infrastructure.CreateDatabaseAsync();
+        await using var receiver = await Receiver.StartAsync();
+        receiver.KeepHits = false;
+        await using var subscriptions = await FakeSubscriptions.StartAsync();
+        subscriptions.Put(new WebhookSubscription(FakeSubscriptions.NextWebhookId(), "e2e", receiver.Hook("e2e"), true, [EventCatalogue.DataTransfer], null,
+            "X-Webhook-Secret", "e2e-secret", DateTimeOffset.UtcNow));
+
+        // Token -> when the receiver saw it first (Stopwatch ticks).
+        var hits = new ConcurrentDictionary<int, long>();
+        receiver.Behave("e2e", hit =>
+        {
+            var at = Stopwatch.GetTimestamp();
+            using var body = JsonDocument.Parse(hit.Body);
+            if (body.RootElement.GetProperty("payload").TryGetProperty("data", out var data)
+                && int.TryParse(data.GetString(), CultureInfo.InvariantCulture, out var token))
+            {
+                hits.TryAdd(token, at);
+            }
+
+            return new Answer(200);
+        });
+
+        // The dispatcher first: its queue must be bound before the gateway publishes (mandatory publishes).
+        await using var dispatcher = await DispatcherProcess.StartAsync(new DispatcherProcess.Settings(vhost, dispatcherDb, subscriptions.BaseUri,
+            RetrySchedule: "1s,1s,2s", Timeout: "00:00:10", Extra: new Dictionary<string, string?> { ["Logging__LogLevel__Default"] = "Warning" }));
+        await using var gateway = await GatewayProcess.StartAsync(vhost, gatewayDb, subscriptions.BaseUri);
+
+        var stations = new List<BenchStation>(stationCount);
+        try
+        {
+            var gatewayWs = new UriBuilder(gateway.BaseUri) { Scheme = "ws" }.Uri;
+            using (var connect = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
+            {
+                foreach (var chunk in Enumerable.Range(0, stationCount).Chunk(25))
+                {
+                    stations.AddRange(await Task.WhenAll(chunk.Select(i => BenchStation.ConnectAsync(gatewayWs, $"BENCH-{i:D4}", connect.Token))));
+                }
+            }
+
+            var calls = new (long SentAt, Task<long> AnsweredAt)[total];
+            var skipped = 0;
+            var cpuBefore = (Dispatcher: dispatcher.CpuSeconds(), Gateway: gateway.CpuSeconds());
+            var clock = Stopwatch.StartNew();
+            var next = 0;
+            var station = 0;
+            while (next < total)
+            {
+                var due = Math.Min(total, (int)(clock.Elapsed.TotalSeconds * rate));
+                for (; next < due; next++)
+                {
+                    // One CALL at a time per station: take the next one that is free.
+                    var tries = 0;
+                    while (stations[station].Busy && tries++ < stations.Count) station = (station + 1) % stations.Count;
+                    if (tries > stations.Count)
+                    {
+                        skipped++;
+                        calls[next] = (0, Task.FromResult(0L));
+                        continue;
+                    }
+
+                    calls[next] = await stations[station].CallAsync(EventCatalogue.DataTransfer,
+                        $$"""{"vendorId":"Pipelet","data":"{{next}}"}""", CancellationToken.None);
+                    station = (station + 1) % stations.Count;
+                }
+
+                await Task.Delay(1);
+            }
+
+            var sending = clock.Elapsed;
+            using (var answers = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+            {
+                await Task.WhenAll(calls.Select(c => c.AnsweredAt)).WaitAsync(answers.Token);
+            }
+
+            var measured = Enumerable.Range(warmUp, total - warmUp).Where(i => calls[i].SentAt != 0).ToList();
+            await receiver.WaitUntilAsync(_ => measured.All(hits.ContainsKey), TimeSpan.FromSeconds(120),
+                $"every measured token at the receiver (have {measured.Count(hits.ContainsKey)} of {measured.Count})");
+            var cpuAfter = (Dispatcher: dispatcher.CpuSeconds(), Gateway: gateway.CpuSeconds());
+
+            var delivered = measured.Select(i => Stopwatch.GetElapsedTime(calls[i].SentAt, hits[i]).TotalMilliseconds).Order().ToList();
+            var answered = measured.Select(i => Stopwatch.GetElapsedTime(calls[i].SentAt, calls[i].AnsweredAt.Result).TotalMilliseconds).Order().ToList();
+            output.WriteLine($"{stationCount} stations, {total} DataTransfer CALLs at {rate}/s ({total / sending.TotalSeconds:F0}/s achieved, {skipped} skipped: station busy); " +
+                             $"first {warmUp} are warm-up; measured {measured.Count}");
+            output.WriteLine($"CALL -> receiver hit:   {Percentiles(delivered)}");
+            output.WriteLine($"CALL -> CALLRESULT:     {Percentiles(answered)}");
+            output.WriteLine($"CPU over the run: dispatcher {cpuAfter.Dispatcher - cpuBefore.Dispatcher:F1} s, gateway {cpuAfter.Gateway - cpuBefore.Gateway:F1} s, " +
+                             $"in {clock.Elapsed.TotalSeconds:F1} s; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+        }
+        finally
+        {
+            foreach (var s in stations) await s.DisposeAsync();
+        }
+    }
+
+    private static string Percentiles(List<double> sorted) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"p50 {At(sorted, 0.50):F1} ms, p90 {At(sorted, 0.90):F1} ms, p99 {At(sorted, 0.99):F1} ms, max {sorted[^1]:F1} ms");
+
+    private static double At(List<double> sorted, double quantile) => sorted[Math.Min(sorted.Count - 1, (int)(quantile * sorted.Count))];
+}

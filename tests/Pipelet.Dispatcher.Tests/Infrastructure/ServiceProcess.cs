@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using Pipelet.AppHost.Hosting;
+
+namespace Pipelet.Dispatcher.Tests.Infrastructure;
+
+/// <summary>A Pipelet service run as a child process from its build output (<c>dotnet Pipelet.X.dll</c>), healthy before it is handed out.</summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly ChildProcess _process;
+    private readonly ConcurrentQueue<string> _output;
+
+    private ServiceProcess(ChildProcess process, ConcurrentQueue<string> output, Uri baseUri)
+    {
+        _process = process;
+        _output = output;
+        BaseUri = baseUri;
+    }
+
+    public Uri BaseUri { get; }
+
+    /// <summary>The dotnet process itself (the guard's child), for reading its memory and CPU time.</summary>
+    public int ProcessId => File.ReadAllText($"/proc/{_process.Id}/task/{_process.Id}/children")
+        .Split(' ', StringSplitOptions.RemoveEmptyEntries)
+        .Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture))
+        .First(p => File.ReadAllText($"/proc/{p}/comm").Trim() == "dotnet");
+
+    public string RecentOutput => string.Join(Environment.NewLine, _output.TakeLast(60));
+
+    /// <summary>Starts <paramref name="dll"/> listening on <paramref name="baseUri"/> (set in its <c>ASPNETCORE_URLS</c>) and waits for its <c>/health</c>.</summary>
+    public static async Task<ServiceProcess> StartAsync(string name, string dll, Uri baseUri, IReadOnlyDictionary<string, string?> environment)
+    {
+        var output = new ConcurrentQueue<string>();
+        // PIPELET_TEST_LOGS=<folder> keeps each service's whole output, for digging into a failure.
+        var logFolder = Environment.GetEnvironmentVariable("PIPELET_TEST_LOGS");
+        var log = string.IsNullOrEmpty(logFolder) ? null : TextWriter.Synchronized(new StreamWriter(Path.Combine(logFolder, $"{name}-{baseUri.Port}.log")) { AutoFlush = true });
+        var process = ChildProcess.Start(name, "dotnet", [dll], environment, Path.GetDirectoryName(dll), output: line =>
+        {
+            log?.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
+            output.Enqueue(line);
+            while (output.Count > 400) output.TryDequeue(out _);
+        });
+        var service = new ServiceProcess(process, output, baseUri);
+        try
+        {
+            await service.WaitUntilHealthyAsync(name, TimeSpan.FromSeconds(60));
+            return service;
+        }
+        catch
+        {
+            await service.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task WaitUntilHealthyAsync(string name, TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"The {name} exited during start-up:{Environment.NewLine}{RecentOutput}");
+            try
+            {
+                using var response = await http.GetAsync(new Uri(BaseUri, "health"));
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"The {name} did not become healthy within {timeout.TotalSeconds} s:{Environment.NewLine}{RecentOutput}");
+    }
+
+    /// <summary>CPU seconds (user + system) the dotnet process has used so far.</summary>
+    public double CpuSeconds()
+    {
+        // Fields 14 and 15 of /proc/<pid>/stat, after the ")" that ends the command name; clock ticks of 1/100 s.
+        var stat = File.ReadAllText($"/proc/{ProcessId}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    /// <summary>A crash: SIGKILL to the whole process group, no shutdown code runs.</summary>
+    public void KillHard() => _process.KillHard();
+
+    public Task Exited => _process.Exited;
+
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
+
+    /// <summary>A service's own build output (same configuration as these tests), e.g. <c>services/Pipelet.Gateway/bin/Release/net10.0/Pipelet.Gateway.dll</c>.</summary>
+    public static string BuildOutput(string project)
+    {
+        var testDirectory = AppContext.BaseDirectory; // .../tests/Pipelet.Dispatcher.Tests/bin/<Configuration>/net10.0/
+        var configuration = new DirectoryInfo(testDirectory).Parent!.Name;
+        var root = new DirectoryInfo(testDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Pipelet.sln"))) root = root.Parent;
+        if (root is null) throw new InvalidOperationException("Cannot find the repository root (Pipelet.sln) above " + testDirectory);
+        var dll = Path.Combine(root.FullName, "services", project, "bin", configuration, "net10.0", project + ".dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build {project} first ({configuration}).", dll);
+    }
+}
