@@ -52,20 +52,25 @@ internal sealed class StationEventEnvelope
         writer.WriteEndObject();
     }
 
-    /// <summary>The sending host, as MassTransit describes it; written once.</summary>
+    /// <summary>The sending host, as MassTransit describes it (processId a number); written once.</summary>
     private static byte[] HostInfo()
     {
         using var process = Process.GetCurrentProcess();
         var assembly = typeof(StationEventEnvelope).Assembly.GetName();
-        return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string?>
+        using var buffer = new PooledBuffer(512);
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            ["machineName"] = Environment.MachineName,
-            ["processName"] = process.ProcessName,
-            ["processId"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["assembly"] = assembly.Name,
-            ["assemblyVersion"] = assembly.Version?.ToString(),
-            ["frameworkVersion"] = Environment.Version.ToString(),
-            ["operatingSystemVersion"] = Environment.OSVersion.ToString(),
-        });
+            writer.WriteStartObject();
+            writer.WriteString("machineName", Environment.MachineName);
+            writer.WriteString("processName", process.ProcessName);
+            writer.WriteNumber("processId", Environment.ProcessId);
+            writer.WriteString("assembly", assembly.Name);
+            writer.WriteString("assemblyVersion", assembly.Version?.ToString());
+            writer.WriteString("frameworkVersion", Environment.Version.ToString());
+            writer.WriteString("operatingSystemVersion", Environment.OSVersion.ToString());
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
     }
 }
