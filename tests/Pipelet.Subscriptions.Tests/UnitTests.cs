@@ -10,8 +10,12 @@ namespace Pipelet.Subscriptions.Tests;
 /// <summary>The pure pieces: key format, secret encryption, partial updates, record printing.</summary>
 public sealed class UnitTests
 {
-    private static WebhookSecretProtector Protector(byte[]? key = null) =>
-        new(Options.Create(new WebhookEncryptionOptions { EncryptionKey = Convert.ToBase64String(key ?? RandomNumberGenerator.GetBytes(32)) }));
+    private static WebhookSecretProtector Protector(byte[]? key = null, params byte[][] previous) =>
+        new(Options.Create(new WebhookEncryptionOptions
+        {
+            EncryptionKey = Convert.ToBase64String(key ?? RandomNumberGenerator.GetBytes(32)),
+            PreviousEncryptionKeys = [.. previous.Select(Convert.ToBase64String)],
+        }));
 
     [Fact]
     public void Keys_are_hcpms_live_plus_32_base62_characters_and_differ_every_time()
@@ -43,6 +47,56 @@ public sealed class UnitTests
         sealedBytes[^1] ^= 1;
         Assert.ThrowsAny<CryptographicException>(() => protector.Unprotect(sealedBytes));
         Assert.ThrowsAny<CryptographicException>(() => Protector().Unprotect(protector.Protect("x")));
+    }
+
+    [Fact]
+    public void After_a_rotation_a_retired_key_still_opens_what_it_sealed_and_only_the_current_key_seals()
+    {
+        var retiredKey = RandomNumberGenerator.GetBytes(32);
+        var currentKey = RandomNumberGenerator.GetBytes(32);
+        var sealedBefore = Protector(retiredKey).Protect("my-secret-value-here");
+        var rotated = Protector(currentKey, retiredKey);
+
+        Assert.Equal("my-secret-value-here", rotated.Unprotect(sealedBefore));
+        Assert.False(rotated.IsCurrent(sealedBefore));
+        Assert.True(rotated.IsCurrent(rotated.Protect("x")));
+        Assert.Equal("x", Protector(currentKey).Unprotect(rotated.Protect("x")));
+        var refused = Assert.ThrowsAny<CryptographicException>(() => Protector(currentKey).Unprotect(sealedBefore));
+        Assert.Contains("Webhooks__PreviousEncryptionKeys__N", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Values_sealed_in_the_first_format_without_a_key_id_are_still_opened_and_count_as_stale()
+    {
+        var retiredKey = RandomNumberGenerator.GetBytes(32);
+        // Version 1: 1 | nonce (12) | tag (16) | ciphertext, with the same associated data.
+        var plaintext = "my-secret-value-here"u8.ToArray();
+        var firstFormat = new byte[1 + 12 + 16 + plaintext.Length];
+        firstFormat[0] = 1;
+        RandomNumberGenerator.Fill(firstFormat.AsSpan(1, 12));
+        using (var aes = new AesGcm(retiredKey, 16))
+        {
+            aes.Encrypt(firstFormat.AsSpan(1, 12), plaintext, firstFormat.AsSpan(29), firstFormat.AsSpan(13, 16), "pipelet:webhooks.secret_value:v1"u8);
+        }
+
+        var rotated = Protector(RandomNumberGenerator.GetBytes(32), retiredKey);
+
+        Assert.Equal("my-secret-value-here", rotated.Unprotect(firstFormat));
+        Assert.False(rotated.IsCurrent(firstFormat));
+        Assert.ThrowsAny<CryptographicException>(() => Protector().Unprotect(firstFormat));
+    }
+
+    [Fact]
+    public void A_retired_key_must_be_base64_of_32_bytes_too()
+    {
+        var result = new WebhookEncryptionOptionsValidator().Validate(null, new WebhookEncryptionOptions
+        {
+            EncryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            PreviousEncryptionKeys = ["AAAA"],
+        });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Webhooks__PreviousEncryptionKeys__0", result.FailureMessage, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -39,6 +39,7 @@ internal static class Extensions
         builder.Services.AddSingleton<WebhookSecretProtector>();
         builder.Services.AddSingleton<WebhookOutboxSignal>();
         builder.Services.AddSingleton<WebhookStore>();
+        builder.Services.AddHostedService<WebhookSecretRotation>();
         builder.Services.AddSingleton<WebhookValidator>();
         builder.Services.AddTransient<WebhookTester>();
         builder.Services.AddHostedService<WebhookChangePublisher>();

@@ -55,6 +55,48 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
         return await ReadAllAsync(command, cancellationToken);
     }
 
+    /// <summary>
+    /// Re-seals, under the current key, every secret sealed under a retired one. Each row is replaced only if
+    /// it still holds the value read, so a concurrent update wins. Returns the count and the rows no key opens.
+    /// </summary>
+    public async Task<(int Resealed, List<long> Unreadable)> ResealSecretsAsync(CancellationToken cancellationToken)
+    {
+        var stale = new List<(long Id, byte[] Sealed)>();
+        await using (var select = dataSource.CreateCommand("SELECT id, secret_value FROM webhooks WHERE secret_value IS NOT NULL ORDER BY id"))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var sealedBytes = reader.GetFieldValue<byte[]>(1);
+                if (!protector.IsCurrent(sealedBytes)) stale.Add((reader.GetInt64(0), sealedBytes));
+            }
+        }
+
+        var resealed = 0;
+        var unreadable = new List<long>();
+        foreach (var (id, sealedBytes) in stale)
+        {
+            string secret;
+            try
+            {
+                secret = protector.Unprotect(sealedBytes);
+            }
+            catch (System.Security.Cryptography.CryptographicException)
+            {
+                unreadable.Add(id);
+                continue;
+            }
+
+            await using var update = dataSource.CreateCommand("UPDATE webhooks SET secret_value = $1 WHERE id = $2 AND secret_value = $3");
+            update.Parameters.Add(new() { Value = protector.Protect(secret) });
+            update.Parameters.Add(new() { Value = id });
+            update.Parameters.Add(new() { Value = sealedBytes });
+            resealed += await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return (resealed, unreadable);
+    }
+
     /// <summary>Applies a patch under a row lock, so two partial updates never undo each other.</summary>
     /// <returns>The updated webhook; null when it does not exist; or the field errors of the merged result.</returns>
     public async Task<(Webhook? Webhook, ValidationErrors Errors)> UpdateAsync(long id, WebhookPatch patch, CancellationToken cancellationToken)
