@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
@@ -78,7 +79,22 @@ internal sealed class StationConnectionHandler(
             return;
         }
 
+        EndHandshakeActivity();
         await RunSessionAsync(new StationSession(stationId, socket, events.Now()), chosen);
+    }
+
+    /// <summary>
+    /// The request's Activity would otherwise last as long as the socket (hours), parent every span of the
+    /// session and stay in memory per station: it ends with the handshake, as a span of its own.
+    /// </summary>
+    private static void EndHandshakeActivity()
+    {
+        if (Activity.Current is not { OperationName: "Microsoft.AspNetCore.Hosting.HttpRequestIn" } request) return;
+        request.DisplayName = "GET " + Route;
+        request.SetTag("http.route", Route);
+        request.SetTag("http.response.status_code", StatusCodes.Status101SwitchingProtocols);
+        request.Stop();
+        Activity.Current = null;
     }
 
     private async Task RunSessionAsync(StationSession session, string? subprotocol)
