@@ -46,6 +46,7 @@ internal static class Extensions
         });
 
         builder.Services.AddSingleton<EventChannels>();
+        builder.Services.AddHealthChecks().AddCheck<EventChannelsHealthCheck>("rabbitmq-events", tags: ["ready"]);
         builder.Services.AddSingleton<StationEventPublisher>();
         builder.Services.AddSingleton<TransactionLedger>();
         builder.Services.TryAddSingleton<IIdTagAuthorizer, AcceptEveryIdTag>();
