@@ -15,6 +15,9 @@ internal sealed class StationEventEnvelope
 {
     public const string ContentType = "application/vnd.masstransit+json";
     public const string Exchange = "Pipelet.Contracts.Events:StationEvent";
+
+    /// <summary>Where MassTransit carries the W3C id of the sending span, to continue the trace on consume.</summary>
+    public const string TraceHeader = "MT-Activity-Id";
     private const string MessageType = "urn:message:Pipelet.Contracts.Events:StationEvent";
 
     private readonly string _destinationAddress;
@@ -27,7 +30,7 @@ internal sealed class StationEventEnvelope
         _host = HostInfo();
     }
 
-    public void Write(PooledBuffer output, StationEvent stationEvent, DateTimeOffset sentTime)
+    public void Write(PooledBuffer output, StationEvent stationEvent, DateTimeOffset sentTime, string? traceParent)
     {
         using var writer = new Utf8JsonWriter(output);
         writer.WriteStartObject();
@@ -46,6 +49,7 @@ internal sealed class StationEventEnvelope
         writer.WriteEndObject();
         writer.WriteString("sentTime", sentTime);
         writer.WriteStartObject("headers");
+        if (traceParent is not null) writer.WriteString(TraceHeader, traceParent);
         writer.WriteEndObject();
         writer.WritePropertyName("host");
         writer.WriteRawValue(_host, skipInputValidation: true);

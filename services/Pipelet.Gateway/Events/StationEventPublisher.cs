@@ -34,13 +34,15 @@ internal sealed class StationEventPublisher(
     {
         var settings = options.Value;
         var stationEvent = new StationEvent(Guid.CreateVersion7(timestamp), eventName, stationId, timestamp, payload);
+        using var activity = GatewayTracing.StartPublish(StationEventEnvelope.Exchange, eventName, stationEvent.EventId, stationId);
         using var body = new PooledBuffer(1024);
-        _envelope.Write(body, stationEvent, Now());
+        _envelope.Write(body, stationEvent, Now(), activity?.Id);
         var properties = new BasicProperties
         {
             MessageId = stationEvent.EventId.ToString(),
             ContentType = StationEventEnvelope.ContentType,
             DeliveryMode = DeliveryModes.Persistent,
+            Headers = activity is null ? null : new Dictionary<string, object?> { [StationEventEnvelope.TraceHeader] = activity.Id },
         };
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

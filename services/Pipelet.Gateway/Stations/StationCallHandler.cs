@@ -25,7 +25,9 @@ internal sealed class StationCallHandler(
 {
     public async Task HandleAsync(StationSession session, CallFrame call, DateTimeOffset receivedAt, PooledBuffer output, CancellationToken cancellationToken)
     {
+        using var activity = GatewayTracing.StartCall(session.StationId, call.Action, call.MessageId);
         var outcome = await AnswerAsync(session, call, receivedAt, output, cancellationToken);
+        if (outcome != "ok") activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, outcome);
         metrics.Calls.Add(1, new KeyValuePair<string, object?>("action", OcppSchemas.StationRequests.ContainsKey(call.Action) ? call.Action : "unknown"),
             new KeyValuePair<string, object?>("outcome", outcome));
     }

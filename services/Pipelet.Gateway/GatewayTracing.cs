@@ -1,0 +1,43 @@
+using System.Diagnostics;
+
+namespace Pipelet.Gateway;
+
+/// <summary>
+/// The gateway's spans (source <c>Pipelet.Gateway</c>, exported by the service defaults). Each CALL a
+/// station sends starts its own trace; the event's publish is a span of it, and its id travels with the
+/// event (MassTransit's <c>MT-Activity-Id</c> header), so the dispatcher's consume and every delivery
+/// attempt of that event land in the same trace.
+/// </summary>
+internal static class GatewayTracing
+{
+    public const string SourceName = "Pipelet.Gateway";
+
+    private static readonly ActivitySource Source = new(SourceName);
+
+    /// <summary>
+    /// The span of one CALL, as a new trace: the WebSocket request it arrives on lives as long as the
+    /// connection and would otherwise gather every event of a station into one trace. Call it from an
+    /// async method, so the cleared parent is restored for the caller when the method returns.
+    /// </summary>
+    public static Activity? StartCall(string stationId, string action, string messageId)
+    {
+        Activity.Current = null;
+        var activity = Source.StartActivity($"ocpp {action}", ActivityKind.Server);
+        activity?.SetTag("ocpp.station_id", stationId);
+        activity?.SetTag("ocpp.action", action);
+        activity?.SetTag("ocpp.message_id", messageId);
+        return activity;
+    }
+
+    /// <summary>The publish of one event, a child of whatever the gateway is doing (a CALL, a connect, a command).</summary>
+    public static Activity? StartPublish(string exchange, string eventName, Guid eventId, string stationId)
+    {
+        var activity = Source.StartActivity($"{exchange} publish", ActivityKind.Producer);
+        activity?.SetTag("messaging.system", "rabbitmq");
+        activity?.SetTag("messaging.destination.name", exchange);
+        activity?.SetTag("messaging.message.id", eventId.ToString());
+        activity?.SetTag("pipelet.event", eventName);
+        activity?.SetTag("ocpp.station_id", stationId);
+        return activity;
+    }
+}
