@@ -18,13 +18,17 @@ public sealed class DeliveryOptions
     [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
 
-    /// <summary>Deliveries in flight per dispatcher instance (<c>Delivery__Concurrency</c>).</summary>
+    /// <summary>Retries and handed-off first tries in flight per dispatcher instance (<c>Delivery__Concurrency</c>).</summary>
     [Range(1, 10_000)]
     public int Concurrency { get; set; } = 512;
 
-    /// <summary>Station events fanned out in parallel per instance (<c>Delivery__FanOutConcurrency</c>).</summary>
+    /// <summary>
+    /// Station events fanned out in parallel per instance (<c>Delivery__FanOutConcurrency</c>). Each holds
+    /// its event through the first tries and their log write (tens of ms), so thousands of events a
+    /// second need a few hundred in flight.
+    /// </summary>
     [Range(1, 10_000)]
-    public int FanOutConcurrency { get; set; } = 64;
+    public int FanOutConcurrency { get; set; } = 256;
 
     /// <summary>
     /// In-flight attempts one webhook may hold on one instance (<c>Delivery__ConcurrencyPerWebhook</c>).
@@ -33,6 +37,15 @@ public sealed class DeliveryOptions
     /// </summary>
     [Range(1, 10_000)]
     public int ConcurrencyPerWebhook { get; set; } = 256;
+
+    /// <summary>
+    /// In-flight first tries one webhook may run inside the fan-out on one instance
+    /// (<c>Delivery__InlineConcurrencyPerWebhook</c>); beyond it, its first tries go to the deliveries
+    /// queue. A slow receiver therefore holds at most this many of the <see cref="FanOutConcurrency"/>
+    /// event slots, and the other webhooks' first tries keep flowing. Must be below <see cref="FanOutConcurrency"/>.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int InlineConcurrencyPerWebhook { get; set; } = 64;
 
     /// <summary>
     /// How long the bus may stay unhealthy before the process exits for its supervisor to restart it
@@ -48,8 +61,17 @@ public sealed class DeliveryOptions
 /// <summary>Rejects a malformed <c>Delivery__RetrySchedule</c> at start, with the reason.</summary>
 internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOptions>
 {
-    public ValidateOptionsResult Validate(string? name, DeliveryOptions options) =>
-        RetryLadder.TryParse(options.RetrySchedule, out _, out var error)
+    public ValidateOptionsResult Validate(string? name, DeliveryOptions options)
+    {
+        if (!RetryLadder.TryParse(options.RetrySchedule, out _, out var error))
+        {
+            return ValidateOptionsResult.Fail($"Delivery__RetrySchedule: {error}");
+        }
+
+        return options.InlineConcurrencyPerWebhook < options.FanOutConcurrency
             ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"Delivery__RetrySchedule: {error}");
+            : ValidateOptionsResult.Fail(
+                $"Delivery__InlineConcurrencyPerWebhook ({options.InlineConcurrencyPerWebhook}) must be below Delivery__FanOutConcurrency ({options.FanOutConcurrency}), " +
+                "or one slow webhook could hold every fan-out slot.");
+    }
 }

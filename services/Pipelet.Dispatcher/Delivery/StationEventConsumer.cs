@@ -2,6 +2,7 @@ using MassTransit;
 using Pipelet.Contracts.Events;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.Dispatcher.Subscriptions;
+using Pipelet.Dispatcher.Telemetry;
 
 namespace Pipelet.Dispatcher.Delivery;
 
@@ -17,6 +18,7 @@ public sealed class StationEventConsumer(
     WebhookDirectory directory,
     WebhookConcurrency concurrency,
     DeliveryAttempts attempts,
+    DeliveryTelemetry telemetry,
     ConsumeProgress progress,
     TimeProvider time) : IConsumer<StationEvent>
 {
@@ -59,12 +61,13 @@ public sealed class StationEventConsumer(
         var delivery = new WebhookDelivery(DeliveryIds.For(stationEvent.EventId, webhook.WebhookId), webhook.WebhookId, 1, stationEvent, now, now);
         if (resuming && await attempts.ResumeAsync(context, delivery)) return;
 
-        var lease = concurrency.TryEnter(webhook.WebhookId);
+        var lease = concurrency.TryEnterInline(webhook.WebhookId);
         if (lease is null)
         {
             // Busy webhook: its own message, on the deliveries queue, waits for a free slot there.
             var endpoint = await context.GetSendEndpoint(RetryQueues.DeliveriesAddress);
             await endpoint.Send(delivery, context.CancellationToken);
+            telemetry.HandedOff();
             return;
         }
 

@@ -9,11 +9,20 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
 {
     private readonly ConcurrentDictionary<long, StrongBox<int>> _inFlight = new();
 
+    /// <summary>For a try from the deliveries queue: up to <see cref="DeliveryOptions.ConcurrencyPerWebhook"/> in flight.</summary>
     /// <returns>A lease to dispose when the attempt ends, or null when the webhook is at its limit.</returns>
-    public Lease? TryEnter(long webhookId)
+    public Lease? TryEnter(long webhookId) => TryEnter(webhookId, options.Value.ConcurrencyPerWebhook);
+
+    /// <summary>
+    /// For a first try inside the fan-out: the lower <see cref="DeliveryOptions.InlineConcurrencyPerWebhook"/>,
+    /// so a slow receiver can hold only that many of the fan-out's event slots.
+    /// </summary>
+    public Lease? TryEnterInline(long webhookId) => TryEnter(webhookId, options.Value.InlineConcurrencyPerWebhook);
+
+    private Lease? TryEnter(long webhookId, int limit)
     {
         var counter = _inFlight.GetOrAdd(webhookId, _ => new StrongBox<int>());
-        if (Interlocked.Increment(ref counter.Value) > options.Value.ConcurrencyPerWebhook)
+        if (Interlocked.Increment(ref counter.Value) > limit)
         {
             Interlocked.Decrement(ref counter.Value);
             return null;

@@ -37,6 +37,9 @@ internal static class Extensions
         services.AddHostedService<RetryTopology>();
 
         builder.AddWebhookSending();
+        // Thousands of sends a second: the client factory's per-request log scopes cost more than they tell;
+        // every attempt is in the delivery log and its span already.
+        services.AddHttpClient(WebhookSender.HttpClientName).RemoveAllLoggers();
         services.AddSingleton<DeliveryTelemetry>();
         services.AddSingleton<WebhookDirectory>();
         services.AddHttpClient(WebhookDirectorySync.HttpClientName);

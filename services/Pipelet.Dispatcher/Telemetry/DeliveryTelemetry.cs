@@ -20,6 +20,7 @@ public sealed class DeliveryTelemetry
     private readonly Counter<long> _deadLetters;
     private readonly Histogram<double> _attemptDuration;
     private readonly Histogram<double> _retryLateness;
+    private readonly Counter<long> _handedOff;
 
     public DeliveryTelemetry(IMeterFactory meters)
     {
@@ -32,6 +33,8 @@ public sealed class DeliveryTelemetry
             "Duration of one HTTP attempt to a subscriber.");
         _retryLateness = meter.CreateHistogram<double>("pipelet.dispatcher.retry.lateness", "s",
             "How much later than scheduled a retry started.");
+        _handedOff = meter.CreateCounter<long>("pipelet.dispatcher.first_try.handed_off", "{delivery}",
+            "First tries the fan-out handed to the deliveries queue because their webhook was at its concurrency limit.");
     }
 
     public Activity? StartAttempt(WebhookDelivery delivery)
@@ -69,6 +72,8 @@ public sealed class DeliveryTelemetry
     public void Outcome(string outcome) => _outcomes.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void DeadLettered() => _deadLetters.Add(1);
+
+    public void HandedOff() => _handedOff.Add(1);
 
     public void RetryStarted(TimeSpan lateness) => _retryLateness.Record(Math.Max(0, lateness.TotalSeconds));
 }
