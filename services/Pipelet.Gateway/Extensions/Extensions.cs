@@ -76,9 +76,14 @@ internal static class Extensions
         var requireApiKey = RequiresApiKey(app.Configuration);
         if (requireApiKey)
         {
-            app.UseAuthentication();
-            app.UseApiKeyRateLimiting();
-            app.UseAuthorization();
+            // Stations never carry an API key: their sockets skip these middlewares, which would otherwise
+            // each keep an async frame (and an authentication handler) alive for the socket's lifetime.
+            app.UseWhen(context => !StationConnectionHandler.IsOcppPath(context.Request.Path), api =>
+            {
+                api.UseAuthentication();
+                api.UseApiKeyRateLimiting();
+                api.UseAuthorization();
+            });
         }
 
         app.MapGet(StationConnectionHandler.Route, (HttpContext context, StationConnectionHandler handler) => handler.HandleAsync(context));

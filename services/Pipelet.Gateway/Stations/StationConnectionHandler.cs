@@ -33,6 +33,8 @@ internal sealed class StationConnectionHandler(
     private const int ReadChunk = 4096;
     private static readonly TimeSpan ReplacementWait = TimeSpan.FromSeconds(10);
 
+    public static bool IsOcppPath(PathString path) => path.StartsWithSegments(PathPrefix.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
+
     public async Task HandleAsync(HttpContext context)
     {
         var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "";
