@@ -24,6 +24,9 @@ public sealed class StationEventConsumer(
 {
     public async Task Consume(ConsumeContext<StationEvent> context)
     {
+        // Off RabbitMQ.Client's dispatch loop, which runs every delivery of the channel one after the
+        // other until its first await: the try's own work then runs in parallel on the thread pool.
+        await Task.Yield();
         try
         {
             await FanOutAsync(context);
