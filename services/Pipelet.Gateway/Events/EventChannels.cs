@@ -77,6 +77,22 @@ internal sealed class EventChannels(IConfiguration configuration, IOptions<Gatew
         }
     }
 
+    /// <summary>Takes a channel out of use (it is closed and replaced on next use).</summary>
+    public void Discard(IChannel channel)
+    {
+        var channels = Volatile.Read(ref _channels);
+        var index = Array.IndexOf(channels, channel);
+        if (index >= 0 && Interlocked.CompareExchange(ref channels[index], null, channel) == channel)
+        {
+            logger.LogWarning("An event channel failed; it is replaced");
+            _ = channel.CloseAsync().ContinueWith(closing =>
+            {
+                _ = closing.Exception; // a channel that cannot even close is just dropped
+                channel.Dispose();
+            }, TaskScheduler.Default);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var channel in _channels)

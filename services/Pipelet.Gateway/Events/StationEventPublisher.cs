@@ -45,21 +45,34 @@ internal sealed class StationEventPublisher(
             Headers = activity is null ? null : new Dictionary<string, object?> { [StationEventEnvelope.TraceHeader] = activity.Id },
         };
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(settings.EventPublishTimeout);
+        IChannel? channel = null;
         try
         {
-            var channel = await channels.NextAsync(deadline.Token);
-            // Completes when the broker confirms; throws when it nacks, returns (mandatory) or goes away.
-            await channel.BasicPublishAsync(StationEventEnvelope.Exchange, "", settings.RequireRoutedEvents, properties, body.WrittenMemory, deadline.Token);
+            channel = await channels.NextAsync(cancellationToken).AsTask().WaitAsync(settings.EventPublishTimeout, time, cancellationToken);
+            // Completes when the broker confirms; throws when it nacks, returns (mandatory) or goes away. The
+            // library gets no cancellation token: cancelling inside its confirm tracking can leave a duplicate
+            // sequence number that fails every later publish on the channel; we stop waiting instead.
+            var publish = channel.BasicPublishAsync(StationEventEnvelope.Exchange, "", settings.RequireRoutedEvents, properties, body.WrittenMemory, CancellationToken.None);
+            await publish.AsTask().WaitAsync(settings.EventPublishTimeout, time, cancellationToken);
+        }
+        catch (InvalidOperationException ex) when (channel is not null)
+        {
+            // The channel's confirm tracking is broken: no later publish on it could succeed.
+            channels.Discard(channel);
+            throw NotStored(ex);
         }
         catch (Exception ex) when (ex is PublishException or RabbitMQClientException or OperationInterruptedException or IOException
-                                       or System.Net.Sockets.SocketException or ObjectDisposedException
+                                       or System.Net.Sockets.SocketException or ObjectDisposedException or TimeoutException
                                        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw NotStored(ex);
+        }
+
+        EventNotStoredException NotStored(Exception ex)
         {
             metrics.EventsNotStored.Add(1);
             logger.LogWarning(ex, "{Event} event of station {StationId} was not confirmed by the broker", eventName, stationId);
-            throw new EventNotStoredException(eventName, ex);
+            return new EventNotStoredException(eventName, ex);
         }
     }
 }
