@@ -1,0 +1,38 @@
+using Pipelet.Dispatcher.Delivery;
+
+namespace Pipelet.Dispatcher.Tests;
+
+public sealed class DeliveryOptionsTests
+{
+    private static readonly DeliveryOptionsValidator Validator = new();
+
+    [Fact]
+    public void The_defaults_are_valid_and_leave_most_fan_out_slots_to_other_webhooks()
+    {
+        var options = new DeliveryOptions();
+
+        Assert.True(Validator.Validate(null, options).Succeeded);
+        Assert.True(options.InlineConcurrencyPerWebhook * 2 <= options.FanOutConcurrency);
+    }
+
+    [Theory]
+    [InlineData(64, 64)]
+    [InlineData(100, 64)]
+    public void A_webhook_that_could_hold_every_fan_out_slot_is_refused_at_start_with_the_settings_names(int inline, int fanOut)
+    {
+        var result = Validator.Validate(null, new DeliveryOptions { InlineConcurrencyPerWebhook = inline, FanOutConcurrency = fanOut });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Delivery__InlineConcurrencyPerWebhook", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Delivery__FanOutConcurrency", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_retry_schedule_is_refused_with_its_settings_name()
+    {
+        var result = Validator.Validate(null, new DeliveryOptions { RetrySchedule = "soon" });
+
+        Assert.True(result.Failed);
+        Assert.StartsWith("Delivery__RetrySchedule", result.FailureMessage, StringComparison.Ordinal);
+    }
+}
