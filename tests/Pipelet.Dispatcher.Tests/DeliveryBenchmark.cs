@@ -11,7 +11,7 @@ namespace Pipelet.Dispatcher.Tests;
 /// <summary>
 /// Sustained deliveries per second with every attempt logged, against a fast local receiver, next to
 /// the limit of a bare HttpClient POST loop to the same receiver; retry lateness; dispatcher memory.
-/// Run: <c>PIPELET_BENCH=1 dotnet test tests/Pipelet.Dispatcher.Tests -c Release --filter "Category=Benchmark" --logger "console;verbosity=detailed"</c>.
+/// Run: <c>PIPELET_BENCH=1 dotnet test tests/Pipelet.Dispatcher.Tests -c Release --filter "FullyQualifiedName~DeliveryBenchmark" --logger "console;verbosity=detailed"</c>.
 /// </summary>
 [Trait("Category", "Benchmark")]
 public sealed class DeliveryBenchmark(RealInfrastructure infrastructure, ITestOutputHelper output) : IClassFixture<RealInfrastructure>
