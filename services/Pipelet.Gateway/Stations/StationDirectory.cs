@@ -18,14 +18,16 @@ internal sealed class StationDirectory(NpgsqlDataSource dataSource, GatewayInsta
         """;
 
     /// <summary>
-    /// Records the opened sessions and removes the ended ones in one round trip (one transaction).
+    /// Records the opened sessions, removes the ended ones and writes the last-message times of those that
+    /// spoke, in one round trip (one transaction).
     /// Returns the recorded stations that another instance held until now. A row newer than the
     /// session (the station connected again elsewhere meanwhile) is left alone.
     /// </summary>
     public async Task<IReadOnlyList<StationMove>> ApplyAsync(
-        IReadOnlyCollection<StationSession> connected, IReadOnlyList<StationSession> disconnected, CancellationToken cancellationToken)
+        IReadOnlyCollection<StationSession> connected, IReadOnlyList<StationSession> disconnected,
+        IReadOnlyCollection<StationSession> spoke, CancellationToken cancellationToken)
     {
-        if (connected.Count == 0 && disconnected.Count == 0) return [];
+        if (connected.Count == 0 && disconnected.Count == 0 && spoke.Count == 0) return [];
         const string upsert = """
             WITH input AS (
                 SELECT * FROM unnest($1::text[], $2::uuid[], $3::timestamptz[]) AS u(station_id, session_id, connected_at)),
@@ -66,6 +68,23 @@ internal sealed class StationDirectory(NpgsqlDataSource dataSource, GatewayInsta
                 Array(disconnected.Select(s => s.SessionId), NpgsqlDbType.Uuid),
             },
         });
+
+        if (spoke.Count > 0)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+                UPDATE station_connections c SET last_message_at = u.at
+                FROM unnest($1::text[], $2::uuid[], $3::timestamptz[]) AS u(station_id, session_id, at)
+                WHERE c.station_id = u.station_id AND c.session_id = u.session_id
+                """)
+            {
+                Parameters =
+                {
+                    Array(spoke.Select(s => s.StationId), NpgsqlDbType.Text),
+                    Array(spoke.Select(s => s.SessionId), NpgsqlDbType.Uuid),
+                    Array(spoke.Select(s => s.LastMessageAt), NpgsqlDbType.TimestampTz),
+                },
+            });
+        }
 
         var sessions = connected.ToDictionary(s => s.StationId, StringComparer.Ordinal);
         var moved = new List<StationMove>();
@@ -159,22 +178,6 @@ internal sealed class StationDirectory(NpgsqlDataSource dataSource, GatewayInsta
             Parameters = { new NpgsqlParameter<string> { TypedValue = instance.Id } },
         });
         await batch.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>One statement for every station that spoke since the last write, instead of one per message.</summary>
-    public async Task RecordLastMessagesAsync(IReadOnlyList<StationSession> sessions, CancellationToken cancellationToken)
-    {
-        if (sessions.Count == 0) return;
-        const string sql = """
-            UPDATE station_connections c SET last_message_at = u.at
-            FROM unnest($1::text[], $2::uuid[], $3::timestamptz[]) AS u(station_id, session_id, at)
-            WHERE c.station_id = u.station_id AND c.session_id = u.session_id
-            """;
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(Array(sessions.Select(s => s.StationId), NpgsqlDbType.Text));
-        command.Parameters.Add(Array(sessions.Select(s => s.SessionId), NpgsqlDbType.Uuid));
-        command.Parameters.Add(Array(sessions.Select(s => s.LastMessageAt), NpgsqlDbType.TimestampTz));
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static NpgsqlParameter Array<T>(IEnumerable<T> values, NpgsqlDbType elementType) =>

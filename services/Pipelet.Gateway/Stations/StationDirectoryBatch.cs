@@ -2,18 +2,25 @@ namespace Pipelet.Gateway.Stations;
 
 /// <summary>
 /// The registry changes not yet written: the newest session per station to record, and the ended
-/// sessions to remove. A session that opened and closed before any write is simply never recorded.
+/// sessions to remove, and the sessions whose last-message time is to be written. A session that opened
+/// and closed before any write is simply never recorded.
 /// </summary>
 internal sealed class StationDirectoryBatch
 {
     private readonly Dictionary<string, StationSession> _connects = new(StringComparer.Ordinal);
     private readonly List<StationSession> _disconnects = [];
+    private readonly HashSet<StationSession> _spoke = [];
 
     public IReadOnlyCollection<StationSession> Connects => _connects.Values;
 
     public IReadOnlyList<StationSession> Disconnects => _disconnects;
 
-    public bool IsEmpty => _connects.Count == 0 && _disconnects.Count == 0;
+    /// <summary>Sessions whose last-message time changed since it was last written.</summary>
+    public IReadOnlyCollection<StationSession> Spoke => _spoke;
+
+    public bool IsEmpty => _connects.Count == 0 && _disconnects.Count == 0 && _spoke.Count == 0;
+
+    public void Spoken(StationSession session) => _spoke.Add(session);
 
     public void Connect(StationSession session) => _connects[session.StationId] = session;
 
@@ -33,5 +40,6 @@ internal sealed class StationDirectoryBatch
     {
         _connects.Clear();
         _disconnects.Clear();
+        _spoke.Clear();
     }
 }

@@ -2,7 +2,7 @@ namespace Pipelet.Gateway.Stations;
 
 /// <summary>
 /// Keeps this instance's part of the cluster registry true: announces the instance at start, refreshes
-/// it and the stations' last-message times every few seconds, and on shutdown closes every socket
+/// it every few seconds (the stations' own rows are <see cref="StationDirectoryWriter"/>'s), and on shutdown closes every socket
 /// (so each gets its Disconnect event while the bus is still up) and withdraws the instance.
 /// </summary>
 internal sealed class StationDirectoryMaintenance(
@@ -33,8 +33,6 @@ internal sealed class StationDirectoryMaintenance(
             try
             {
                 await directory.RefreshInstanceAsync(_startedAt, stoppingToken);
-                var changed = registry.Sessions.Where(s => s.TakeLastMessageChange()).ToList();
-                await directory.RecordLastMessagesAsync(changed, stoppingToken);
             }
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
             {

@@ -8,16 +8,22 @@ namespace Pipelet.Gateway.Stations;
 /// Takes the cluster registry off the connect path: sockets opening and closing only queue a change
 /// here, and one writer applies what gathered in <see cref="BatchWindow"/> as one round trip. A failed
 /// write is logged and retried with the changes that arrived since; it never touches a station's socket.
-/// After each write it tells other instances whose stations moved here to close their old sockets.
+/// After each write it tells other instances whose stations moved here to close their old sockets. It
+/// also writes the stations' last-message times every few seconds: with one writer per instance, its
+/// statements cannot deadlock each other on the same rows.
 /// </summary>
 internal sealed class StationDirectoryWriter(
     StationDirectory directory,
+    StationRegistry registry,
     IBus bus,
     GatewayInstance instance,
     TimeProvider time,
     ILogger<StationDirectoryWriter> logger) : BackgroundService
 {
     public static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How often the stations' last-message times are written (the stations API reads them).</summary>
+    public static readonly TimeSpan LastMessagePeriod = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(15);
 
@@ -33,19 +39,33 @@ internal sealed class StationDirectoryWriter(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var retry = FirstRetry;
+        var nextLastMessages = time.GetUtcNow() + LastMessagePeriod;
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (_pending.IsEmpty && !await _changes.Reader.WaitToReadAsync(stoppingToken)) return;
-            await Task.Delay(BatchWindow, time, stoppingToken);
+            if (_pending.IsEmpty && await WaitForChangesAsync(nextLastMessages - time.GetUtcNow(), stoppingToken))
+            {
+                await Task.Delay(BatchWindow, time, stoppingToken);
+            }
+
             while (_changes.Reader.TryRead(out var change))
             {
                 if (change.Connected) _pending.Connect(change.Session);
                 else _pending.Disconnect(change.Session);
             }
 
+            if (time.GetUtcNow() >= nextLastMessages)
+            {
+                nextLastMessages = time.GetUtcNow() + LastMessagePeriod;
+                foreach (var session in registry.Sessions)
+                {
+                    if (session.TakeLastMessageChange()) _pending.Spoken(session);
+                }
+            }
+
+            if (_pending.IsEmpty) continue;
             try
             {
-                var moved = await directory.ApplyAsync(_pending.Connects, _pending.Disconnects, stoppingToken);
+                var moved = await directory.ApplyAsync(_pending.Connects, _pending.Disconnects, _pending.Spoke, stoppingToken);
                 _pending.Clear();
                 retry = FirstRetry;
                 await NotifyPreviousHoldersAsync(moved, stoppingToken);
@@ -57,6 +77,22 @@ internal sealed class StationDirectoryWriter(
                 await Task.Delay(retry, time, stoppingToken);
                 retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, LastRetry.Ticks));
             }
+        }
+    }
+
+    /// <summary>True when changes arrived, false when <paramref name="timeout"/> passed first.</summary>
+    private async Task<bool> WaitForChangesAsync(TimeSpan timeout, CancellationToken stoppingToken)
+    {
+        if (timeout <= TimeSpan.Zero) return _changes.Reader.TryPeek(out _);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        wait.CancelAfter(timeout);
+        try
+        {
+            return await _changes.Reader.WaitToReadAsync(wait.Token);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

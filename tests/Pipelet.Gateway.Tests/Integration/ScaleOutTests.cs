@@ -93,6 +93,23 @@ public sealed class ScaleOutTests(RealInfrastructure infrastructure) : IClassFix
         Assert.Equal(JsonValueKind.Null, second.GetProperty("next_after").ValueKind);
     }
 
+    [Fact]
+    public async Task Another_instance_sees_when_a_station_last_spoke()
+    {
+        const string id = "CP-SPEAKS";
+        await using var station = await TestStation.ConnectAsync(_second, id);
+        var connectedSince = (await ListedAsync(_first, id)).GetProperty("connected_since").GetDateTimeOffset();
+        await Task.Delay(10); // a later millisecond than the connect
+        await station.CallResultAsync("Heartbeat", "{}");
+
+        // Written with the registry's periodic last-message update (every 5 s).
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while ((await ListedAsync(_first, id)).GetProperty("last_message_at").GetDateTimeOffset() <= connectedSince)
+        {
+            await Task.Delay(StationDirectoryWriterWindow * 5, deadline.Token);
+        }
+    }
+
     /// <summary>The station as another instance sees it: the registry is written in batches, a moment after the connect.</summary>
     private static async Task<JsonElement> ListedAsync(GatewayServer gateway, string stationId)
     {

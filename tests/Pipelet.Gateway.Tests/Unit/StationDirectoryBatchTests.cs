@@ -38,11 +38,13 @@ public sealed class StationDirectoryBatchTests
         var batch = new StationDirectoryBatch();
         batch.Connect(Session("CP-3"));
         batch.Disconnect(Session("CP-4"));
+        batch.Spoken(Session("CP-5"));
         Assert.False(batch.IsEmpty);
 
         batch.Clear();
 
         Assert.True(batch.IsEmpty);
+        Assert.Empty(batch.Spoke);
     }
 
     private static StationSession Session(string stationId) =>
