@@ -77,4 +77,15 @@ public sealed class OpenApiDocumentTests(SubscriptionsAppFixture fixture) : ICla
         var answer = test.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("example");
         Assert.Equal(124, answer.GetProperty("duration_ms").GetInt32());
     }
+
+    [Fact]
+    public async Task The_forwarded_stations_list_is_documented_as_the_gateway_pages_it()
+    {
+        var root = JsonDocument.Parse(await DocumentAsync()).RootElement;
+        var list = root.GetProperty("paths").GetProperty("/api/v1/stations").GetProperty("get");
+        Assert.Equal(["limit", "after"], list.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        var page = list.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("example");
+        Assert.Equal("WALLBOX_001", page.GetProperty("items")[0].GetProperty("station_id").GetString());
+        Assert.Equal(JsonValueKind.Null, page.GetProperty("next_after").ValueKind);
+    }
 }

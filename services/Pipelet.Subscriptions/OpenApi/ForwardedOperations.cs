@@ -27,8 +27,9 @@ internal static partial class ForwardedOperations
 
     private static readonly Operation[] All =
     [
-        new("GET", "/api/v1/stations", "Stations", "Connected stations: since when, last message, which gateway instance holds them", "stations:command",
-            [], null, 200, "{\"stations\":[" + Station + "]}"),
+        new("GET", "/api/v1/stations", "Stations",
+            "Connected stations: since when, last message, which gateway instance holds them; in order of station id, ?limit= 1-100 (default 50), next page with ?after={next_after}", "stations:command",
+            ["limit", "after"], null, 200, "{\"items\":[" + Station + "],\"next_after\":null}"),
         new("GET", "/api/v1/stations/{stationId}", "Stations", "One connected station (404 problem when not connected)", "stations:command",
             [], null, 200, Station),
         new("POST", "/api/v1/stations/{stationId}/commands/{action}", "Stations",
