@@ -56,6 +56,21 @@ internal sealed class WebhookDeliveryConsumerDefinition : ConsumerDefinition<Web
     }
 }
 
+internal sealed class SlowWebhookDeliveryConsumerDefinition : ConsumerDefinition<SlowWebhookDeliveryConsumer>
+{
+    public SlowWebhookDeliveryConsumerDefinition(IOptions<DeliveryOptions> options)
+    {
+        EndpointName = RetryQueues.SlowDeliveries;
+        ConcurrentMessageLimit = options.Value.SlowConcurrency;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<SlowWebhookDeliveryConsumer> consumer, IRegistrationContext context)
+    {
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PrefetchCount = ConcurrentMessageLimit!.Value;
+        FailureHandling.Configure(endpoint);
+    }
+}
+
 internal sealed class WebhookChangesConsumerDefinition : ConsumerDefinition<WebhookChangesConsumer>
 {
     public WebhookChangesConsumerDefinition()

@@ -22,6 +22,7 @@ public sealed partial class DeliveryAttempts(
     DeliveryLogReader reader,
     RetryLadder ladder,
     RetryScheduler retries,
+    WebhookHealth health,
     DeliveryTelemetry telemetry,
     TimeProvider time,
     ILogger<DeliveryAttempts> logger)
@@ -62,6 +63,7 @@ public sealed partial class DeliveryAttempts(
         }
 
         telemetry.Attempted(result);
+        health.Observe(delivery.WebhookId, result);
         var attempt = new AttemptRecord(delivery.Attempt, startedAt, result.Duration.TotalMilliseconds, result.StatusCode,
             result.Succeeded ? null : ErrorKinds.Name(result.ErrorKind), result.Error, result.ResponseBody);
 

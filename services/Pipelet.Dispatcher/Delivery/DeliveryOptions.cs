@@ -48,6 +48,24 @@ public sealed class DeliveryOptions
     public int InlineConcurrencyPerWebhook { get; set; } = 64;
 
     /// <summary>
+    /// Tries of slow webhooks in flight per instance, in the slow lane (<c>Delivery__SlowConcurrency</c>).
+    /// Slow receivers share these slots and so can starve only each other.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int SlowConcurrency { get; set; } = 64;
+
+    /// <summary>
+    /// A try that takes this long or longer (slow answer, timeout, hung connect) marks its webhook slow
+    /// (<c>Delivery__SlowThreshold</c>); see <see cref="WebhookHealth"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
+    public TimeSpan SlowThreshold { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a webhook stays slow after its last slow try (<c>Delivery__SlowFor</c>).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan SlowFor { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
     /// How long the bus may stay unhealthy before the process exits for its supervisor to restart it
     /// (<c>Delivery__BusStallTimeout</c>; zero turns the watchdog off). See <see cref="BusWatchdog"/>.
     /// </summary>

@@ -9,11 +9,17 @@ public static class RetryQueues
     public const string StationEvents = "dispatcher-station-events";
     public const string Deliveries = "dispatcher-deliveries";
 
+    /// <summary>The slow lane: tries of webhooks marked slow by <see cref="WebhookHealth"/>.</summary>
+    public const string SlowDeliveries = "dispatcher-deliveries-slow";
+
     /// <summary>How long a delivery steps aside when its webhook already has too many attempts in flight.</summary>
     public static readonly TimeSpan DeferWait = TimeSpan.FromSeconds(1);
 
     /// <summary>Fan-out and rungs send here: the exchange MassTransit binds to the deliveries queue.</summary>
     public static readonly Uri DeliveriesAddress = new($"exchange:{Deliveries}");
+
+    /// <summary>The fan-out and the deliveries consumer send a slow webhook's tries here.</summary>
+    public static readonly Uri SlowDeliveriesAddress = new($"exchange:{SlowDeliveries}");
 
     public static string ForWait(TimeSpan wait) => $"dispatcher-retry-{(long)wait.TotalMilliseconds}ms";
 

@@ -7,11 +7,14 @@ namespace Pipelet.Dispatcher.Delivery;
 
 /// <summary>
 /// Runs the tries the fan-out did not make inline: every retry (back from its rung queue) and first
-/// tries whose webhook was at its concurrency limit. The try itself, and making its outcome durable
-/// before the message is acknowledged, is <see cref="DeliveryAttempts"/>.
+/// tries whose webhook was at its concurrency limit. A delivery for a webhook marked slow
+/// (<see cref="WebhookHealth"/>) is forwarded to the slow lane, whose consumer is
+/// <see cref="SlowWebhookDeliveryConsumer"/>, instead of being tried here. The try itself, and making
+/// its outcome durable before the message is acknowledged, is <see cref="DeliveryAttempts"/>.
 /// </summary>
-public sealed class WebhookDeliveryConsumer(
+public class WebhookDeliveryConsumer(
     WebhookDirectory directory,
+    WebhookHealth health,
     DeliveryAttempts attempts,
     RetryScheduler retries,
     WebhookConcurrency concurrency,
@@ -21,6 +24,9 @@ public sealed class WebhookDeliveryConsumer(
 {
     /// <summary>How long a delivery for a webhook this instance has not heard of waits for the view to catch up.</summary>
     private static readonly TimeSpan UnknownWebhookGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>False in the slow lane itself, which tries whatever reaches it.</summary>
+    protected virtual bool ForwardsSlowWebhooks => true;
 
     public async Task Consume(ConsumeContext<WebhookDelivery> context)
     {
@@ -52,6 +58,15 @@ public sealed class WebhookDeliveryConsumer(
         if (webhook is not { Enabled: true })
         {
             await attempts.CancelAsync(delivery, cancellationToken);
+            return;
+        }
+
+        if (ForwardsSlowWebhooks && health.IsSlow(webhook.WebhookId))
+        {
+            // Acknowledged only once the broker confirmed the forward: nothing is lost in between.
+            var slowLane = await context.GetSendEndpoint(RetryQueues.SlowDeliveriesAddress);
+            await slowLane.Send(delivery, cancellationToken);
+            telemetry.HandedOff("slow");
             return;
         }
 

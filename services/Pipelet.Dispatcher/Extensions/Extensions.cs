@@ -54,6 +54,7 @@ internal static class Extensions
         services.AddSingleton<RetryScheduler>();
         services.AddSingleton<DeliveryAttempts>();
         services.AddSingleton<WebhookConcurrency>();
+        services.AddSingleton<WebhookHealth>();
         services.AddScoped<DeadLetterReplay>();
         services.AddHostedService<BusWatchdog>();
         TraceContinuity.Ensure();
@@ -62,6 +63,7 @@ internal static class Extensions
         {
             bus.AddConsumer<StationEventConsumer, StationEventConsumerDefinition>();
             bus.AddConsumer<WebhookDeliveryConsumer, WebhookDeliveryConsumerDefinition>();
+            bus.AddConsumer<SlowWebhookDeliveryConsumer, SlowWebhookDeliveryConsumerDefinition>();
             bus.AddConsumer<WebhookChangesConsumer, WebhookChangesConsumerDefinition>();
         });
     }

@@ -34,7 +34,8 @@ public sealed class DeliveryTelemetry
         _retryLateness = meter.CreateHistogram<double>("pipelet.dispatcher.retry.lateness", "s",
             "How much later than scheduled a retry started.");
         _handedOff = meter.CreateCounter<long>("pipelet.dispatcher.first_try.handed_off", "{delivery}",
-            "First tries the fan-out handed to the deliveries queue because their webhook was at its concurrency limit.");
+            "Tries sent on as their own message instead of made here, by reason: busy (the fan-out's webhook was at its " +
+            "inline limit, to the deliveries queue), slow (the webhook is marked slow, to the slow lane).");
     }
 
     public Activity? StartAttempt(WebhookDelivery delivery)
@@ -73,7 +74,7 @@ public sealed class DeliveryTelemetry
 
     public void DeadLettered() => _deadLetters.Add(1);
 
-    public void HandedOff() => _handedOff.Add(1);
+    public void HandedOff(string reason) => _handedOff.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void RetryStarted(TimeSpan lateness) => _retryLateness.Record(Math.Max(0, lateness.TotalSeconds));
 }

@@ -15,8 +15,11 @@ public sealed record Hit(string Hook, IReadOnlyDictionary<string, string> Header
     public Guid EventId => Guid.Parse(Header("webhook-id"));
 }
 
-/// <summary>What a hook answers: a status (and body) after an optional delay.</summary>
-public sealed record Answer(int Status, TimeSpan Delay = default, string? Body = null, string? Location = null);
+/// <summary>
+/// What a hook answers: a status (and body) after an optional delay. <paramref name="Hang"/> never answers:
+/// the request is held until the caller gives up or the receiver stops.
+/// </summary>
+public sealed record Answer(int Status, TimeSpan Delay = default, string? Body = null, string? Location = null, bool Hang = false);
 
 /// <summary>
 /// A real HTTP subscriber on a free loopback port: <c>POST /hooks/{name}</c> records the request and
@@ -28,6 +31,8 @@ public sealed class Receiver : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Func<Hit, Answer>> _behaviours = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Hit>> _hits = new();
     private readonly ConcurrentDictionary<Guid, int> _eventCounts = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<Hit>> _arrivals = new();
+    private readonly CancellationTokenSource _stopping = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private Receiver(WebApplication app, Uri baseUri)
@@ -46,6 +51,9 @@ public sealed class Receiver : IAsyncDisposable
     public void Behave(string hook, Func<Hit, Answer> behaviour) => _behaviours[hook] = behaviour;
 
     public IReadOnlyList<Hit> HitsOf(string hook) => _hits.TryGetValue(hook, out var q) ? q.ToArray() : [];
+
+    /// <summary>Requests as they arrived, before any answer (the only record of a hook that hangs).</summary>
+    public IReadOnlyList<Hit> ArrivalsOf(string hook) => _arrivals.TryGetValue(hook, out var q) ? q.ToArray() : [];
 
     public IReadOnlyDictionary<Guid, int> EventCounts => _eventCounts;
 
@@ -77,6 +85,15 @@ public sealed class Receiver : IAsyncDisposable
         if (http.Request.ContentType is { } contentType) headers["content-type"] = contentType;
         var hit = new Hit(name, headers, body, DateTimeOffset.UtcNow);
         var answer = _behaviours.TryGetValue(name, out var behave) ? behave(hit) : new Answer(200);
+        if (answer.Hang)
+        {
+            _arrivals.GetOrAdd(name, _ => new ConcurrentQueue<Hit>()).Enqueue(hit);
+            Signal();
+            using var gone = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, _stopping.Token);
+            await Task.Delay(Timeout.Infinite, gone.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            return Results.Empty;
+        }
+
         if (answer.Delay > TimeSpan.Zero) await Task.Delay(answer.Delay);
 
         if (answer.Status is >= 200 and < 300 && Guid.TryParse(hit.Header("webhook-id"), out var eventId))
@@ -86,11 +103,13 @@ public sealed class Receiver : IAsyncDisposable
 
         if (KeepHits) _hits.GetOrAdd(name, _ => new ConcurrentQueue<Hit>()).Enqueue(hit);
         Interlocked.Increment(ref _total);
-        Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        Signal();
 
         if (answer.Location is not null) http.Response.Headers.Location = answer.Location;
         return answer.Body is null ? Results.StatusCode(answer.Status) : Results.Text(answer.Body, statusCode: answer.Status);
     }
+
+    private void Signal() => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     /// <summary>Waits (on the receiver's own signal) until the condition holds.</summary>
     public async Task WaitUntilAsync(Func<Receiver, bool> condition, TimeSpan timeout, string what)
@@ -116,7 +135,9 @@ public sealed class Receiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _stopping.Dispose();
     }
 }

@@ -1,0 +1,23 @@
+using MassTransit;
+using Pipelet.Dispatcher.Subscriptions;
+using Pipelet.Dispatcher.Telemetry;
+
+namespace Pipelet.Dispatcher.Delivery;
+
+/// <summary>
+/// The slow lane (<see cref="RetryQueues.SlowDeliveries"/>): the same tries as <see cref="WebhookDeliveryConsumer"/>,
+/// for webhooks marked slow, on their own <see cref="DeliveryOptions.SlowConcurrency"/> slots. Its retries
+/// come back through the deliveries queue, which forwards them here while the webhook is still slow.
+/// </summary>
+public sealed class SlowWebhookDeliveryConsumer(
+    WebhookDirectory directory,
+    WebhookHealth health,
+    DeliveryAttempts attempts,
+    RetryScheduler retries,
+    WebhookConcurrency concurrency,
+    DeliveryTelemetry telemetry,
+    ConsumeProgress progress,
+    TimeProvider time) : WebhookDeliveryConsumer(directory, health, attempts, retries, concurrency, telemetry, progress, time)
+{
+    protected override bool ForwardsSlowWebhooks => false;
+}

@@ -1,0 +1,71 @@
+using Pipelet.Contracts.Events;
+using Pipelet.Contracts.Subscriptions;
+using Pipelet.Dispatcher.Tests.Infrastructure;
+using Pipelet.Testing;
+
+namespace Pipelet.Dispatcher.Tests;
+
+/// <summary>
+/// "Retries of one webhook never block other webhooks", with receivers that never answer: five hanging
+/// webhooks and one healthy one behind a fan-out of 8 event slots. Each event goes to one hanging webhook
+/// (round-robin over five stations) and the healthy one, so without the slow lane every event slot
+/// holds a 10 s try and the healthy webhook gets about 8 events per 10 s.
+/// </summary>
+public sealed class SlowLaneTests(RealInfrastructure infrastructure) : IClassFixture<RealInfrastructure>
+{
+    private const int Events = 60;
+    private const int HangingWebhooks = 5;
+    private const int InlinePerWebhook = 2;
+
+    /// <summary>Generous for ~12 s of work; without the slow lane the same run needs about 75 s.</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);
+
+    [Fact]
+    public async Task Webhooks_that_never_answer_go_to_the_slow_lane_and_cannot_hold_up_a_healthy_one()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var subscriptions = await FakeSubscriptions.StartAsync();
+        var stations = Enumerable.Range(0, HangingWebhooks).Select(i => $"CP-SLOW-{i}").ToArray();
+        var hanging = new List<WebhookSubscription>();
+        for (var i = 0; i < HangingWebhooks; i++)
+        {
+            var name = $"hangs-{i}";
+            receiver.Behave(name, _ => new Answer(200, Hang: true));
+            hanging.Add(Subscribe(subscriptions, receiver, name, [stations[i]]));
+        }
+
+        Subscribe(subscriptions, receiver, "healthy", stations);
+
+        var vhost = (await infrastructure.CreateVirtualHostAsync()).ToString();
+        await using var dispatcher = await DispatcherProcess.StartAsync(new DispatcherProcess.Settings(
+            vhost, await infrastructure.CreateDatabaseAsync(), subscriptions.BaseUri,
+            RetrySchedule: "10m", Timeout: "00:00:10", Extra: new Dictionary<string, string?>
+            {
+                ["Delivery__FanOutConcurrency"] = "8",
+                ["Delivery__InlineConcurrencyPerWebhook"] = InlinePerWebhook.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Delivery__SlowConcurrency"] = "16",
+                // PIPELET_SLOW_THRESHOLD=1h turns the slow lane off, to see this test fail without it.
+                ["Delivery__SlowThreshold"] = Environment.GetEnvironmentVariable("PIPELET_SLOW_THRESHOLD") ?? "00:00:01",
+            }));
+        await using var bus = await TestBus.StartAsync(vhost);
+
+        var events = Enumerable.Range(0, Events).Select(i => TestBus.Event(EventCatalogue.MeterValues, stations[i % HangingWebhooks], "{}")).ToList();
+        await bus.PublishManyAsync(events);
+
+        await receiver.WaitUntilAsync(r => events.All(e => r.HitsOf("healthy").Any(h => h.EventId == e.EventId)), Patience,
+            "every event at the healthy webhook while the others hang");
+
+        // The hanging receivers were tried beyond what the fan-out may hold inline, and each was marked slow.
+        await receiver.WaitUntilAsync(r => hanging.All(h => r.ArrivalsOf(h.Name).Count > InlinePerWebhook), Patience,
+            "tries of every hanging webhook beyond its inline ones");
+        Assert.All(hanging, h => Assert.Contains($"Webhook {h.WebhookId} marked slow", dispatcher.RecentOutput, StringComparison.Ordinal));
+    }
+
+    private static WebhookSubscription Subscribe(FakeSubscriptions subscriptions, Receiver receiver, string name, IReadOnlyList<string> stations)
+    {
+        var webhook = new WebhookSubscription(FakeSubscriptions.NextWebhookId(), name, receiver.Hook(name), true, ["*"], stations,
+            "X-Webhook-Secret", $"secret-of-{name}", DateTimeOffset.UtcNow);
+        subscriptions.Put(webhook);
+        return webhook;
+    }
+}
