@@ -1,0 +1,67 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Pipelet.Dispatcher.Delivery;
+using Pipelet.Webhooks;
+
+namespace Pipelet.Dispatcher.Tests;
+
+/// <summary>When a webhook counts as slow (threshold 2 s, slow for 60 s).</summary>
+public sealed class WebhookHealthTests : IDisposable
+{
+    private const long Hook = 42;
+    private readonly ManualTime _time = new();
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly WebhookHealth _health;
+
+    public WebhookHealthTests() =>
+        _health = new WebhookHealth(Options.Create(new DeliveryOptions()), _time, _services.GetRequiredService<IMeterFactory>(), NullLogger<WebhookHealth>.Instance);
+
+    [Fact]
+    public void A_slow_answer_or_a_timeout_marks_the_webhook_and_a_fast_success_clears_it()
+    {
+        Assert.False(_health.IsSlow(Hook));
+
+        _health.Observe(Hook, Result(succeeded: true, seconds: 2.5));
+        Assert.True(_health.IsSlow(Hook));
+
+        _health.Observe(Hook, Result(succeeded: false, seconds: 0.1));
+        Assert.True(_health.IsSlow(Hook)); // a quick failure says nothing about speed
+
+        _health.Observe(Hook, Result(succeeded: true, seconds: 0.1));
+        Assert.False(_health.IsSlow(Hook));
+
+        _health.Observe(Hook, Result(succeeded: false, seconds: 10, AttemptErrorKind.Timeout));
+        Assert.True(_health.IsSlow(Hook));
+        Assert.False(_health.IsSlow(Hook + 1));
+    }
+
+    [Fact]
+    public void The_mark_lasts_a_minute_from_the_last_slow_try()
+    {
+        _health.Observe(Hook, Result(succeeded: false, seconds: 10, AttemptErrorKind.Timeout));
+        _time.Advance(TimeSpan.FromSeconds(50));
+        _health.Observe(Hook, Result(succeeded: false, seconds: 10, AttemptErrorKind.Timeout));
+
+        _time.Advance(TimeSpan.FromSeconds(50));
+        Assert.True(_health.IsSlow(Hook));
+
+        _time.Advance(TimeSpan.FromSeconds(11));
+        Assert.False(_health.IsSlow(Hook));
+    }
+
+    public void Dispose() => _services.Dispose();
+
+    private static AttemptResult Result(bool succeeded, double seconds, AttemptErrorKind kind = AttemptErrorKind.None) =>
+        new(succeeded, succeeded ? 200 : null, TimeSpan.FromSeconds(seconds), succeeded ? AttemptErrorKind.None : kind == AttemptErrorKind.None ? AttemptErrorKind.HttpStatus : kind, null, null);
+
+    private sealed class ManualTime : TimeProvider
+    {
+        private DateTimeOffset _now = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
+}
