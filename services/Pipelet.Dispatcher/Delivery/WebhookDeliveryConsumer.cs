@@ -47,8 +47,6 @@ public class WebhookDeliveryConsumer(
     {
         var delivery = context.Message;
         var cancellationToken = context.CancellationToken;
-        if (delivery.Attempt > 1) telemetry.RetryStarted(time.GetUtcNow() - delivery.DueAt);
-
         if ((context.ReceiveContext.Redelivered || context.GetRetryAttempt() > 0) && await attempts.ResumeAsync(context, delivery))
         {
             return;
@@ -69,6 +67,9 @@ public class WebhookDeliveryConsumer(
             telemetry.HandedOff("slow");
             return;
         }
+
+        // Here, not on arrival: a retry forwarded to the slow lane is counted once, where it runs.
+        if (delivery.Attempt > 1) telemetry.RetryStarted(time.GetUtcNow() - delivery.DueAt);
 
         var lease = concurrency.TryEnter(webhook.WebhookId);
         if (lease is null)
