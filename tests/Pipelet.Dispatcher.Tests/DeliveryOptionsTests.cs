@@ -35,4 +35,19 @@ public sealed class DeliveryOptionsTests
         Assert.True(result.Failed);
         Assert.StartsWith("Delivery__RetrySchedule", result.FailureMessage, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(11, 10)]
+    [InlineData(30, 10)]
+    public void A_slow_threshold_a_timeout_could_never_reach_is_refused_with_both_settings_names(int thresholdSeconds, int timeoutSeconds)
+    {
+        var sending = Microsoft.Extensions.Options.Options.Create(new Webhooks.WebhookSendingOptions { Timeout = TimeSpan.FromSeconds(timeoutSeconds) });
+
+        var result = new SlowThresholdValidator(sending).Validate(null, new DeliveryOptions { SlowThreshold = TimeSpan.FromSeconds(thresholdSeconds) });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Delivery__SlowThreshold", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Delivery__Timeout", result.FailureMessage, StringComparison.Ordinal);
+        Assert.True(new SlowThresholdValidator(Microsoft.Extensions.Options.Options.Create(new Webhooks.WebhookSendingOptions())).Validate(null, new DeliveryOptions()).Succeeded);
+    }
 }

@@ -93,3 +93,17 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
                 "or one slow webhook could hold every fan-out slot.");
     }
 }
+
+/// <summary>
+/// Refuses a <c>Delivery__SlowThreshold</c> above <c>Delivery__Timeout</c> at start: a timed-out try (which
+/// lasts the timeout) would then never mark its webhook slow, and hanging receivers would keep their fan-out slots.
+/// </summary>
+internal sealed class SlowThresholdValidator(IOptions<Webhooks.WebhookSendingOptions> sending) : IValidateOptions<DeliveryOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DeliveryOptions options) =>
+        options.SlowThreshold <= sending.Value.Timeout
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(
+                $"Delivery__SlowThreshold ({options.SlowThreshold}) must not exceed Delivery__Timeout ({sending.Value.Timeout}), " +
+                "or a webhook that times out would never be moved to the slow lane.");
+}

@@ -20,6 +20,7 @@ internal static class Extensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>();
+        services.AddSingleton<IValidateOptions<DeliveryOptions>, SlowThresholdValidator>();
         services.AddSingleton(sp => RetryLadder.Parse(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.RetrySchedule));
 
         services.ConfigureHttpJsonOptions(json =>
