@@ -22,6 +22,9 @@ internal sealed class StationEventPublisher(
 {
     private readonly StationEventEnvelope _envelope = new(channels.Broker);
 
+    // During a broker outage every CALL fails: one warning with its stack every few seconds, the rest counted.
+    private readonly WarningThrottle _warnings = new(time, TimeSpan.FromSeconds(10));
+
     /// <summary>Now, UTC, cut to milliseconds (the precision events carry).</summary>
     public DateTimeOffset Now()
     {
@@ -71,7 +74,16 @@ internal sealed class StationEventPublisher(
         EventNotStoredException NotStored(Exception ex)
         {
             metrics.EventsNotStored.Add(1);
-            logger.LogWarning(ex, "{Event} event of station {StationId} was not confirmed by the broker", eventName, stationId);
+            if (_warnings.ShouldWarn(out var suppressed))
+            {
+                logger.LogWarning(ex, "{Event} event of station {StationId} was not confirmed by the broker ({Suppressed} more since the last warning)",
+                    eventName, stationId, suppressed);
+            }
+            else
+            {
+                logger.LogDebug("{Event} event of station {StationId} was not confirmed by the broker: {Error}", eventName, stationId, ex.Message);
+            }
+
             return new EventNotStoredException(eventName, ex);
         }
     }
