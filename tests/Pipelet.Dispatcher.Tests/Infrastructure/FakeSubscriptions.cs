@@ -1,12 +1,10 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.Testing;
 
 namespace Pipelet.Dispatcher.Tests.Infrastructure;
 
@@ -21,12 +19,10 @@ public sealed class FakeSubscriptions : IAsyncDisposable
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
     private static long _nextId = Random.Shared.Next(1_000, 1_000_000) * 1000L;
 
-    private readonly WebApplication _app;
     private readonly ConcurrentDictionary<long, WebhookSubscription> _webhooks = new();
+    private LoopbackServer _server = null!;
 
-    private FakeSubscriptions(WebApplication app) => _app = app;
-
-    public Uri BaseUri { get; private set; } = null!;
+    public Uri BaseUri => _server.Address;
 
     public static long NextWebhookId() => Interlocked.Increment(ref _nextId);
 
@@ -36,31 +32,18 @@ public sealed class FakeSubscriptions : IAsyncDisposable
 
     public static async Task<FakeSubscriptions> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var self = new FakeSubscriptions(app);
-        app.MapGet("/internal/v1/webhooks", () => Results.Json(self._webhooks.Values.ToArray(), Json));
-        app.MapPost("/internal/v1/api-keys/verify", async (HttpContext http) =>
+        var self = new FakeSubscriptions();
+        self._server = await LoopbackServer.StartAsync(app =>
         {
-            var request = await JsonSerializer.DeserializeAsync<JsonElement>(http.Request.Body);
-            var key = request.GetProperty("key").GetString();
-            return key switch
+            app.MapGet("/internal/v1/webhooks", () => Results.Json(self._webhooks.Values.ToArray(), Json));
+            app.MapApiKeyCheck(new Dictionary<string, ApiKeyIdentity>
             {
-                AdminKey => Results.Json(new ApiKeyIdentity("1", "admin", ApiScopes.All), Json),
-                ReadOnlyKey => Results.Json(new ApiKeyIdentity("2", "reader", [ApiScopes.DeliveriesRead]), Json),
-                _ => Results.NotFound(),
-            };
+                [AdminKey] = new("1", "admin", ApiScopes.All),
+                [ReadOnlyKey] = new("2", "reader", [ApiScopes.DeliveriesRead]),
+            });
         });
-        await app.StartAsync();
-        self.BaseUri = new Uri(app.Urls.First().TrimEnd('/') + "/");
         return self;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

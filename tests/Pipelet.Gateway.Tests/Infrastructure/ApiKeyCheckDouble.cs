@@ -1,11 +1,5 @@
-using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.Testing;
 
 namespace Pipelet.Gateway.Tests.Infrastructure;
 
@@ -18,40 +12,18 @@ internal sealed class ApiKeyCheckDouble : IAsyncDisposable
     public const string CommandKey = "test-key-with-stations-command";
     public const string ReadOnlyKey = "test-key-with-webhooks-read";
 
-    private readonly WebApplication _app;
+    private readonly LoopbackServer _server;
 
-    private ApiKeyCheckDouble(WebApplication app, string address)
-    {
-        _app = app;
-        Address = address;
-    }
+    private ApiKeyCheckDouble(LoopbackServer server) => _server = server;
 
-    public string Address { get; }
+    public string Address => _server.Address.ToString();
 
-    public static async Task<ApiKeyCheckDouble> StartAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        app.MapPost("/internal/v1/api-keys/verify", async (HttpRequest request) =>
+    public static async Task<ApiKeyCheckDouble> StartAsync() =>
+        new(await LoopbackServer.StartAsync(app => app.MapApiKeyCheck(new Dictionary<string, ApiKeyIdentity>
         {
-            using var body = await JsonDocument.ParseAsync(request.Body);
-            return body.RootElement.GetProperty("key").GetString() switch
-            {
-                CommandKey => Results.Json(new { id = "k1", name = "commands", scopes = new[] { "stations:command" } }),
-                ReadOnlyKey => Results.Json(new { id = "k2", name = "reader", scopes = new[] { "webhooks:read" } }),
-                _ => Results.NotFound(),
-            };
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new ApiKeyCheckDouble(app, address);
-    }
+            [CommandKey] = new("k1", "commands", [ApiScopes.StationsCommand]),
+            [ReadOnlyKey] = new("k2", "reader", [ApiScopes.WebhooksRead]),
+        })));
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }
