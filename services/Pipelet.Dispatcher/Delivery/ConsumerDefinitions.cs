@@ -41,35 +41,28 @@ internal sealed class StationEventConsumerDefinition : ConsumerDefinition<Statio
     }
 }
 
-internal sealed class WebhookDeliveryConsumerDefinition : ConsumerDefinition<WebhookDeliveryConsumer>
+/// <summary>A queue of per-webhook tries: as many prefetched as may run at once, failures handled as above.</summary>
+internal abstract class DeliveryQueueDefinition<TConsumer> : ConsumerDefinition<TConsumer>
+    where TConsumer : class, IConsumer
 {
-    public WebhookDeliveryConsumerDefinition(IOptions<DeliveryOptions> options)
+    protected DeliveryQueueDefinition(string queue, int concurrency)
     {
-        EndpointName = RetryQueues.Deliveries;
-        ConcurrentMessageLimit = options.Value.Concurrency;
+        EndpointName = queue;
+        ConcurrentMessageLimit = concurrency;
     }
 
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<WebhookDeliveryConsumer> consumer, IRegistrationContext context)
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<TConsumer> consumer, IRegistrationContext context)
     {
         if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PrefetchCount = ConcurrentMessageLimit!.Value;
         FailureHandling.Configure(endpoint);
     }
 }
 
-internal sealed class SlowWebhookDeliveryConsumerDefinition : ConsumerDefinition<SlowWebhookDeliveryConsumer>
-{
-    public SlowWebhookDeliveryConsumerDefinition(IOptions<DeliveryOptions> options)
-    {
-        EndpointName = RetryQueues.SlowDeliveries;
-        ConcurrentMessageLimit = options.Value.SlowConcurrency;
-    }
+internal sealed class WebhookDeliveryConsumerDefinition(IOptions<DeliveryOptions> options)
+    : DeliveryQueueDefinition<WebhookDeliveryConsumer>(RetryQueues.Deliveries, options.Value.Concurrency);
 
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<SlowWebhookDeliveryConsumer> consumer, IRegistrationContext context)
-    {
-        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PrefetchCount = ConcurrentMessageLimit!.Value;
-        FailureHandling.Configure(endpoint);
-    }
-}
+internal sealed class SlowWebhookDeliveryConsumerDefinition(IOptions<DeliveryOptions> options)
+    : DeliveryQueueDefinition<SlowWebhookDeliveryConsumer>(RetryQueues.SlowDeliveries, options.Value.SlowConcurrency);
 
 internal sealed class WebhookChangesConsumerDefinition : ConsumerDefinition<WebhookChangesConsumer>
 {

@@ -23,20 +23,7 @@ public sealed class StationEventConsumer(
     ConsumeProgress progress,
     TimeProvider time) : IConsumer<StationEvent>
 {
-    public async Task Consume(ConsumeContext<StationEvent> context)
-    {
-        // Off RabbitMQ.Client's dispatch loop, which runs every delivery of the channel one after the
-        // other until its first await: the try's own work then runs in parallel on the thread pool.
-        await Task.Yield();
-        try
-        {
-            await FanOutAsync(context);
-        }
-        finally
-        {
-            progress.Mark();
-        }
-    }
+    public Task Consume(ConsumeContext<StationEvent> context) => progress.RunAsync(() => FanOutAsync(context));
 
     private async Task FanOutAsync(ConsumeContext<StationEvent> context)
     {

@@ -28,20 +28,7 @@ public class WebhookDeliveryConsumer(
     /// <summary>False in the slow lane itself, which tries whatever reaches it.</summary>
     protected virtual bool ForwardsSlowWebhooks => true;
 
-    public async Task Consume(ConsumeContext<WebhookDelivery> context)
-    {
-        // Off RabbitMQ.Client's dispatch loop, which runs every delivery of the channel one after the
-        // other until its first await: the try's own work then runs in parallel on the thread pool.
-        await Task.Yield();
-        try
-        {
-            await DeliverAsync(context);
-        }
-        finally
-        {
-            progress.Mark();
-        }
-    }
+    public Task Consume(ConsumeContext<WebhookDelivery> context) => progress.RunAsync(() => DeliverAsync(context));
 
     private async Task DeliverAsync(ConsumeContext<WebhookDelivery> context)
     {
