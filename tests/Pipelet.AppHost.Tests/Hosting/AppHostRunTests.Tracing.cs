@@ -7,6 +7,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Pipelet.AppHost.Hosting;
+using Pipelet.AppHost.Tests.ServiceDefaults;
 using Pipelet.Testing;
 
 namespace Pipelet.AppHost.Tests.Hosting;
@@ -21,14 +22,7 @@ public sealed partial class AppHostRunTests
     [Fact]
     public async Task A_station_CALL_the_bus_hop_and_the_delivery_attempt_share_one_trace_in_the_OTLP_export()
     {
-        var exports = new ConcurrentQueue<(string Path, byte[] Body)>();
-        await using var collector = await LoopbackServer.StartAsync(app => app.Run(async context =>
-        {
-            using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body);
-            exports.Enqueue((context.Request.Path.Value ?? "", body.ToArray()));
-            context.Response.ContentType = "application/x-protobuf";
-        }));
+        await using var collector = await OtlpCollector.StartAsync(grpc: false);
         var hits = new ConcurrentQueue<(string Event, string? TraceParent)>();
         await using var receiver = await LoopbackServer.StartAsync(app => app.MapPost("/hook", async (HttpRequest request) =>
         {
@@ -49,7 +43,7 @@ public sealed partial class AppHostRunTests
             ["AppHost__DataDirectory"] = data.FullName,
             ["ConnectionStrings__rabbitmq"] = null,
             ["ConnectionStrings__postgres"] = null,
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Address.ToString().TrimEnd('/'),
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Url,
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["NO_COLOR"] = "1",
         }, output: log.Add);
@@ -84,9 +78,8 @@ public sealed partial class AppHostRunTests
             // Exports are batched (every few seconds): wait until both services have sent spans of that trace.
             await WaitUntilAsync(() => ExportedBy("gateway") && ExportedBy("dispatcher"), TimeSpan.FromSeconds(30));
 
-            bool ExportedBy(string service) => exports.Any(e => e.Path == "/v1/traces"
-                && e.Body.AsSpan().IndexOf(Encoding.UTF8.GetBytes(service)) >= 0
-                && e.Body.AsSpan().IndexOf(traceId) >= 0);
+            bool ExportedBy(string service) => collector.Bodies("trace").Any(body =>
+                body.AsSpan().IndexOf(Encoding.UTF8.GetBytes(service)) >= 0 && body.AsSpan().IndexOf(traceId) >= 0);
         }
         finally
         {
