@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -36,7 +37,7 @@ internal sealed class WebhookSecretProtector
         var plaintext = Encoding.UTF8.GetBytes(secret);
         var sealedBytes = new byte[1 + KeyIdSize + NonceSize + TagSize + plaintext.Length];
         sealedBytes[0] = Named;
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(sealedBytes.AsSpan(1, KeyIdSize), _keyId);
+        BinaryPrimitives.WriteUInt32BigEndian(sealedBytes.AsSpan(1, KeyIdSize), _keyId);
         var nonce = sealedBytes.AsSpan(1 + KeyIdSize, NonceSize);
         RandomNumberGenerator.Fill(nonce);
         using var aes = new AesGcm(_key, TagSize);
@@ -48,7 +49,7 @@ internal sealed class WebhookSecretProtector
     {
         if (sealedBytes.Length >= 1 + KeyIdSize + NonceSize + TagSize && sealedBytes[0] == Named)
         {
-            var keyId = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(sealedBytes.AsSpan(1, KeyIdSize));
+            var keyId = BinaryPrimitives.ReadUInt32BigEndian(sealedBytes.AsSpan(1, KeyIdSize));
             if (!_keys.TryGetValue(keyId, out var key))
             {
                 throw new CryptographicException(
@@ -81,7 +82,7 @@ internal sealed class WebhookSecretProtector
     /// <summary>Whether a stored value is sealed under the current key in the current form (else a rotation re-seals it).</summary>
     public bool IsCurrent(byte[] sealedBytes) =>
         sealedBytes.Length > 1 + KeyIdSize && sealedBytes[0] == Named
-        && System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(sealedBytes.AsSpan(1, KeyIdSize)) == _keyId;
+        && BinaryPrimitives.ReadUInt32BigEndian(sealedBytes.AsSpan(1, KeyIdSize)) == _keyId;
 
     private static string Open(byte[] key, ReadOnlySpan<byte> nonceTagCiphertext)
     {
@@ -96,6 +97,6 @@ internal sealed class WebhookSecretProtector
     {
         Span<byte> digest = stackalloc byte[32];
         HMACSHA256.HashData(key, "pipelet:webhooks.key-id"u8, digest);
-        return System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(digest);
+        return BinaryPrimitives.ReadUInt32BigEndian(digest);
     }
 }
