@@ -19,30 +19,32 @@ internal sealed class StationDirectory(NpgsqlDataSource dataSource, GatewayInsta
 
     /// <summary>
     /// Records the opened sessions, removes the ended ones and writes the last-message times of those that
-    /// spoke, in one round trip (one transaction).
-    /// Returns the recorded stations that another instance held until now. A row newer than the
-    /// session (the station connected again elsewhere meanwhile) is left alone.
+    /// spoke, in one round trip (one transaction). A row newer than a session (the station connected
+    /// again elsewhere meanwhile) is left alone and the session comes back as superseded.
     /// </summary>
-    public async Task<IReadOnlyList<StationMove>> ApplyAsync(
+    public async Task<StationDirectoryChanges> ApplyAsync(
         IReadOnlyCollection<StationSession> connected, IReadOnlyList<StationSession> disconnected,
         IReadOnlyCollection<StationSession> spoke, CancellationToken cancellationToken)
     {
-        if (connected.Count == 0 && disconnected.Count == 0 && spoke.Count == 0) return [];
+        if (connected.Count == 0 && disconnected.Count == 0 && spoke.Count == 0) return StationDirectoryChanges.None;
+
+        // previous_instance_id is taken from the row the upsert locked, not from a snapshot: two instances
+        // writing the same station at once still agree on who replaced whom.
         const string upsert = """
             WITH input AS (
                 SELECT * FROM unnest($1::text[], $2::uuid[], $3::timestamptz[]) AS u(station_id, session_id, connected_at)),
-            previous AS (
-                SELECT c.station_id, c.instance_id FROM station_connections c JOIN input i ON i.station_id = c.station_id
-                WHERE c.instance_id <> $4 AND c.connected_at <= i.connected_at),
             recorded AS (
                 INSERT INTO station_connections (station_id, instance_id, session_id, connected_at, last_message_at)
                 SELECT station_id, $4, session_id, connected_at, connected_at FROM input
-                ON CONFLICT (station_id) DO UPDATE SET instance_id = EXCLUDED.instance_id, session_id = EXCLUDED.session_id,
+                ON CONFLICT (station_id) DO UPDATE SET previous_instance_id = station_connections.instance_id,
+                    instance_id = EXCLUDED.instance_id, session_id = EXCLUDED.session_id,
                     connected_at = EXCLUDED.connected_at, last_message_at = EXCLUDED.last_message_at
                 WHERE station_connections.connected_at <= EXCLUDED.connected_at
-                RETURNING 1)
-            SELECT station_id, instance_id FROM previous
+                RETURNING station_id, previous_instance_id)
+            SELECT i.station_id, r.station_id IS NOT NULL, r.previous_instance_id
+            FROM input i LEFT JOIN recorded r ON r.station_id = i.station_id
             """;
+
         const string delete = """
             DELETE FROM station_connections c USING unnest($1::text[], $2::uuid[]) AS u(station_id, session_id)
             WHERE c.station_id = u.station_id AND c.session_id = u.session_id
@@ -88,13 +90,18 @@ internal sealed class StationDirectory(NpgsqlDataSource dataSource, GatewayInsta
 
         var sessions = connected.ToDictionary(s => s.StationId, StringComparer.Ordinal);
         var moved = new List<StationMove>();
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var superseded = new List<StationSession>();
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            moved.Add(new StationMove(sessions[reader.GetString(0)], reader.GetString(1)));
-        }
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var session = sessions[reader.GetString(0)];
+                if (!reader.GetBoolean(1)) superseded.Add(session);
+                else if (!reader.IsDBNull(2) && reader.GetString(2) is var previous && previous != instance.Id) moved.Add(new StationMove(session, previous));
+            }
+        } // disposed: the transaction has committed before anyone is told
 
-        return moved;
+        return new StationDirectoryChanges(moved, superseded);
     }
 
     public async Task<StationConnection?> FindAsync(string stationId, CancellationToken cancellationToken)

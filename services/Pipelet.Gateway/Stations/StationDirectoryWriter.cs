@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System.Threading.Channels;
 using MassTransit;
 using Pipelet.Contracts.Gateway;
@@ -8,7 +9,8 @@ namespace Pipelet.Gateway.Stations;
 /// Takes the cluster registry off the connect path: sockets opening and closing only queue a change
 /// here, and one writer applies what gathered in <see cref="BatchWindow"/> as one round trip. A failed
 /// write is logged and retried with the changes that arrived since; it never touches a station's socket.
-/// After each write it tells other instances whose stations moved here to close their old sockets. It
+/// After each write it tells other instances whose stations moved here to close their old sockets, and
+/// closes its own sockets whose stations have connected again elsewhere in the meantime. It
 /// also writes the stations' last-message times every few seconds: with one writer per instance, its
 /// statements cannot deadlock each other on the same rows.
 /// </summary>
@@ -65,10 +67,11 @@ internal sealed class StationDirectoryWriter(
             if (_pending.IsEmpty) continue;
             try
             {
-                var moved = await directory.ApplyAsync(_pending.Connects, _pending.Disconnects, _pending.Spoke, stoppingToken);
+                var changes = await directory.ApplyAsync(_pending.Connects, _pending.Disconnects, _pending.Spoke, stoppingToken);
                 _pending.Clear();
                 retry = FirstRetry;
-                await NotifyPreviousHoldersAsync(moved, stoppingToken);
+                CloseSuperseded(changes.Superseded);
+                await NotifyPreviousHoldersAsync(changes.Moved, stoppingToken);
             }
             catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
             {
@@ -96,6 +99,21 @@ internal sealed class StationDirectoryWriter(
         }
     }
 
+    /// <summary>
+    /// The station connected again elsewhere and that write landed first (so its instance found no row of
+    /// ours to replace): the older socket here is closed by us instead.
+    /// </summary>
+    private void CloseSuperseded(IReadOnlyList<StationSession> superseded)
+    {
+        foreach (var session in superseded)
+        {
+            if (registry.TryGet(session.StationId, out var current) && current == session)
+            {
+                session.Close(WebSocketCloseStatus.PolicyViolation, "Replaced by a newer connection", "replaced");
+            }
+        }
+    }
+
     /// <summary>A station that was held by another instance reconnected here: that instance closes its old socket.</summary>
     private async Task NotifyPreviousHoldersAsync(IReadOnlyList<StationMove> moved, CancellationToken cancellationToken)
     {
@@ -113,6 +131,3 @@ internal sealed class StationDirectoryWriter(
         }
     }
 }
-
-/// <summary>A station that another instance held until it connected here.</summary>
-internal sealed record StationMove(StationSession Session, string PreviousInstanceId);
