@@ -26,21 +26,6 @@ internal static class FailureHandling
     }
 }
 
-internal sealed class StationEventConsumerDefinition : ConsumerDefinition<StationEventConsumer>
-{
-    public StationEventConsumerDefinition(IOptions<DeliveryOptions> options)
-    {
-        EndpointName = RetryQueues.StationEvents;
-        ConcurrentMessageLimit = options.Value.FanOutConcurrency;
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<StationEventConsumer> consumer, IRegistrationContext context)
-    {
-        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PrefetchCount = ConcurrentMessageLimit!.Value * 2;
-        FailureHandling.Configure(endpoint);
-    }
-}
-
 /// <summary>A queue of per-webhook tries: as many prefetched as may run at once, failures handled as above.</summary>
 internal abstract class DeliveryQueueDefinition<TConsumer> : ConsumerDefinition<TConsumer>
     where TConsumer : class, IConsumer

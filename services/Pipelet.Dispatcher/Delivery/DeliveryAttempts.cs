@@ -10,7 +10,7 @@ namespace Pipelet.Dispatcher.Delivery;
 /// <summary>
 /// Makes one try of one delivery and makes its outcome durable before the caller's bus message is
 /// acknowledged: success is logged; a failure is logged and the next try confirmed into the rung
-/// queue; the last failure is logged together with the dead letter. Both consumers go through here:
+/// queue; the last failure is logged together with the dead letter. Every lane goes through here:
 /// the fan-out for first tries, the delivery consumer for retries and deferred first tries. A crash
 /// anywhere in between redelivers the caller's message, and <see cref="ResumeAsync"/> then reads from
 /// the log whether this try already happened, so a repeat costs at most a duplicate request
@@ -31,15 +31,15 @@ public sealed partial class DeliveryAttempts(
     /// The message came back (crash, lost channel, in-process retry): finish what the log says was
     /// done instead of trying again. Returns true when nothing more is to be done.
     /// </summary>
-    public async Task<bool> ResumeAsync(ConsumeContext context, WebhookDelivery delivery)
+    public async Task<bool> ResumeAsync(ISendEndpointProvider sends, WebhookDelivery delivery, CancellationToken cancellationToken)
     {
-        var progress = await reader.GetProgressAsync(delivery.DeliveryId, context.CancellationToken);
+        var progress = await reader.GetProgressAsync(delivery.DeliveryId, cancellationToken);
         if (progress is null) return false;
         if (DeliveryStatus.IsFinal(progress.Status) || progress.Attempts > delivery.Attempt) return true;
         if (progress.Attempts == delivery.Attempt && progress.Status == DeliveryStatus.Retrying && ladder.DelayAfter(delivery.Attempt) is { } wait)
         {
             // Logged, but was the next try confirmed into the rung? Send it again: at worst a duplicate.
-            await retries.ScheduleAsync(context, delivery, wait);
+            await retries.ScheduleAsync(sends, delivery, wait, cancellationToken);
             return true;
         }
 
@@ -50,9 +50,10 @@ public sealed partial class DeliveryAttempts(
     /// Makes the try under the webhook's concurrency <paramref name="lease"/>, released as soon as the
     /// receiver has answered: the lease guards the receiver's slots, not the log write that follows.
     /// </summary>
-    public async Task MakeAsync(ConsumeContext context, WebhookDelivery delivery, WebhookSubscription webhook, WebhookConcurrency.Lease lease)
+    /// <param name="sends">Where the next try goes: the consume context of the caller's message, or the bus.</param>
+    public async Task MakeAsync(ISendEndpointProvider sends, WebhookDelivery delivery, WebhookSubscription webhook, WebhookConcurrency.Lease lease,
+        CancellationToken cancellationToken)
     {
-        var cancellationToken = context.CancellationToken;
         AttemptResult result;
         var startedAt = time.GetUtcNow();
         using (lease)
@@ -75,7 +76,7 @@ public sealed partial class DeliveryAttempts(
         else if (ladder.DelayAfter(delivery.Attempt) is { } wait)
         {
             await log.WriteAsync(Record(delivery, DeliveryStatus.Retrying, delivery.Attempt, attempt, nextAttemptAt: time.GetUtcNow() + wait), cancellationToken);
-            await retries.ScheduleAsync(context, delivery, wait);
+            await retries.ScheduleAsync(sends, delivery, wait, cancellationToken);
             telemetry.Outcome("retry_scheduled");
         }
         else

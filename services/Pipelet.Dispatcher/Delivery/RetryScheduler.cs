@@ -10,11 +10,11 @@ namespace Pipelet.Dispatcher.Delivery;
 /// </summary>
 public sealed class RetryScheduler(TimeProvider time)
 {
-    public async Task ScheduleAsync(ConsumeContext context, WebhookDelivery delivery, TimeSpan wait)
+    public async Task ScheduleAsync(ISendEndpointProvider sends, WebhookDelivery delivery, TimeSpan wait, CancellationToken cancellationToken)
     {
         var next = delivery with { Attempt = delivery.Attempt + 1, DueAt = time.GetUtcNow() + wait };
-        var endpoint = await context.GetSendEndpoint(RetryQueues.AddressFor(wait));
-        await endpoint.Send(next, context.CancellationToken);
+        var endpoint = await sends.GetSendEndpoint(RetryQueues.AddressFor(wait));
+        await endpoint.Send(next, cancellationToken);
     }
 
     /// <summary>Runs the same try again a little later, without counting it (the webhook is saturated).</summary>

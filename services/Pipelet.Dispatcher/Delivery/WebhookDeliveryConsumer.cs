@@ -34,7 +34,7 @@ public class WebhookDeliveryConsumer(
     {
         var delivery = context.Message;
         var cancellationToken = context.CancellationToken;
-        if ((context.ReceiveContext.Redelivered || context.GetRetryAttempt() > 0) && await attempts.ResumeAsync(context, delivery))
+        if ((context.ReceiveContext.Redelivered || context.GetRetryAttempt() > 0) && await attempts.ResumeAsync(context, delivery, cancellationToken))
         {
             return;
         }
@@ -65,7 +65,7 @@ public class WebhookDeliveryConsumer(
             return;
         }
 
-        await attempts.MakeAsync(context, delivery, webhook, lease);
+        await attempts.MakeAsync(context, delivery, webhook, lease, cancellationToken);
     }
 
     private async Task<WebhookSubscription?> ResolveAsync(long webhookId, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Pipelet.Dispatcher.Data;
 using Pipelet.Dispatcher.Delivery;
+using Pipelet.Dispatcher.Delivery.Intake;
 using Pipelet.Dispatcher.Subscriptions;
 using Pipelet.Dispatcher.Telemetry;
 using Pipelet.ServiceDefaults.ApiKeys;
@@ -54,6 +55,7 @@ internal static class Extensions
         services.AddSingleton<ConsumeProgress>();
         services.AddSingleton<RetryScheduler>();
         services.AddSingleton<DeliveryAttempts>();
+        services.AddSingleton<StationEventFanOut>();
         services.AddSingleton<WebhookConcurrency>();
         services.AddSingleton<WebhookHealth>();
         services.AddScoped<DeadLetterReplay>();
@@ -62,10 +64,14 @@ internal static class Extensions
 
         builder.AddRabbitMqBus(bus =>
         {
-            bus.AddConsumer<StationEventConsumer, StationEventConsumerDefinition>();
             bus.AddConsumer<WebhookDeliveryConsumer, WebhookDeliveryConsumerDefinition>();
             bus.AddConsumer<SlowWebhookDeliveryConsumer, SlowWebhookDeliveryConsumerDefinition>();
             bus.AddConsumer<WebhookChangesConsumer, WebhookChangesConsumerDefinition>();
         });
+
+        // After the bus: started once the bus can send retries and hand-offs, stopped (drained) before it.
+        services.AddSingleton<StationEventIntake>();
+        services.AddHostedService(sp => sp.GetRequiredService<StationEventIntake>());
+        services.AddHealthChecks().AddCheck<StationEventIntakeHealthCheck>("station-events-intake");
     }
 }

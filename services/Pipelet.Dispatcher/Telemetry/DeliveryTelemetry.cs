@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Pipelet.Contracts.Events;
 using Pipelet.Dispatcher.Delivery;
 using Pipelet.Webhooks;
 
@@ -36,6 +37,28 @@ public sealed class DeliveryTelemetry
         _handedOff = meter.CreateCounter<long>("pipelet.dispatcher.first_try.handed_off", "{delivery}",
             "Tries sent on as their own message instead of made here, by reason: busy (the fan-out's webhook was at its " +
             "inline limit, to the deliveries queue), slow (the webhook is marked slow, to the slow lane).");
+    }
+
+    /// <summary>
+    /// The consume span of one station event, a child of the publisher's span named in the message
+    /// (<c>MT-Activity-Id</c>), so the bus hop and every attempt under it join the gateway's trace.
+    /// </summary>
+    public static Activity? StartConsume(StationEvent stationEvent, string? traceParent)
+    {
+        ActivityContext.TryParse(traceParent, null, out var parent);
+        var activity = Source.StartActivity($"{RetryQueues.StationEvents} process", ActivityKind.Consumer, parent);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("messaging.system", "rabbitmq");
+            activity.SetTag("messaging.operation.type", "process");
+            activity.SetTag("messaging.destination.name", RetryQueues.StationEvents);
+            activity.SetTag("messaging.message.id", stationEvent.EventId);
+            activity.SetTag("pipelet.event.id", stationEvent.EventId);
+            activity.SetTag("pipelet.event.name", stationEvent.Event);
+            activity.SetTag("pipelet.station.id", stationEvent.StationId);
+        }
+
+        return activity;
     }
 
     public Activity? StartAttempt(WebhookDelivery delivery)

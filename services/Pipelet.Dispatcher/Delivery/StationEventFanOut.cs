@@ -1,0 +1,77 @@
+using MassTransit;
+using Pipelet.Contracts.Events;
+using Pipelet.Contracts.Subscriptions;
+using Pipelet.Dispatcher.Subscriptions;
+using Pipelet.Dispatcher.Telemetry;
+
+namespace Pipelet.Dispatcher.Delivery;
+
+/// <summary>
+/// Fans one station event out and makes each matched webhook's first try right here, in parallel:
+/// no second broker hop on the way to a healthy receiver. A webhook already at its concurrency limit
+/// gets a <see cref="WebhookDelivery"/> message instead, and a webhook marked slow (<see cref="WebhookHealth"/>)
+/// gets one in the slow lane, so a slow receiver never holds up the others; failures go to the rung
+/// queues. Returns only after every webhook's outcome is durable (logged, retry or hand-off confirmed
+/// by the broker): the caller acknowledges the event then. A redelivered event resumes from the
+/// delivery log: its delivery ids are derived from (event, webhook), so the log tells what was done.
+/// </summary>
+public sealed class StationEventFanOut(
+    WebhookDirectory directory,
+    WebhookConcurrency concurrency,
+    WebhookHealth health,
+    DeliveryAttempts attempts,
+    DeliveryTelemetry telemetry,
+    IBus bus,
+    TimeProvider time)
+{
+    public async Task FanOutAsync(StationEvent stationEvent, bool redelivered, CancellationToken cancellationToken)
+    {
+        // Until the first full webhook list is in, an unknown webhook is not a webhook that does not exist.
+        if (!directory.IsReady) await directory.Ready.WaitAsync(cancellationToken);
+
+        var webhooks = directory.Match(stationEvent);
+        if (webhooks.Count == 0) return;
+
+        var now = time.GetUtcNow();
+        if (webhooks.Count == 1)
+        {
+            await FirstTryAsync(stationEvent, webhooks[0], now, redelivered, cancellationToken);
+            return;
+        }
+
+        var tries = new Task[webhooks.Count];
+        for (var i = 0; i < webhooks.Count; i++) tries[i] = FirstTryAsync(stationEvent, webhooks[i], now, redelivered, cancellationToken);
+        await Task.WhenAll(tries);
+    }
+
+    private async Task FirstTryAsync(StationEvent stationEvent, WebhookSubscription webhook, DateTimeOffset now, bool resuming, CancellationToken cancellationToken)
+    {
+        var delivery = new WebhookDelivery(DeliveryIds.For(stationEvent.EventId, webhook.WebhookId), webhook.WebhookId, 1, stationEvent, now, now);
+        if (resuming && await attempts.ResumeAsync(bus, delivery, cancellationToken)) return;
+
+        // A slow webhook's try would hold this event for seconds: the slow lane waits for it instead.
+        if (health.IsSlow(webhook.WebhookId))
+        {
+            await HandOffAsync(delivery, RetryQueues.SlowDeliveriesAddress, "slow", cancellationToken);
+            return;
+        }
+
+        var lease = concurrency.TryEnterInline(webhook.WebhookId);
+        if (lease is null)
+        {
+            // Busy webhook: its own message, on the deliveries queue, waits for a free slot there.
+            await HandOffAsync(delivery, RetryQueues.DeliveriesAddress, "busy", cancellationToken);
+            return;
+        }
+
+        await attempts.MakeAsync(bus, delivery, webhook, lease, cancellationToken);
+    }
+
+    /// <summary>Sends the try as its own message; returns once the broker confirmed it.</summary>
+    private async Task HandOffAsync(WebhookDelivery delivery, Uri address, string reason, CancellationToken cancellationToken)
+    {
+        var endpoint = await bus.GetSendEndpoint(address);
+        await endpoint.Send(delivery, cancellationToken);
+        telemetry.HandedOff(reason);
+    }
+}
