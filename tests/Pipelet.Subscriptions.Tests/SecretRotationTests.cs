@@ -7,6 +7,7 @@ namespace Pipelet.Subscriptions.Tests;
 /// Rotating <c>Webhooks__EncryptionKey</c> against a real database: a start with the retired key among
 /// <c>Webhooks__PreviousEncryptionKeys</c> re-seals every secret, after which the retired key can go.
 /// </summary>
+[Collection(nameof(FailedStartCollection))]
 public sealed class SecretRotationTests : IAsyncLifetime
 {
     private readonly RealInfrastructure _infrastructure = new();

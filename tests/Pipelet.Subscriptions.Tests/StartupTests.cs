@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace Pipelet.Subscriptions.Tests;
 
 /// <summary>The service refuses to start with a missing or bad setting, and says which one and how to fix it.</summary>
+[Collection(nameof(FailedStartCollection))]
 public sealed class StartupTests
 {
     private sealed class Misconfigured(IDictionary<string, string?> settings) : WebApplicationFactory<subscriptions::Program>
@@ -36,6 +37,6 @@ public sealed class StartupTests
     {
         using var factory = new Misconfigured(new Dictionary<string, string?> { [key] = value });
         var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
-        Assert.Contains(named, error.ToString(), StringComparison.Ordinal);
+        Assert.True(error.ToString().Contains(named, StringComparison.Ordinal), $"Expected the error to name {named}; it was:\n{error}");
     }
 }
