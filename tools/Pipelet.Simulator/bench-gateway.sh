@@ -9,13 +9,15 @@
 #
 # Knobs (environment): STATIONS (10000), RAMP (500/s), MODERATE_RATE (1000 calls/s),
 # MODERATE_STATIONS (1000), SATURATION_CONCURRENCY (4000), RUN_SECONDS (60), OUT, RUNS
-# ("connections moderate saturation").
+# ("connections moderate saturation"), BUILD_SYSTEM (1; 0 builds only the gateway and runs the system's
+# last Release build, for when another service's work in progress does not compile).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 
 START_SYSTEM="${START_SYSTEM:-1}"
+BUILD_SYSTEM="${BUILD_SYSTEM:-1}"
 STATIONS="${STATIONS:-10000}"
 RAMP="${RAMP:-500}" # a connect storm: 10,000 stations in 20 s (docs/benchmarks/gateway.md)
 MODERATE_RATE="${MODERATE_RATE:-1000}"
@@ -55,8 +57,13 @@ if [[ "$START_SYSTEM" == "1" ]]; then
     echo "Port 9000 is taken: stop what runs there, or use START_SYSTEM=0 to benchmark it." >&2
     exit 1
   fi
-  log "building the system (Release)"
-  timeout 600 dotnet build -c Release Pipelet.AppHost >>"$OUT/build.log" 2>&1
+  if [[ "$BUILD_SYSTEM" == "1" ]]; then
+    log "building the system (Release)"
+    timeout 600 dotnet build -c Release Pipelet.AppHost >>"$OUT/build.log" 2>&1
+  else
+    log "building the gateway only (Release); the rest of the system runs its last Release build"
+    timeout 600 dotnet build -c Release services/Pipelet.Gateway >>"$OUT/build.log" 2>&1
+  fi
   log "starting the system: dotnet run --project Pipelet.AppHost -c Release (data in $DATA)"
   # The AppHost's own guard stops every child when it stops; timeout bounds it even if we are killed.
   AppHost__DataDirectory="$DATA" timeout 3600 dotnet run --project Pipelet.AppHost -c Release --no-build \
@@ -86,7 +93,7 @@ log "gateway pid $GATEWAY_PID, broker ${BROKER_PID:-?}, dispatcher ${DISPATCHER_
   echo "memory: $(free -g | awk '/Mem:/{print $2}') GiB"
   echo "kernel: $(uname -r)"
   echo "dotnet: $(dotnet --version)"
-  echo "build: Release"
+  echo "build: Release (whole system built by this run: $BUILD_SYSTEM)"
   echo "commit: $(git rev-parse --short HEAD) ($(git status --porcelain -- services Pipelet.AppHost Pipelet.ServiceDefaults | wc -l) files changed in the working tree)"
   echo "runtime settings passed on: $(env | grep -E '^DOTNET_' | tr '\n' ' ')"
   echo "system started by this script: $START_SYSTEM"
