@@ -26,6 +26,38 @@ internal static class FailureHandling
     }
 }
 
+/// <summary>
+/// Station events in batches: <see cref="DeliveryOptions.FanOutConcurrency"/> events in flight (prefetched
+/// and consumed at once), as <see cref="DeliveryOptions.BatchSize"/>-event batches that each close after
+/// <see cref="DeliveryOptions.BatchTimeLimit"/> at most, so a lone event waits only that long.
+/// </summary>
+internal sealed class StationEventBatchConsumerDefinition : ConsumerDefinition<StationEventBatchConsumer>
+{
+    private readonly int _batchSize;
+    private readonly int _batches;
+    private readonly TimeSpan _timeLimit;
+
+    public StationEventBatchConsumerDefinition(IOptions<DeliveryOptions> options)
+    {
+        EndpointName = RetryQueues.StationEvents;
+        _batchSize = Math.Min(options.Value.BatchSize, options.Value.FanOutConcurrency);
+        _batches = (options.Value.FanOutConcurrency + _batchSize - 1) / _batchSize;
+        _timeLimit = options.Value.BatchTimeLimit;
+        ConcurrentMessageLimit = _batchSize * _batches;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<StationEventBatchConsumer> consumer, IRegistrationContext context)
+    {
+        // Enough prefetched that the next batches fill while the current ones deliver.
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PrefetchCount = ConcurrentMessageLimit!.Value;
+        consumer.Options<BatchOptions>(batch => batch
+            .SetMessageLimit(_batchSize)
+            .SetConcurrencyLimit(_batches)
+            .SetTimeLimit(_timeLimit));
+        FailureHandling.Configure(endpoint);
+    }
+}
+
 /// <summary>A queue of per-webhook tries: as many prefetched as may run at once, failures handled as above.</summary>
 internal abstract class DeliveryQueueDefinition<TConsumer> : ConsumerDefinition<TConsumer>
     where TConsumer : class, IConsumer

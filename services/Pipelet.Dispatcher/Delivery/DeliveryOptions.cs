@@ -31,6 +31,20 @@ public sealed class DeliveryOptions
     public int FanOutConcurrency { get; set; } = 256;
 
     /// <summary>
+    /// Station events consumed together as one batch (<c>Delivery__BatchSize</c>): one pass of MassTransit's
+    /// consume pipeline for all of them. A batch is acknowledged when its slowest fan-out ends.
+    /// </summary>
+    [Range(1, 1_000)]
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>
+    /// How long a batch waits to fill after its first event (<c>Delivery__BatchTimeLimit</c>): at light
+    /// load, the delay an event can add before its first try.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
+    public TimeSpan BatchTimeLimit { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>
     /// In-flight attempts one webhook may hold on one instance (<c>Delivery__ConcurrencyPerWebhook</c>).
     /// Beyond it, a delivery steps aside for a second without spending an attempt, so one slow receiver
     /// cannot take every slot from the others.

@@ -21,10 +21,10 @@ public sealed class StationEventFanOut(
     WebhookHealth health,
     DeliveryAttempts attempts,
     DeliveryTelemetry telemetry,
-    IBus bus,
     TimeProvider time)
 {
-    public async Task FanOutAsync(StationEvent stationEvent, bool redelivered, CancellationToken cancellationToken)
+    /// <param name="sends">Where hand-offs and retries are sent: the consume context of the event's batch.</param>
+    public async Task FanOutAsync(ISendEndpointProvider sends, StationEvent stationEvent, bool resuming, CancellationToken cancellationToken)
     {
         // Until the first full webhook list is in, an unknown webhook is not a webhook that does not exist.
         if (!directory.IsReady) await directory.Ready.WaitAsync(cancellationToken);
@@ -35,24 +35,25 @@ public sealed class StationEventFanOut(
         var now = time.GetUtcNow();
         if (webhooks.Count == 1)
         {
-            await FirstTryAsync(stationEvent, webhooks[0], now, redelivered, cancellationToken);
+            await FirstTryAsync(sends, stationEvent, webhooks[0], now, resuming, cancellationToken);
             return;
         }
 
         var tries = new Task[webhooks.Count];
-        for (var i = 0; i < webhooks.Count; i++) tries[i] = FirstTryAsync(stationEvent, webhooks[i], now, redelivered, cancellationToken);
+        for (var i = 0; i < webhooks.Count; i++) tries[i] = FirstTryAsync(sends, stationEvent, webhooks[i], now, resuming, cancellationToken);
         await Task.WhenAll(tries);
     }
 
-    private async Task FirstTryAsync(StationEvent stationEvent, WebhookSubscription webhook, DateTimeOffset now, bool resuming, CancellationToken cancellationToken)
+    private async Task FirstTryAsync(ISendEndpointProvider sends, StationEvent stationEvent, WebhookSubscription webhook, DateTimeOffset now, bool resuming,
+        CancellationToken cancellationToken)
     {
         var delivery = new WebhookDelivery(DeliveryIds.For(stationEvent.EventId, webhook.WebhookId), webhook.WebhookId, 1, stationEvent, now, now);
-        if (resuming && await attempts.ResumeAsync(bus, delivery, cancellationToken)) return;
+        if (resuming && await attempts.ResumeAsync(sends, delivery, cancellationToken)) return;
 
         // A slow webhook's try would hold this event for seconds: the slow lane waits for it instead.
         if (health.IsSlow(webhook.WebhookId))
         {
-            await HandOffAsync(delivery, RetryQueues.SlowDeliveriesAddress, "slow", cancellationToken);
+            await HandOffAsync(sends, delivery, RetryQueues.SlowDeliveriesAddress, "slow", cancellationToken);
             return;
         }
 
@@ -60,17 +61,17 @@ public sealed class StationEventFanOut(
         if (lease is null)
         {
             // Busy webhook: its own message, on the deliveries queue, waits for a free slot there.
-            await HandOffAsync(delivery, RetryQueues.DeliveriesAddress, "busy", cancellationToken);
+            await HandOffAsync(sends, delivery, RetryQueues.DeliveriesAddress, "busy", cancellationToken);
             return;
         }
 
-        await attempts.MakeAsync(bus, delivery, webhook, lease, cancellationToken);
+        await attempts.MakeAsync(sends, delivery, webhook, lease, cancellationToken);
     }
 
     /// <summary>Sends the try as its own message; returns once the broker confirmed it.</summary>
-    private async Task HandOffAsync(WebhookDelivery delivery, Uri address, string reason, CancellationToken cancellationToken)
+    private async Task HandOffAsync(ISendEndpointProvider sends, WebhookDelivery delivery, Uri address, string reason, CancellationToken cancellationToken)
     {
-        var endpoint = await bus.GetSendEndpoint(address);
+        var endpoint = await sends.GetSendEndpoint(address);
         await endpoint.Send(delivery, cancellationToken);
         telemetry.HandedOff(reason);
     }

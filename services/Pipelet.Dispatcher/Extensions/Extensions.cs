@@ -2,7 +2,6 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Pipelet.Dispatcher.Data;
 using Pipelet.Dispatcher.Delivery;
-using Pipelet.Dispatcher.Delivery.Intake;
 using Pipelet.Dispatcher.Subscriptions;
 using Pipelet.Dispatcher.Telemetry;
 using Pipelet.ServiceDefaults.ApiKeys;
@@ -64,14 +63,10 @@ internal static class Extensions
 
         builder.AddRabbitMqBus(bus =>
         {
+            bus.AddConsumer<StationEventBatchConsumer, StationEventBatchConsumerDefinition>();
             bus.AddConsumer<WebhookDeliveryConsumer, WebhookDeliveryConsumerDefinition>();
             bus.AddConsumer<SlowWebhookDeliveryConsumer, SlowWebhookDeliveryConsumerDefinition>();
             bus.AddConsumer<WebhookChangesConsumer, WebhookChangesConsumerDefinition>();
         });
-
-        // After the bus: started once the bus can send retries and hand-offs, stopped (drained) before it.
-        services.AddSingleton<StationEventIntake>();
-        services.AddHostedService(sp => sp.GetRequiredService<StationEventIntake>());
-        services.AddHealthChecks().AddCheck<StationEventIntakeHealthCheck>("station-events-intake");
     }
 }

@@ -39,19 +39,20 @@ public sealed class DeliveryTelemetry
             "inline limit, to the deliveries queue), slow (the webhook is marked slow, to the slow lane).");
     }
 
+    /// <summary>Where MassTransit carries the W3C id of the publisher's span.</summary>
+    public const string TraceHeader = "MT-Activity-Id";
+
     /// <summary>
-    /// The consume span of one station event, a child of the publisher's span named in the message
-    /// (<c>MT-Activity-Id</c>), so the bus hop and every attempt under it join the gateway's trace.
+    /// The fan-out span of one station event, a child of the publisher's span named in the message
+    /// (<see cref="TraceHeader"/>), so every attempt under it joins the gateway's trace even when the
+    /// event was consumed in a batch with others.
     /// </summary>
-    public static Activity? StartConsume(StationEvent stationEvent, string? traceParent)
+    public static Activity? StartFanOut(StationEvent stationEvent, string? traceParent)
     {
         ActivityContext.TryParse(traceParent, null, out var parent);
-        var activity = Source.StartActivity($"{RetryQueues.StationEvents} process", ActivityKind.Consumer, parent);
+        var activity = Source.StartActivity("station event fan-out", ActivityKind.Internal, parent);
         if (activity is { IsAllDataRequested: true })
         {
-            activity.SetTag("messaging.system", "rabbitmq");
-            activity.SetTag("messaging.operation.type", "process");
-            activity.SetTag("messaging.destination.name", RetryQueues.StationEvents);
             activity.SetTag("messaging.message.id", stationEvent.EventId);
             activity.SetTag("pipelet.event.id", stationEvent.EventId);
             activity.SetTag("pipelet.event.name", stationEvent.Event);
