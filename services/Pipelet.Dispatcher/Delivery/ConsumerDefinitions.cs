@@ -28,31 +28,31 @@ internal static class FailureHandling
 
 /// <summary>
 /// Station events in batches: <see cref="DeliveryOptions.FanOutConcurrency"/> events in flight (prefetched
-/// and consumed at once), as <see cref="DeliveryOptions.BatchSize"/>-event batches that each close after
-/// <see cref="DeliveryOptions.BatchTimeLimit"/> at most, so a lone event waits only that long.
+/// and consumed at once), as batches of up to <see cref="DeliveryOptions.BatchSize"/> that each close after
+/// <see cref="DeliveryOptions.BatchTimeLimit"/> at most, so a lone event waits only that long. At light load
+/// batches hold one or two events, so as many batches as events may run at once: the events in flight are
+/// the limit, not the batches (measured: 8 concurrent batches let a backlog form at 300 events/s).
 /// </summary>
 internal sealed class StationEventBatchConsumerDefinition : ConsumerDefinition<StationEventBatchConsumer>
 {
     private readonly int _batchSize;
-    private readonly int _batches;
     private readonly TimeSpan _timeLimit;
 
     public StationEventBatchConsumerDefinition(IOptions<DeliveryOptions> options)
     {
         EndpointName = RetryQueues.StationEvents;
+        ConcurrentMessageLimit = options.Value.FanOutConcurrency;
         _batchSize = Math.Min(options.Value.BatchSize, options.Value.FanOutConcurrency);
-        _batches = (options.Value.FanOutConcurrency + _batchSize - 1) / _batchSize;
         _timeLimit = options.Value.BatchTimeLimit;
-        ConcurrentMessageLimit = _batchSize * _batches;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<StationEventBatchConsumer> consumer, IRegistrationContext context)
     {
-        // Enough prefetched that the next batches fill while the current ones deliver.
-        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PrefetchCount = ConcurrentMessageLimit!.Value;
+        // Twice the events in flight prefetched, so the next batches are there when the current ones end.
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PrefetchCount = ConcurrentMessageLimit!.Value * 2;
         consumer.Options<BatchOptions>(batch => batch
             .SetMessageLimit(_batchSize)
-            .SetConcurrencyLimit(_batches)
+            .SetConcurrencyLimit(ConcurrentMessageLimit!.Value)
             .SetTimeLimit(_timeLimit));
         FailureHandling.Configure(endpoint);
     }
