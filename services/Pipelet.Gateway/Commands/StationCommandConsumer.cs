@@ -1,4 +1,3 @@
-using System.Net.WebSockets;
 using MassTransit;
 using Pipelet.Contracts.Gateway;
 using Pipelet.Gateway.Stations;
@@ -24,7 +23,7 @@ internal sealed class StationCommandConsumer(StationCommands commands, StationRe
         var notice = context.Message;
         if (registry.TryGet(notice.StationId, out var session) && session.ConnectedAt <= notice.ConnectedAt && session.SessionId != notice.SessionId)
         {
-            session.Close(WebSocketCloseStatus.PolicyViolation, "Replaced by a newer connection", "replaced");
+            session.CloseReplaced();
         }
 
         return Task.CompletedTask;

@@ -105,7 +105,7 @@ internal sealed class StationConnectionHandler(
         if (registry.Register(session) is { } previous)
         {
             // The newest connection wins: close the old one and let it publish its Disconnect first.
-            previous.Close(WebSocketCloseStatus.PolicyViolation, "Replaced by a newer connection", "replaced");
+            previous.CloseReplaced();
             await previous.Ended.WaitAsync(ReplacementWait, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
         }
 

@@ -1,4 +1,3 @@
-using System.Net.WebSockets;
 using System.Threading.Channels;
 using MassTransit;
 using Pipelet.Contracts.Gateway;
@@ -109,7 +108,7 @@ internal sealed class StationDirectoryWriter(
         {
             if (registry.TryGet(session.StationId, out var current) && current == session)
             {
-                session.Close(WebSocketCloseStatus.PolicyViolation, "Replaced by a newer connection", "replaced");
+                session.CloseReplaced();
             }
         }
     }

@@ -74,6 +74,9 @@ internal sealed class StationSession(string stationId, WebSocket socket, DateTim
         _ = CloseCoreAsync(status, description);
     }
 
+    /// <summary>The station has connected again (here or on another instance): the newest connection wins.</summary>
+    public void CloseReplaced() => Close(WebSocketCloseStatus.PolicyViolation, "Replaced by a newer connection", "replaced");
+
     private async Task CloseCoreAsync(WebSocketCloseStatus status, string description)
     {
         try
