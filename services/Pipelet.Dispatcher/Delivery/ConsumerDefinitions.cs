@@ -27,32 +27,34 @@ internal static class FailureHandling
 }
 
 /// <summary>
-/// Station events in batches: <see cref="DeliveryOptions.FanOutConcurrency"/> events in flight (prefetched
-/// and consumed at once), as batches of up to <see cref="DeliveryOptions.BatchSize"/> that each close after
-/// <see cref="DeliveryOptions.BatchTimeLimit"/> at most, so a lone event waits only that long. At light load
-/// batches hold one or two events, so as many batches as events may run at once: the events in flight are
-/// the limit, not the batches (measured: 8 concurrent batches let a backlog form at 300 events/s).
+/// Station events in batches of up to <see cref="DeliveryOptions.BatchSize"/>, each closed after
+/// <see cref="DeliveryOptions.BatchTimeLimit"/> at most (a lone event waits only that long), with
+/// <see cref="DeliveryOptions.FanOutConcurrency"/> events in flight as FanOutConcurrency / BatchSize batches
+/// at once. MassTransit sizes the prefetch and the endpoint's limit as batches x batch size, so the batch
+/// size also sets how many batches may run: small batches keep enough events moving at light load, where a
+/// batch holds one or two events (measured: 8 batches of 32 let a backlog form at 300 events/s).
 /// </summary>
 internal sealed class StationEventBatchConsumerDefinition : ConsumerDefinition<StationEventBatchConsumer>
 {
     private readonly int _batchSize;
+    private readonly int _batches;
     private readonly TimeSpan _timeLimit;
 
     public StationEventBatchConsumerDefinition(IOptions<DeliveryOptions> options)
     {
         EndpointName = RetryQueues.StationEvents;
-        ConcurrentMessageLimit = options.Value.FanOutConcurrency;
         _batchSize = Math.Min(options.Value.BatchSize, options.Value.FanOutConcurrency);
+        _batches = Math.Max(1, options.Value.FanOutConcurrency / _batchSize);
         _timeLimit = options.Value.BatchTimeLimit;
+        ConcurrentMessageLimit = _batchSize * _batches;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<StationEventBatchConsumer> consumer, IRegistrationContext context)
     {
-        // Twice the events in flight prefetched, so the next batches are there when the current ones end.
-        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PrefetchCount = ConcurrentMessageLimit!.Value * 2;
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PrefetchCount = ConcurrentMessageLimit!.Value;
         consumer.Options<BatchOptions>(batch => batch
             .SetMessageLimit(_batchSize)
-            .SetConcurrencyLimit(ConcurrentMessageLimit!.Value)
+            .SetConcurrencyLimit(_batches)
             .SetTimeLimit(_timeLimit));
         FailureHandling.Configure(endpoint);
     }

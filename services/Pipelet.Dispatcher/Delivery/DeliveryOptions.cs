@@ -33,9 +33,10 @@ public sealed class DeliveryOptions
     /// <summary>
     /// Station events consumed together as one batch (<c>Delivery__BatchSize</c>): one pass of MassTransit's
     /// consume pipeline for all of them. A batch is acknowledged when its slowest fan-out ends.
+    /// <see cref="FanOutConcurrency"/> / BatchSize batches run at once.
     /// </summary>
     [Range(1, 1_000)]
-    public int BatchSize { get; set; } = 32;
+    public int BatchSize { get; set; } = 8;
 
     /// <summary>
     /// How long a batch waits to fill after its first event (<c>Delivery__BatchTimeLimit</c>): at light
