@@ -40,7 +40,7 @@ public sealed class DeliveryTelemetry
     }
 
     /// <summary>Where MassTransit carries the W3C id of the publisher's span.</summary>
-    public const string TraceHeader = "MT-Activity-Id";
+    public const string TraceHeader = MassTransit.Logging.DiagnosticHeaders.ActivityId;
 
     /// <summary>
     /// The fan-out span of one station event, a child of the publisher's span named in the message

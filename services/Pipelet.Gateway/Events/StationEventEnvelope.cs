@@ -17,7 +17,7 @@ internal sealed class StationEventEnvelope
     public const string Exchange = "Pipelet.Contracts.Events:StationEvent";
 
     /// <summary>Where MassTransit carries the W3C id of the sending span, to continue the trace on consume.</summary>
-    public const string TraceHeader = "MT-Activity-Id";
+    public const string TraceHeader = MassTransit.Logging.DiagnosticHeaders.ActivityId;
     private const string MessageType = "urn:message:Pipelet.Contracts.Events:StationEvent";
 
     private readonly string _destinationAddress;
