@@ -2,7 +2,6 @@ using MassTransit;
 using Pipelet.Contracts.Events;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.Dispatcher.Subscriptions;
-using Pipelet.Dispatcher.Telemetry;
 
 namespace Pipelet.Dispatcher.Delivery;
 
@@ -20,7 +19,7 @@ public sealed class StationEventFanOut(
     WebhookConcurrency concurrency,
     WebhookHealth health,
     DeliveryAttempts attempts,
-    DeliveryTelemetry telemetry,
+    RetryScheduler retries,
     TimeProvider time)
 {
     /// <param name="sends">Where hand-offs and retries are sent: the consume context of the event's batch.</param>
@@ -53,7 +52,7 @@ public sealed class StationEventFanOut(
         // A slow webhook's try would hold this event for seconds: the slow lane waits for it instead.
         if (health.IsSlow(webhook.WebhookId))
         {
-            await HandOffAsync(sends, delivery, RetryQueues.SlowDeliveriesAddress, "slow", cancellationToken);
+            await retries.HandOffAsync(sends, delivery, RetryQueues.SlowDeliveriesAddress, "slow", cancellationToken);
             return;
         }
 
@@ -61,18 +60,10 @@ public sealed class StationEventFanOut(
         if (lease is null)
         {
             // Busy webhook: its own message, on the deliveries queue, waits for a free slot there.
-            await HandOffAsync(sends, delivery, RetryQueues.DeliveriesAddress, "busy", cancellationToken);
+            await retries.HandOffAsync(sends, delivery, RetryQueues.DeliveriesAddress, "busy", cancellationToken);
             return;
         }
 
         await attempts.MakeAsync(sends, delivery, webhook, lease, cancellationToken);
-    }
-
-    /// <summary>Sends the try as its own message; returns once the broker confirmed it.</summary>
-    private async Task HandOffAsync(ISendEndpointProvider sends, WebhookDelivery delivery, Uri address, string reason, CancellationToken cancellationToken)
-    {
-        var endpoint = await sends.GetSendEndpoint(address);
-        await endpoint.Send(delivery, cancellationToken);
-        telemetry.HandedOff(reason);
     }
 }

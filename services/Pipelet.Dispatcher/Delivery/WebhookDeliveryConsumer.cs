@@ -49,9 +49,7 @@ public class WebhookDeliveryConsumer(
         if (ForwardsSlowWebhooks && health.IsSlow(webhook.WebhookId))
         {
             // Acknowledged only once the broker confirmed the forward: nothing is lost in between.
-            var slowLane = await context.GetSendEndpoint(RetryQueues.SlowDeliveriesAddress);
-            await slowLane.Send(delivery, cancellationToken);
-            telemetry.HandedOff("slow");
+            await retries.HandOffAsync(context, delivery, RetryQueues.SlowDeliveriesAddress, "slow", cancellationToken);
             return;
         }
 
