@@ -12,9 +12,14 @@ namespace Pipelet.Contracts.Events;
 /// <param name="StationId">The OCPP charge point identity.</param>
 /// <param name="Timestamp">When the gateway received or sent the message, UTC, millisecond precision.</param>
 /// <param name="Payload">The raw OCPP body (StartTransaction also carries the assigned transactionId).</param>
+/// <param name="TraceParent">
+/// W3C <c>traceparent</c> of the gateway span that published the event. It travels with the event, not in a
+/// message header, because a <see cref="StationEventBatch"/> carries many events and each keeps its own trace.
+/// </param>
 public sealed record StationEvent(
     Guid EventId,
     string Event,
     string StationId,
     DateTimeOffset Timestamp,
-    JsonElement Payload);
+    JsonElement Payload,
+    string? TraceParent = null);
