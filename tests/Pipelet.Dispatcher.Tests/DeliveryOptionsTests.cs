@@ -13,6 +13,7 @@ public sealed class DeliveryOptionsTests
 
         Assert.True(Validator.Validate(null, options).Succeeded);
         Assert.True(options.InlineConcurrencyPerWebhook * 2 <= options.FanOutConcurrency);
+        Assert.True(options.BatchConcurrency <= options.FanOutConcurrency);
     }
 
     [Theory]
@@ -25,6 +26,17 @@ public sealed class DeliveryOptionsTests
         Assert.True(result.Failed);
         Assert.Contains("Delivery__InlineConcurrencyPerWebhook", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Delivery__FanOutConcurrency", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void More_batches_at_once_than_event_slots_are_refused_at_start_with_the_settings_names()
+    {
+        var result = Validator.Validate(null, new DeliveryOptions { BatchConcurrency = 300, FanOutConcurrency = 256 });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Delivery__BatchConcurrency", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Delivery__FanOutConcurrency", result.FailureMessage, StringComparison.Ordinal);
+        Assert.True(Validator.Validate(null, new DeliveryOptions { BatchConcurrency = 256, FanOutConcurrency = 256 }).Succeeded);
     }
 
     [Fact]

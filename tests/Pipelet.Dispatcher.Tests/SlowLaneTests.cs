@@ -43,6 +43,7 @@ public sealed class SlowLaneTests(RealInfrastructure infrastructure) : IClassFix
             RetrySchedule: "10m", Timeout: "00:00:10", Extra: new Dictionary<string, string?>
             {
                 ["Delivery__FanOutConcurrency"] = "8",
+                ["Delivery__BatchConcurrency"] = "8",
                 ["Delivery__InlineConcurrencyPerWebhook"] = InlinePerWebhook.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Delivery__SlowConcurrency"] = "16",
                 // PIPELET_SLOW_THRESHOLD=1h turns the slow lane off, to see this test fail without it.

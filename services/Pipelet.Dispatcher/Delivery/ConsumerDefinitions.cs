@@ -27,44 +27,13 @@ internal static class FailureHandling
 }
 
 /// <summary>
-/// Station events in batches of up to <see cref="DeliveryOptions.BatchSize"/>, each closed after
-/// <see cref="DeliveryOptions.BatchTimeLimit"/> at most (a lone event waits only that long), with
-/// <see cref="DeliveryOptions.FanOutConcurrency"/> events in flight as FanOutConcurrency / BatchSize batches
-/// at once. MassTransit sizes the prefetch and the endpoint's limit as batches x batch size, so the batch
-/// size also sets how many batches may run: small batches keep enough events moving at light load, where a
-/// batch holds one or two events (measured: 8 batches of 32 let a backlog form at 300 events/s).
+/// A queue consumed with as many messages prefetched as may run at once (a bounded backlog in memory),
+/// failures handled as above.
 /// </summary>
-internal sealed class StationEventBatchConsumerDefinition : ConsumerDefinition<StationEventBatchConsumer>
-{
-    private readonly int _batchSize;
-    private readonly int _batches;
-    private readonly TimeSpan _timeLimit;
-
-    public StationEventBatchConsumerDefinition(IOptions<DeliveryOptions> options)
-    {
-        EndpointName = RetryQueues.StationEvents;
-        _batchSize = Math.Min(options.Value.BatchSize, options.Value.FanOutConcurrency);
-        _batches = Math.Max(1, options.Value.FanOutConcurrency / _batchSize);
-        _timeLimit = options.Value.BatchTimeLimit;
-        ConcurrentMessageLimit = _batchSize * _batches;
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<StationEventBatchConsumer> consumer, IRegistrationContext context)
-    {
-        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PrefetchCount = ConcurrentMessageLimit!.Value;
-        consumer.Options<BatchOptions>(batch => batch
-            .SetMessageLimit(_batchSize)
-            .SetConcurrencyLimit(_batches)
-            .SetTimeLimit(_timeLimit));
-        FailureHandling.Configure(endpoint);
-    }
-}
-
-/// <summary>A queue of per-webhook tries: as many prefetched as may run at once, failures handled as above.</summary>
-internal abstract class DeliveryQueueDefinition<TConsumer> : ConsumerDefinition<TConsumer>
+internal abstract class BoundedQueueDefinition<TConsumer> : ConsumerDefinition<TConsumer>
     where TConsumer : class, IConsumer
 {
-    protected DeliveryQueueDefinition(string queue, int concurrency)
+    protected BoundedQueueDefinition(string queue, int concurrency)
     {
         EndpointName = queue;
         ConcurrentMessageLimit = concurrency;
@@ -77,11 +46,18 @@ internal abstract class DeliveryQueueDefinition<TConsumer> : ConsumerDefinition<
     }
 }
 
+/// <summary>
+/// The gateway's station-event batches, <see cref="DeliveryOptions.BatchConcurrency"/> messages at once; their
+/// events share the instance's <see cref="DeliveryOptions.FanOutConcurrency"/> slots (<see cref="FanOutSlots"/>).
+/// </summary>
+internal sealed class StationEventBatchConsumerDefinition(IOptions<DeliveryOptions> options)
+    : BoundedQueueDefinition<StationEventBatchConsumer>(RetryQueues.StationEvents, options.Value.BatchConcurrency);
+
 internal sealed class WebhookDeliveryConsumerDefinition(IOptions<DeliveryOptions> options)
-    : DeliveryQueueDefinition<WebhookDeliveryConsumer>(RetryQueues.Deliveries, options.Value.Concurrency);
+    : BoundedQueueDefinition<WebhookDeliveryConsumer>(RetryQueues.Deliveries, options.Value.Concurrency);
 
 internal sealed class SlowWebhookDeliveryConsumerDefinition(IOptions<DeliveryOptions> options)
-    : DeliveryQueueDefinition<SlowWebhookDeliveryConsumer>(RetryQueues.SlowDeliveries, options.Value.SlowConcurrency);
+    : BoundedQueueDefinition<SlowWebhookDeliveryConsumer>(RetryQueues.SlowDeliveries, options.Value.SlowConcurrency);
 
 internal sealed class WebhookChangesConsumerDefinition : ConsumerDefinition<WebhookChangesConsumer>
 {

@@ -23,27 +23,22 @@ public sealed class DeliveryOptions
     public int Concurrency { get; set; } = 512;
 
     /// <summary>
-    /// Station events fanned out in parallel per instance (<c>Delivery__FanOutConcurrency</c>). Each holds
-    /// its event through the first tries and their log write (tens of ms), so thousands of events a
-    /// second need a few hundred in flight.
+    /// Station events fanned out in parallel per instance (<c>Delivery__FanOutConcurrency</c>), whichever batch
+    /// they came in. Each holds its event through the first tries and their log write (tens of ms), so
+    /// thousands of events a second need a few hundred in flight.
     /// </summary>
     [Range(1, 10_000)]
     public int FanOutConcurrency { get; set; } = 256;
 
     /// <summary>
-    /// Station events consumed together as one batch (<c>Delivery__BatchSize</c>): one pass of MassTransit's
-    /// consume pipeline for all of them. A batch is acknowledged when its slowest fan-out ends.
-    /// <see cref="FanOutConcurrency"/> / BatchSize batches run at once.
+    /// Station-event batches (bus messages from the gateway, one event up to the gateway's batch limit each)
+    /// consumed at once per instance, which is also the queue's prefetch (<c>Delivery__BatchConcurrency</c>).
+    /// Quiet stations make batches of one event, so this is how many lone events can be in flight; under load
+    /// batches are big and their events queue for the <see cref="FanOutConcurrency"/> slots, so this times the
+    /// gateway's batch limit is the most events a backlog puts into memory. At most <see cref="FanOutConcurrency"/>.
     /// </summary>
-    [Range(1, 1_000)]
-    public int BatchSize { get; set; } = 8;
-
-    /// <summary>
-    /// How long a batch waits to fill after its first event (<c>Delivery__BatchTimeLimit</c>): at light
-    /// load, the delay an event can add before its first try.
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
-    public TimeSpan BatchTimeLimit { get; set; } = TimeSpan.FromMilliseconds(2);
+    [Range(1, 10_000)]
+    public int BatchConcurrency { get; set; } = 64;
 
     /// <summary>
     /// In-flight attempts one webhook may hold on one instance (<c>Delivery__ConcurrencyPerWebhook</c>).
@@ -101,11 +96,18 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
             return ValidateOptionsResult.Fail($"Delivery__RetrySchedule: {error}");
         }
 
-        return options.InlineConcurrencyPerWebhook < options.FanOutConcurrency
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(
+        if (options.InlineConcurrencyPerWebhook >= options.FanOutConcurrency)
+        {
+            return ValidateOptionsResult.Fail(
                 $"Delivery__InlineConcurrencyPerWebhook ({options.InlineConcurrencyPerWebhook}) must be below Delivery__FanOutConcurrency ({options.FanOutConcurrency}), " +
                 "or one slow webhook could hold every fan-out slot.");
+        }
+
+        return options.BatchConcurrency <= options.FanOutConcurrency
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(
+                $"Delivery__BatchConcurrency ({options.BatchConcurrency}) must not exceed Delivery__FanOutConcurrency ({options.FanOutConcurrency}): " +
+                "every batch holds at least one event, so batches beyond the event slots could only wait in memory.");
     }
 }
 

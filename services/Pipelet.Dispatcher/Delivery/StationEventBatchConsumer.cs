@@ -5,39 +5,63 @@ using Pipelet.Dispatcher.Telemetry;
 namespace Pipelet.Dispatcher.Delivery;
 
 /// <summary>
-/// Takes station events off <see cref="RetryQueues.StationEvents"/> in batches (MassTransit's
-/// <see cref="Batch{T}"/>: up to <see cref="DeliveryOptions.BatchSize"/> events, or what arrived within
-/// <see cref="DeliveryOptions.BatchTimeLimit"/>): one consumer scope, one retry and concurrency filter
-/// pass for the whole batch, and every event's fan-out running at once (<see cref="StationEventFanOut"/>).
-/// The batch, and so each of its events, is acknowledged only once every fan-out in it returned, i.e.
-/// once every webhook's outcome is durable. If the batch fails, MassTransit retries it, then hands each
-/// event back to the queue; a redelivered event resumes from the delivery log.
+/// Takes the gateway's <see cref="StationEventBatch"/> messages off <see cref="RetryQueues.StationEvents"/>: one
+/// pass of MassTransit's consume pipeline per message, every event in it fanned out at once
+/// (<see cref="StationEventFanOut"/>), each within one of the instance's <see cref="FanOutSlots"/>. The message is
+/// acknowledged only once every event's fan-out returned, i.e. once every webhook outcome of every event is
+/// durable. If one fails, MassTransit retries the whole message, then hands it back to the queue; either way
+/// each event then resumes from the delivery log (its delivery ids are derived from event and webhook), so
+/// the events already done cost a log read, not a second request.
 /// </summary>
-public sealed class StationEventBatchConsumer(StationEventFanOut fanOut, ConsumeProgress progress) : IConsumer<Batch<StationEvent>>
+public sealed class StationEventBatchConsumer(StationEventFanOut fanOut, FanOutSlots slots, ConsumeProgress progress) : IConsumer<StationEventBatch>
 {
-    public Task Consume(ConsumeContext<Batch<StationEvent>> context) => progress.RunAsync(() => FanOutAllAsync(context));
+    public Task Consume(ConsumeContext<StationEventBatch> context) => progress.RunAsync(() => FanOutAllAsync(context));
 
-    private async Task FanOutAllAsync(ConsumeContext<Batch<StationEvent>> context)
+    private async Task FanOutAllAsync(ConsumeContext<StationEventBatch> context)
     {
-        var batch = context.Message;
-        if (batch.Length == 1)
+        var events = context.Message.Events;
+        var resuming = context.ReceiveContext.Redelivered || context.GetRetryAttempt() > 0;
+        var cancellationToken = context.CancellationToken;
+        if (events.Count == 1)
         {
-            await FanOutAsync(context, batch[0]);
+            await slots.EnterAsync(cancellationToken);
+            await FanOutInSlotAsync(context, events[0], resuming);
             return;
         }
 
-        var fanOuts = new Task[batch.Length];
-        for (var i = 0; i < batch.Length; i++) fanOuts[i] = FanOutAsync(context, batch[i]);
+        var fanOuts = new List<Task>(events.Count);
+        var stopping = false;
+        foreach (var stationEvent in events)
+        {
+            try
+            {
+                await slots.EnterAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                stopping = true;
+                break;
+            }
+
+            fanOuts.Add(FanOutInSlotAsync(context, stationEvent, resuming));
+        }
+
+        // Even when stopping, the message is settled only after every fan-out started for it has ended.
         await Task.WhenAll(fanOuts);
+        if (stopping) cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private async Task FanOutAsync(ConsumeContext<Batch<StationEvent>> batch, ConsumeContext<StationEvent> message)
+    private async Task FanOutInSlotAsync(ConsumeContext context, StationEvent stationEvent, bool resuming)
     {
-        // Each event continues its own trace (the publisher's span id travels in MT-Activity-Id), not the batch's.
-        var traceParent = message.ReceiveContext.TransportHeaders.Get<string>(DeliveryTelemetry.TraceHeader)
-                          ?? message.Headers.Get<string>(DeliveryTelemetry.TraceHeader);
-        var resuming = message.ReceiveContext.Redelivered || batch.GetRetryAttempt() > 0 || message.GetRetryAttempt() > 0;
-        using var activity = DeliveryTelemetry.StartFanOut(message.Message, traceParent);
-        await fanOut.FanOutAsync(batch, message.Message, resuming, batch.CancellationToken);
+        try
+        {
+            // Each event continues its own trace (the gateway's publish span of that event), not the message's.
+            using var activity = DeliveryTelemetry.StartFanOut(stationEvent);
+            await fanOut.FanOutAsync(context, stationEvent, resuming, context.CancellationToken);
+        }
+        finally
+        {
+            slots.Leave();
+        }
     }
 }

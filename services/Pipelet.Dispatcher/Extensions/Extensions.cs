@@ -55,6 +55,7 @@ internal static class Extensions
         services.AddSingleton<RetryScheduler>();
         services.AddSingleton<DeliveryAttempts>();
         services.AddSingleton<StationEventFanOut>();
+        services.AddSingleton<FanOutSlots>();
         services.AddSingleton<WebhookConcurrency>();
         services.AddSingleton<WebhookHealth>();
         services.AddScoped<DeadLetterReplay>();

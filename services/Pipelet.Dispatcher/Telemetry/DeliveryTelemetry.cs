@@ -8,9 +8,9 @@ namespace Pipelet.Dispatcher.Telemetry;
 
 /// <summary>
 /// The dispatcher's spans and metrics (ActivitySource and Meter <c>Pipelet.Dispatcher</c>). Each attempt
-/// is a span inside the event's trace: MassTransit carries the trace context across the bus hop and
-/// through the retry queues (headers survive dead-lettering), so every attempt of an event joins the
-/// trace the gateway started.
+/// is a span inside the event's trace: the event carries its gateway span across the bus hop
+/// (<see cref="StationEvent.TraceParent"/>), and MassTransit carries the trace context through the retry
+/// queues (headers survive dead-lettering), so every attempt of an event joins the trace the gateway started.
 /// </summary>
 public sealed class DeliveryTelemetry
 {
@@ -39,17 +39,14 @@ public sealed class DeliveryTelemetry
             "inline limit, to the deliveries queue), slow (the webhook is marked slow, to the slow lane).");
     }
 
-    /// <summary>Where MassTransit carries the W3C id of the publisher's span.</summary>
-    public const string TraceHeader = MassTransit.Logging.DiagnosticHeaders.ActivityId;
-
     /// <summary>
-    /// The fan-out span of one station event, a child of the publisher's span named in the message
-    /// (<see cref="TraceHeader"/>), so every attempt under it joins the gateway's trace even when the
-    /// event was consumed in a batch with others.
+    /// The fan-out span of one station event, a child of the gateway's publish span of that event
+    /// (<see cref="StationEvent.TraceParent"/>), so every attempt under it joins the event's own trace even though
+    /// the event travelled in a batch with others. Without one, it is a child of the current (consume) span.
     /// </summary>
-    public static Activity? StartFanOut(StationEvent stationEvent, string? traceParent)
+    public static Activity? StartFanOut(StationEvent stationEvent)
     {
-        ActivityContext.TryParse(traceParent, null, out var parent);
+        ActivityContext.TryParse(stationEvent.TraceParent, null, out var parent);
         var activity = Source.StartActivity("station event fan-out", ActivityKind.Internal, parent);
         if (activity is { IsAllDataRequested: true })
         {

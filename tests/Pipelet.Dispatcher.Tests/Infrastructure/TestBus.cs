@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using MassTransit;
 using Pipelet.Contracts.Events;
@@ -5,7 +6,7 @@ using Pipelet.Contracts.Subscriptions;
 
 namespace Pipelet.Dispatcher.Tests.Infrastructure;
 
-/// <summary>Plays the gateway and the subscription service on the bus: publishes station events and webhook changes.</summary>
+/// <summary>Plays the gateway and the subscription service on the bus: publishes station-event batches and webhook changes.</summary>
 public sealed class TestBus : IAsyncDisposable
 {
     private readonly IBusControl _bus;
@@ -22,14 +23,28 @@ public sealed class TestBus : IAsyncDisposable
     public static StationEvent Event(string name = EventCatalogue.StartTransaction, string station = "CP-1", string payload = """{"connectorId":1,"idTag":"RFID_1","meterStart":12345,"timestamp":"2026-04-14T12:34:56Z"}""") =>
         new(Guid.CreateVersion7(), name, station, DateTimeOffset.UtcNow, JsonDocument.Parse(payload).RootElement.Clone());
 
-    public Task PublishAsync(StationEvent stationEvent) => _bus.Publish(stationEvent);
+    /// <summary>
+    /// Events per published batch in <see cref="PublishManyAsync"/>: the gateway's default limit (64), which a
+    /// gateway under load fills. <c>PIPELET_BENCH_BATCH=1</c> publishes one event per message, as before batches.
+    /// </summary>
+    public static int BatchSize => int.TryParse(Environment.GetEnvironmentVariable("PIPELET_BENCH_BATCH"), out var n) && n > 0 ? n : 64;
 
-    /// <summary>Publishes many events, a few hundred in flight at a time.</summary>
+    /// <summary>One event alone in its batch, as a quiet gateway publishes it, carrying the current span as its trace.</summary>
+    public Task PublishAsync(StationEvent stationEvent) => PublishBatchAsync([stationEvent]);
+
+    /// <summary>One bus message holding these events; each carries the current span as its trace, as the gateway's do.</summary>
+    public Task PublishBatchAsync(IReadOnlyList<StationEvent> events, CancellationToken cancellationToken = default) =>
+        _bus.Publish(new StationEventBatch(WithTrace(events)), cancellationToken);
+
+    /// <summary>
+    /// Publishes many events the way a gateway under load does: full batches of <see cref="BatchSize"/>, a few
+    /// batches in flight (about 256 events in all, as many as the gateway's stations would have waiting).
+    /// </summary>
     public async Task PublishManyAsync(IEnumerable<StationEvent> events, CancellationToken cancellationToken = default)
     {
-        using var gate = new SemaphoreSlim(256);
+        using var gate = new SemaphoreSlim(Math.Max(4, 256 / BatchSize));
         var tasks = new List<Task>();
-        foreach (var stationEvent in events)
+        foreach (var batch in events.Chunk(BatchSize))
         {
             await gate.WaitAsync(cancellationToken);
             tasks.Add(Task.Run(async () =>
@@ -41,7 +56,7 @@ public sealed class TestBus : IAsyncDisposable
                     {
                         try
                         {
-                            await _bus.Publish(stationEvent, cancellationToken);
+                            await PublishBatchAsync(batch, cancellationToken);
                             return;
                         }
                         catch (Exception) when (attempt < 120 && !cancellationToken.IsCancellationRequested)
@@ -59,6 +74,9 @@ public sealed class TestBus : IAsyncDisposable
 
         await Task.WhenAll(tasks);
     }
+
+    private static IReadOnlyList<StationEvent> WithTrace(IReadOnlyList<StationEvent> events) =>
+        Activity.Current?.Id is { } traceParent ? events.Select(e => e with { TraceParent = e.TraceParent ?? traceParent }).ToList() : events;
 
     public Task UpsertAsync(WebhookSubscription webhook) => _bus.Publish(new WebhookUpserted(webhook));
 
