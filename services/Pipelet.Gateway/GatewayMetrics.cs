@@ -13,6 +13,8 @@ internal sealed class GatewayMetrics
         Connections = meter.CreateUpDownCounter<long>("pipelet.gateway.connections", description: "Open station WebSockets.");
         Calls = meter.CreateCounter<long>("pipelet.gateway.calls", description: "CALLs received from stations, by action and outcome.");
         EventsNotStored = meter.CreateCounter<long>("pipelet.gateway.events.not_stored", description: "Events the broker did not confirm.");
+        EventBatchSize = meter.CreateHistogram<int>("pipelet.gateway.events.batch_size", unit: "{event}",
+            description: "Events per StationEventBatch message the broker confirmed.");
     }
 
     public UpDownCounter<long> Connections { get; }
@@ -20,4 +22,6 @@ internal sealed class GatewayMetrics
     public Counter<long> Calls { get; }
 
     public Counter<long> EventsNotStored { get; }
+
+    public Histogram<int> EventBatchSize { get; }
 }

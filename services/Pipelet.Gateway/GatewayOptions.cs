@@ -17,9 +17,27 @@ internal sealed class GatewayOptions
     /// <summary>How long a station's CALL waits for the broker's confirm before it gets InternalError.</summary>
     public TimeSpan EventPublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>AMQP channels events are published on (one connection). One was fastest on 2 cores.</summary>
+    /// <summary>AMQP channels events are published on (one connection), each with its own publish loop. One was fastest on 2 cores.</summary>
     [Range(1, 16)]
     public int EventPublishChannels { get; set; } = 1;
+
+    /// <summary>
+    /// Most events in one StationEventBatch message. A batch takes whatever events are waiting when a publish
+    /// slot is free, so it holds one event when stations are quiet and grows only under load.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int EventBatchMaxEvents { get; set; } = 64;
+
+    /// <summary>Most bytes of event JSON in one message (an event larger than this still goes, alone).</summary>
+    [Range(1024, 64 * 1024 * 1024)]
+    public int EventBatchMaxBytes { get; set; } = 256 * 1024;
+
+    /// <summary>
+    /// Batches published and not yet confirmed, per channel. When all are out, events wait and the next
+    /// batch is larger: fewer messages for the broker, whose cost is per message.
+    /// </summary>
+    [Range(1, 1024)]
+    public int EventBatchesInFlight { get; set; } = 4;
 
     /// <summary>WebSocket ping period; a peer that does not pong within <see cref="WebSocketPongTimeout"/> is dropped.</summary>
     public TimeSpan WebSocketPingInterval { get; set; } = TimeSpan.FromSeconds(30);

@@ -4,8 +4,9 @@ namespace Pipelet.Gateway;
 
 /// <summary>
 /// The gateway's spans (source <c>Pipelet.Gateway</c>, exported by the service defaults). Each CALL a
-/// station sends starts its own trace; the event's publish is a span of it, and its id travels with the
-/// event (MassTransit's <c>MT-Activity-Id</c> header), so the dispatcher's consume and every delivery
+/// station sends starts its own trace; the event's publish is a span of it (ended when the broker confirmed
+/// the batch that carried the event), and its id travels inside the event (<c>StationEvent.TraceParent</c>:
+/// a batch carries many events, each with its own trace), so the dispatcher's work and every delivery
 /// attempt of that event land in the same trace.
 /// </summary>
 internal static class GatewayTracing

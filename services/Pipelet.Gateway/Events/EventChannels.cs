@@ -5,8 +5,8 @@ namespace Pipelet.Gateway.Events;
 
 /// <summary>
 /// The gateway's own AMQP connection for events, apart from MassTransit's bus: a few channels with
-/// publisher confirms tracked by RabbitMQ.Client and no limit on outstanding confirms (each station has
-/// at most one CALL in flight, which bounds them). MassTransit 8.4 costs about four times the CPU per
+/// publisher confirms tracked by RabbitMQ.Client and no limit on outstanding confirms (each channel's
+/// publish loop bounds its batches in flight). MassTransit 8.4 costs about four times the CPU per
 /// confirmed publish here (docs/benchmarks/gateway.md). A connection or channel the broker closed is
 /// reopened on next use, so during an outage each publish fails fast and the station retries.
 /// </summary>
@@ -21,19 +21,18 @@ internal sealed class EventChannels(IConfiguration configuration, IOptions<Gatew
     public Uri Broker => _broker;
 
     /// <summary>A channel that was open a moment ago; opens the connection (and declares the exchange) on first use.</summary>
-    public async ValueTask<IChannel> NextAsync(CancellationToken cancellationToken)
+    public ValueTask<IChannel> NextAsync(CancellationToken cancellationToken) =>
+        GetAsync((int)((uint)Interlocked.Increment(ref _next) % (uint)options.Value.EventPublishChannels), cancellationToken);
+
+    /// <summary>Channel <paramref name="index"/> (each publish loop has its own), reopened if the broker closed it.</summary>
+    public async ValueTask<IChannel> GetAsync(int index, CancellationToken cancellationToken)
     {
         var channels = Volatile.Read(ref _channels);
-        if (channels.Length > 0)
-        {
-            var index = (int)((uint)Interlocked.Increment(ref _next) % (uint)channels.Length);
-            if (channels[index] is { IsOpen: true } open) return open;
-        }
-
-        return await ReopenAsync(cancellationToken);
+        if (index < channels.Length && channels[index] is { IsOpen: true } open) return open;
+        return await ReopenAsync(index, cancellationToken);
     }
 
-    private async Task<IChannel> ReopenAsync(CancellationToken cancellationToken)
+    private async Task<IChannel> ReopenAsync(int index, CancellationToken cancellationToken)
     {
         await _open.WaitAsync(cancellationToken);
         try
@@ -69,7 +68,7 @@ internal sealed class EventChannels(IConfiguration configuration, IOptions<Gatew
                 channels[i] = channel;
             }
 
-            return channels[(int)((uint)Interlocked.Increment(ref _next) % (uint)channels.Length)]!;
+            return channels[index]!;
         }
         finally
         {

@@ -6,19 +6,20 @@ using Pipelet.Gateway.Ocpp;
 namespace Pipelet.Gateway.Events;
 
 /// <summary>
-/// Writes a <see cref="StationEvent"/> in MassTransit's JSON envelope
-/// (<c>application/vnd.masstransit+json</c>), the form the dispatcher's MassTransit consumer reads:
-/// message type <c>urn:message:Pipelet.Contracts.Events:StationEvent</c>, the message camelCased
-/// as MassTransit's System.Text.Json serializer writes it, the envelope's message id = the event id.
+/// Writes a <see cref="StationEventBatch"/> in MassTransit's JSON envelope (<c>application/vnd.masstransit+json</c>),
+/// the form the dispatcher's MassTransit consumer reads: message type
+/// <c>urn:message:Pipelet.Contracts.Events:StationEventBatch</c>, the message camelCased as MassTransit's
+/// System.Text.Json serializer writes it, a new UUIDv7 as the envelope's message id. Each event is written
+/// once, by the caller that publishes it (<see cref="WriteEvent"/>); a batch only copies those bytes.
 /// </summary>
 internal sealed class StationEventEnvelope
 {
     public const string ContentType = "application/vnd.masstransit+json";
-    public const string Exchange = "Pipelet.Contracts.Events:StationEvent";
+    public const string Exchange = "Pipelet.Contracts.Events:StationEventBatch";
+    private const string MessageType = "urn:message:Pipelet.Contracts.Events:StationEventBatch";
 
-    /// <summary>Where MassTransit carries the W3C id of the sending span, to continue the trace on consume.</summary>
-    public const string TraceHeader = MassTransit.Logging.DiagnosticHeaders.ActivityId;
-    private const string MessageType = "urn:message:Pipelet.Contracts.Events:StationEvent";
+    /// <summary>What the envelope adds around the events, at most (addresses, host, ids).</summary>
+    public const int Overhead = 1024;
 
     private readonly string _destinationAddress;
     private readonly byte[] _host;
@@ -30,26 +31,39 @@ internal sealed class StationEventEnvelope
         _host = HostInfo();
     }
 
-    public void Write(PooledBuffer output, StationEvent stationEvent, DateTimeOffset sentTime, string? traceParent)
+    /// <summary>One element of the batch's <c>events</c> array.</summary>
+    public static void WriteEvent(PooledBuffer output, StationEvent stationEvent)
     {
         using var writer = new Utf8JsonWriter(output);
         writer.WriteStartObject();
-        writer.WriteString("messageId", stationEvent.EventId);
-        writer.WriteString("destinationAddress", _destinationAddress);
-        writer.WriteStartArray("messageType");
-        writer.WriteStringValue(MessageType);
-        writer.WriteEndArray();
-        writer.WriteStartObject("message");
         writer.WriteString("eventId", stationEvent.EventId);
         writer.WriteString("event", stationEvent.Event);
         writer.WriteString("stationId", stationEvent.StationId);
         writer.WriteString("timestamp", stationEvent.Timestamp);
         writer.WritePropertyName("payload");
         stationEvent.Payload.WriteTo(writer);
+        if (stationEvent.TraceParent is not null) writer.WriteString("traceParent", stationEvent.TraceParent);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The whole message: the envelope around the events' bytes, in their order.</summary>
+    public void WriteBatch(PooledBuffer output, Guid messageId, IReadOnlyList<PendingEvent> events, DateTimeOffset sentTime)
+    {
+        using var writer = new Utf8JsonWriter(output);
+        writer.WriteStartObject();
+        writer.WriteString("messageId", messageId);
+        writer.WriteString("destinationAddress", _destinationAddress);
+        writer.WriteStartArray("messageType");
+        writer.WriteStringValue(MessageType);
+        writer.WriteEndArray();
+        writer.WriteStartObject("message");
+        writer.WriteStartArray("events");
+        foreach (var pending in events) writer.WriteRawValue(pending.Json.Span, skipInputValidation: true);
+        writer.WriteEndArray();
         writer.WriteEndObject();
         writer.WriteString("sentTime", sentTime);
+        // Each event carries its own trace (traceParent): the message as a whole belongs to none of them.
         writer.WriteStartObject("headers");
-        if (traceParent is not null) writer.WriteString(TraceHeader, traceParent);
         writer.WriteEndObject();
         writer.WritePropertyName("host");
         writer.WriteRawValue(_host, skipInputValidation: true);

@@ -1,90 +1,117 @@
+using System.Diagnostics;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Pipelet.Contracts.Events;
-using Pipelet.Gateway.Ocpp;
-using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 
 namespace Pipelet.Gateway.Events;
 
 /// <summary>
-/// Publishes one <see cref="StationEvent"/> and returns only once RabbitMQ has confirmed it: persistent,
-/// on a channel with publisher confirms, and with <see cref="GatewayOptions.RequireRoutedEvents"/>
-/// mandatory, so an event no queue took counts as lost, not kept. The message is MassTransit's envelope
-/// on MassTransit's exchange (<see cref="StationEventEnvelope"/>), read unchanged by MassTransit consumers.
+/// Publishes one <see cref="StationEvent"/> and returns only once RabbitMQ has confirmed the
+/// <see cref="StationEventBatch"/> that carried it. Events wait in one queue; each event channel's
+/// <see cref="EventPublishLoop"/> takes whatever is waiting when it has a publish slot free, so a lone event
+/// goes out at once and, under load, many share a message (the broker's cost is per message).
+/// The event's publish span (a child of whatever the caller is doing) lasts until the confirm and its id
+/// travels inside the event (<see cref="StationEvent.TraceParent"/>).
 /// </summary>
-internal sealed class StationEventPublisher(
-    EventChannels channels,
-    IOptions<GatewayOptions> options,
-    TimeProvider time,
-    GatewayMetrics metrics,
-    ILogger<StationEventPublisher> logger)
+internal sealed class StationEventPublisher : IAsyncDisposable
 {
-    private readonly StationEventEnvelope _envelope = new(channels.Broker);
+    private readonly Channel<PendingEvent> _waiting;
+    private readonly Task[] _loops;
+    private readonly GatewayOptions _settings;
+    private readonly TimeProvider _time;
+    private readonly GatewayMetrics _metrics;
+    private readonly ILogger<StationEventPublisher> _logger;
 
     // During a broker outage every CALL fails: one warning with its stack every few seconds, the rest counted.
-    private readonly WarningThrottle _warnings = new(time, TimeSpan.FromSeconds(10));
+    private readonly WarningThrottle _warnings;
+
+    public StationEventPublisher(EventChannels channels, IOptions<GatewayOptions> options, TimeProvider time, GatewayMetrics metrics,
+        ILogger<StationEventPublisher> logger)
+    {
+        _settings = options.Value;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        _warnings = new WarningThrottle(time, TimeSpan.FromSeconds(10));
+        _waiting = Channel.CreateUnbounded<PendingEvent>(new UnboundedChannelOptions { SingleReader = _settings.EventPublishChannels == 1 });
+        var envelope = new StationEventEnvelope(channels.Broker);
+        _loops = new Task[_settings.EventPublishChannels];
+        for (var i = 0; i < _loops.Length; i++)
+        {
+            var loop = new EventPublishLoop(i, _waiting.Reader, channels, envelope, _settings, time, metrics, Now);
+            _loops[i] = Task.Run(loop.RunAsync);
+        }
+    }
 
     /// <summary>Now, UTC, cut to milliseconds (the precision events carry).</summary>
     public DateTimeOffset Now()
     {
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         return new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
     }
 
-    /// <exception cref="EventNotStoredException">The broker did not confirm within the publish timeout.</exception>
+    /// <exception cref="EventNotStoredException">
+    /// The event's batch was nacked, returned (mandatory, no queue), lost with the connection, or not confirmed
+    /// within the publish timeout.
+    /// </exception>
     public async Task PublishAsync(string eventName, string stationId, DateTimeOffset timestamp, JsonElement payload, CancellationToken cancellationToken)
     {
-        var settings = options.Value;
-        var stationEvent = new StationEvent(Guid.CreateVersion7(timestamp), eventName, stationId, timestamp, payload);
-        using var activity = GatewayTracing.StartPublish(StationEventEnvelope.Exchange, eventName, stationEvent.EventId, stationId);
-        using var body = new PooledBuffer(1024);
-        _envelope.Write(body, stationEvent, Now(), activity?.Id);
-        var properties = new BasicProperties
+        var eventId = Guid.CreateVersion7(timestamp);
+        using var activity = GatewayTracing.StartPublish(StationEventEnvelope.Exchange, eventName, eventId, stationId);
+        var pending = new PendingEvent(new StationEvent(eventId, eventName, stationId, timestamp, payload, activity?.Id));
+        if (!_waiting.Writer.TryWrite(pending))
         {
-            MessageId = stationEvent.EventId.ToString(),
-            ContentType = StationEventEnvelope.ContentType,
-            DeliveryMode = DeliveryModes.Persistent,
-            Headers = activity is null ? null : new Dictionary<string, object?> { [StationEventEnvelope.TraceHeader] = activity.Id },
-        };
+            pending.Dispose();
+            throw NotStored(eventName, stationId, new ObjectDisposedException(nameof(StationEventPublisher), "The gateway is shutting down."));
+        }
 
-        IChannel? channel = null;
         try
         {
-            channel = await channels.NextAsync(cancellationToken).AsTask().WaitAsync(settings.EventPublishTimeout, time, cancellationToken);
-            // Completes when the broker confirms; throws when it nacks, returns (mandatory) or goes away. The
-            // library gets no cancellation token: cancelling inside its confirm tracking can leave a duplicate
-            // sequence number that fails every later publish on the channel; we stop waiting instead.
-            var publish = channel.BasicPublishAsync(StationEventEnvelope.Exchange, "", settings.RequireRoutedEvents, properties, body.WrittenMemory, CancellationToken.None);
-            await publish.AsTask().WaitAsync(settings.EventPublishTimeout, time, cancellationToken);
+            var receipt = await pending.Completion.WaitAsync(_settings.EventPublishTimeout, _time, cancellationToken);
+            activity?.SetTag("messaging.batch.message_count", receipt.Events);
         }
-        catch (InvalidOperationException ex) when (channel is not null)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The channel's confirm tracking is broken: no later publish on it could succeed.
-            channels.Discard(channel);
-            throw NotStored(ex);
+            pending.Abandon();
+            throw;
         }
-        catch (Exception ex) when (ex is PublishException or RabbitMQClientException or OperationInterruptedException or IOException
-                                       or System.Net.Sockets.SocketException or ObjectDisposedException or TimeoutException
-                                       || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex)
         {
-            throw NotStored(ex);
+            // Not ours to keep: the loop failed the batch, or we stopped waiting (then it drops the event if still queued).
+            pending.Abandon();
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw NotStored(eventName, stationId, ex);
+        }
+    }
+
+    private EventNotStoredException NotStored(string eventName, string stationId, Exception ex)
+    {
+        _metrics.EventsNotStored.Add(1);
+        if (_warnings.ShouldWarn(out var suppressed))
+        {
+            _logger.LogWarning(ex, "{Event} event of station {StationId} was not confirmed by the broker ({Suppressed} more since the last warning)",
+                eventName, stationId, suppressed);
+        }
+        else
+        {
+            _logger.LogDebug("{Event} event of station {StationId} was not confirmed by the broker: {Error}", eventName, stationId, ex.Message);
         }
 
-        EventNotStoredException NotStored(Exception ex)
-        {
-            metrics.EventsNotStored.Add(1);
-            if (_warnings.ShouldWarn(out var suppressed))
-            {
-                logger.LogWarning(ex, "{Event} event of station {StationId} was not confirmed by the broker ({Suppressed} more since the last warning)",
-                    eventName, stationId, suppressed);
-            }
-            else
-            {
-                logger.LogDebug("{Event} event of station {StationId} was not confirmed by the broker: {Error}", eventName, stationId, ex.Message);
-            }
+        return new EventNotStoredException(eventName, ex);
+    }
 
-            return new EventNotStoredException(eventName, ex);
+    /// <summary>Shutdown: events already queued (the stations' Disconnects) are still published and confirmed.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _waiting.Writer.TryComplete();
+        try
+        {
+            await Task.WhenAll(_loops).WaitAsync(_settings.EventPublishTimeout * 2, _time);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("Events still unconfirmed at shutdown after {Timeout}; their callers got InternalError", _settings.EventPublishTimeout * 2);
         }
     }
 }

@@ -5,16 +5,21 @@ using RabbitMQ.Client.Events;
 
 namespace Pipelet.Gateway.Tests.Infrastructure;
 
-/// <summary>One StationEvent as it arrived on RabbitMQ (the message inside MassTransit's envelope).</summary>
-internal sealed record TappedEvent(Guid EventId, string Event, string StationId, DateTimeOffset Timestamp, JsonElement Payload, string RawTimestamp);
+/// <summary>
+/// One StationEvent as it arrived on RabbitMQ (an element of the StationEventBatch inside MassTransit's
+/// envelope), with the bus message that carried it and how many events that message held.
+/// </summary>
+internal sealed record TappedEvent(Guid EventId, string Event, string StationId, DateTimeOffset Timestamp, JsonElement Payload, string RawTimestamp,
+    string? TraceParent, Guid MessageId, int BatchSize);
 
 /// <summary>
 /// A plain AMQP consumer (RabbitMQ.Client, not MassTransit) on an exclusive queue bound to the
-/// StationEvent exchange: it sees exactly what the broker accepted from the gateway.
+/// StationEventBatch exchange: it sees exactly what the broker accepted from the gateway, one batch
+/// after another, and hands out the events in them in order.
 /// </summary>
 internal sealed class EventTap : IAsyncDisposable
 {
-    public const string Exchange = "Pipelet.Contracts.Events:StationEvent";
+    public const string Exchange = "Pipelet.Contracts.Events:StationEventBatch";
 
     private readonly IConnection _connection;
     private readonly IChannel _channel;
@@ -40,18 +45,34 @@ internal sealed class EventTap : IAsyncDisposable
         consumer.ReceivedAsync += (_, delivery) =>
         {
             using var document = JsonDocument.Parse(delivery.Body);
-            var message = document.RootElement.GetProperty("message");
-            tap._events.Writer.TryWrite(new TappedEvent(
-                message.GetProperty("eventId").GetGuid(),
-                message.GetProperty("event").GetString()!,
-                message.GetProperty("stationId").GetString()!,
-                message.GetProperty("timestamp").GetDateTimeOffset(),
-                message.GetProperty("payload").Clone(),
-                message.GetProperty("timestamp").GetString()!));
+            var messageId = document.RootElement.GetProperty("messageId").GetGuid();
+            var events = document.RootElement.GetProperty("message").GetProperty("events");
+            var batchSize = events.GetArrayLength();
+            foreach (var message in events.EnumerateArray())
+            {
+                tap._events.Writer.TryWrite(new TappedEvent(
+                    message.GetProperty("eventId").GetGuid(),
+                    message.GetProperty("event").GetString()!,
+                    message.GetProperty("stationId").GetString()!,
+                    message.GetProperty("timestamp").GetDateTimeOffset(),
+                    message.GetProperty("payload").Clone(),
+                    message.GetProperty("timestamp").GetString()!,
+                    message.TryGetProperty("traceParent", out var traceParent) ? traceParent.GetString() : null,
+                    messageId,
+                    batchSize));
+            }
+
             return Task.CompletedTask;
         };
         await channel.BasicConsumeAsync(queue.QueueName, autoAck: true, consumer);
         return tap;
+    }
+
+    /// <summary>The next event of any station, within a generous timeout.</summary>
+    public async Task<TappedEvent> NextAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
+        return await _events.Reader.ReadAsync(cts.Token);
     }
 
     /// <summary>The next event of <paramref name="stationId"/> (others are skipped), within a generous timeout.</summary>

@@ -7,11 +7,12 @@ namespace Pipelet.Simulator.Tests.Infrastructure;
 
 /// <summary>
 /// Counts the StationEvents the broker accepted from the gateway, by event name, on an exclusive queue
-/// bound to the StationEvent exchange (declared the way MassTransit declares it, so either may come first).
+/// bound to the StationEventBatch exchange (declared the way MassTransit declares it, so either may come first);
+/// each message carries one or more events.
 /// </summary>
 internal sealed class EventCounter : IAsyncDisposable
 {
-    public const string Exchange = "Pipelet.Contracts.Events:StationEvent";
+    public const string Exchange = "Pipelet.Contracts.Events:StationEventBatch";
 
     private readonly IConnection _connection;
     private readonly IChannel _channel;
@@ -42,10 +43,13 @@ internal sealed class EventCounter : IAsyncDisposable
         consumer.ReceivedAsync += (_, delivery) =>
         {
             using var document = JsonDocument.Parse(delivery.Body);
-            var message = document.RootElement.GetProperty("message");
-            counter.ByEvent.AddOrUpdate(message.GetProperty("event").GetString()!, 1, (_, count) => count + 1);
-            counter.Stations.TryAdd(message.GetProperty("stationId").GetString()!, 0);
-            Interlocked.Increment(ref counter._total);
+            foreach (var message in document.RootElement.GetProperty("message").GetProperty("events").EnumerateArray())
+            {
+                counter.ByEvent.AddOrUpdate(message.GetProperty("event").GetString()!, 1, (_, count) => count + 1);
+                counter.Stations.TryAdd(message.GetProperty("stationId").GetString()!, 0);
+                Interlocked.Increment(ref counter._total);
+            }
+
             return Task.CompletedTask;
         };
         await channel.BasicConsumeAsync(queue.QueueName, autoAck: true, consumer);
