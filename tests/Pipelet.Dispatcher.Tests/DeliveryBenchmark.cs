@@ -51,7 +51,7 @@ public sealed class DeliveryBenchmark(RealInfrastructure infrastructure, ITestOu
         // Publish while the dispatcher drains (the test's publisher competes for the same two cores).
         var broker = infrastructure.Servers.PrivateRabbitMq?.Process.Id;
         var cpuBefore = dispatcher.CpuSeconds();
-        var brokerBefore = broker is { } b0 ? ProcessGroupCpuSeconds(b0) : 0;
+        var brokerBefore = broker is { } b0 ? ProcessCpu.GroupSeconds(b0) : 0;
         var selfBefore = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
         var publish = Stopwatch.StartNew();
         await bus.PublishManyAsync(rig.Events);
@@ -62,7 +62,7 @@ public sealed class DeliveryBenchmark(RealInfrastructure infrastructure, ITestOu
         await rig.WaitForAllAsync(TimeSpan.FromMinutes(5));
         var total = publish.Elapsed;
         var cpu = dispatcher.CpuSeconds() - cpuBefore;
-        var brokerCpu = broker is { } b1 ? ProcessGroupCpuSeconds(b1) - brokerBefore : double.NaN;
+        var brokerCpu = broker is { } b1 ? ProcessCpu.GroupSeconds(b1) - brokerBefore : double.NaN;
         var selfCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - selfBefore;
         output.WriteLine($"dispatcher: {rig.Events.Count} deliveries end to end in {total.TotalSeconds:F1} s = {rig.Events.Count / total.TotalSeconds:F0}/s; " +
                          $"draining the backlog of {rig.Events.Count - before}: {(rig.Events.Count - before) / drain.Elapsed.TotalSeconds:F0}/s");
@@ -82,30 +82,6 @@ public sealed class DeliveryBenchmark(RealInfrastructure infrastructure, ITestOu
         output.WriteLine($"retry lateness against the 1 s rung over {lateness[0][0]} retries: p50 {lateness[0][1]:F0} ms, p99 {lateness[0][2]:F0} ms, max {lateness[0][3]:F0} ms");
         var rss = await File.ReadAllLinesAsync($"/proc/{dispatcher.ProcessId}/status");
         output.WriteLine($"dispatcher memory: {string.Join(", ", rss.Where(l => l.StartsWith("VmRSS", StringComparison.Ordinal) || l.StartsWith("VmHWM", StringComparison.Ordinal)))}");
-    }
-
-    /// <summary>CPU seconds of every process in a process group (the broker's node and its helpers).</summary>
-    private static double ProcessGroupCpuSeconds(int group)
-    {
-        long ticks = 0;
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out _)) continue;
-            try
-            {
-                // After the ")" that ends the command name: field 5 (pgrp) is [2], utime and stime are [11] and [12].
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (fields[2] != group.ToString(System.Globalization.CultureInfo.InvariantCulture)) continue;
-                ticks += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
-            }
-            catch (IOException)
-            {
-                // The process ended meanwhile.
-            }
-        }
-
-        return ticks / 100.0;
     }
 
     private static async Task<TimeSpan> BareLoopAsync(CrashRig rig)

@@ -75,7 +75,8 @@ public sealed class EndToEndLatencyBenchmark(RealInfrastructure infrastructure, 
 
             var calls = new (long SentAt, Task<long> AnsweredAt)[total];
             var skipped = 0;
-            var cpuBefore = (Dispatcher: dispatcher.CpuSeconds(), Gateway: gateway.CpuSeconds());
+            var broker = infrastructure.Servers.PrivateRabbitMq?.Process.Id;
+            var cpuBefore = (Dispatcher: dispatcher.CpuSeconds(), Gateway: gateway.CpuSeconds(), Broker: broker is { } b0 ? ProcessCpu.GroupSeconds(b0) : double.NaN);
             var clock = Stopwatch.StartNew();
             var next = 0;
             var station = 0;
@@ -111,7 +112,7 @@ public sealed class EndToEndLatencyBenchmark(RealInfrastructure infrastructure, 
             var measured = Enumerable.Range(warmUp, total - warmUp).Where(i => calls[i].SentAt != 0).ToList();
             await receiver.WaitUntilAsync(_ => measured.All(hits.ContainsKey), TimeSpan.FromSeconds(120),
                 $"every measured token at the receiver (have {measured.Count(hits.ContainsKey)} of {measured.Count})");
-            var cpuAfter = (Dispatcher: dispatcher.CpuSeconds(), Gateway: gateway.CpuSeconds());
+            var cpuAfter = (Dispatcher: dispatcher.CpuSeconds(), Gateway: gateway.CpuSeconds(), Broker: broker is { } b1 ? ProcessCpu.GroupSeconds(b1) : double.NaN);
 
             var delivered = measured.Select(i => Stopwatch.GetElapsedTime(calls[i].SentAt, hits[i]).TotalMilliseconds).Order().ToList();
             var answered = measured.Select(i => Stopwatch.GetElapsedTime(calls[i].SentAt, calls[i].AnsweredAt.Result).TotalMilliseconds).Order().ToList();
@@ -120,6 +121,7 @@ public sealed class EndToEndLatencyBenchmark(RealInfrastructure infrastructure, 
             output.WriteLine($"CALL -> receiver hit:   {Percentiles(delivered)}");
             output.WriteLine($"CALL -> CALLRESULT:     {Percentiles(answered)}");
             output.WriteLine($"CPU over the run: dispatcher {cpuAfter.Dispatcher - cpuBefore.Dispatcher:F1} s, gateway {cpuAfter.Gateway - cpuBefore.Gateway:F1} s, " +
+                             $"broker {cpuAfter.Broker - cpuBefore.Broker:F1} s, " +
                              $"in {clock.Elapsed.TotalSeconds:F1} s; load average {File.ReadAllText("/proc/loadavg").Trim()}");
         }
         finally

@@ -50,12 +50,22 @@ public sealed class DeliveryOptions
 
     /// <summary>
     /// In-flight first tries one webhook may run inside the fan-out on one instance
-    /// (<c>Delivery__InlineConcurrencyPerWebhook</c>); beyond it, its first tries go to the deliveries
-    /// queue. A slow receiver therefore holds at most this many of the <see cref="FanOutConcurrency"/>
-    /// event slots, and the other webhooks' first tries keep flowing. Must be below <see cref="FanOutConcurrency"/>.
+    /// (<c>Delivery__InlineConcurrencyPerWebhook</c>); beyond it, a first try waits up to <see cref="InlineWait"/>
+    /// for one of these slots, then goes to the deliveries queue. A slow receiver therefore holds at most this
+    /// many of the <see cref="FanOutConcurrency"/> event slots with its tries (and the others, briefly, with the
+    /// wait), and the other webhooks' first tries keep flowing. Must be below <see cref="FanOutConcurrency"/>.
     /// </summary>
     [Range(1, 10_000)]
     public int InlineConcurrencyPerWebhook { get; set; } = 64;
+
+    /// <summary>
+    /// How long a first try waits for one of its webhook's inline slots before it is handed to the deliveries
+    /// queue (<c>Delivery__InlineWait</c>). A healthy receiver frees slots within milliseconds, and a hand-off
+    /// costs the broker a confirmed publish, a delivery and an ack; a hanging receiver makes each of its events
+    /// wait this long (zero: hand off at once, as before session 4).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan InlineWait { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// Tries of slow webhooks in flight per instance, in the slow lane (<c>Delivery__SlowConcurrency</c>).
@@ -86,7 +96,7 @@ public sealed class DeliveryOptions
     public TimeSpan SubscriptionsRefresh { get; set; } = TimeSpan.FromMinutes(1);
 }
 
-/// <summary>Rejects a malformed <c>Delivery__RetrySchedule</c> at start, with the reason.</summary>
+/// <summary>Rejects at start, with the settings' names: a malformed <c>Delivery__RetrySchedule</c>, and concurrency limits that contradict each other.</summary>
 internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOptions>
 {
     public ValidateOptionsResult Validate(string? name, DeliveryOptions options)

@@ -7,8 +7,8 @@ namespace Pipelet.Dispatcher.Delivery;
 
 /// <summary>
 /// Fans one station event out and makes each matched webhook's first try right here, in parallel:
-/// no second broker hop on the way to a healthy receiver. A webhook already at its concurrency limit
-/// gets a <see cref="WebhookDelivery"/> message instead, and a webhook marked slow (<see cref="WebhookHealth"/>)
+/// no second broker hop on the way to a healthy receiver. A webhook still at its inline limit after a short
+/// wait (<see cref="WebhookConcurrency"/>) gets a <see cref="WebhookDelivery"/> message instead, and a webhook marked slow (<see cref="WebhookHealth"/>)
 /// gets one in the slow lane, so a slow receiver never holds up the others; failures go to the rung
 /// queues. Returns only after every webhook's outcome is durable (logged, retry or hand-off confirmed
 /// by the broker): the caller acknowledges the event then. A redelivered event resumes from the
@@ -56,10 +56,10 @@ public sealed class StationEventFanOut(
             return;
         }
 
-        var lease = concurrency.TryEnterInline(webhook.WebhookId);
+        var lease = await concurrency.EnterInlineAsync(webhook.WebhookId, cancellationToken);
         if (lease is null)
         {
-            // Busy webhook: its own message, on the deliveries queue, waits for a free slot there.
+            // Busy or hanging webhook: its own message, on the deliveries queue, waits for a free slot there.
             await retries.HandOffAsync(sends, delivery, RetryQueues.DeliveriesAddress, "busy", cancellationToken);
             return;
         }
