@@ -19,7 +19,10 @@ public sealed class StationEventBatchConsumer(StationEventFanOut fanOut, FanOutS
 
     private async Task FanOutAllAsync(ConsumeContext<StationEventBatch> context)
     {
-        var events = context.Message.Events;
+        // A message without its "events" array (not one our gateway writes) has nothing to deliver: acknowledge
+        // it rather than fail it, which would hand it back to the queue for ever.
+        var events = context.Message.Events ?? [];
+        if (events.Count == 0) return;
         var resuming = context.ReceiveContext.Redelivered || context.GetRetryAttempt() > 0;
         var cancellationToken = context.CancellationToken;
         if (events.Count == 1)
