@@ -39,6 +39,9 @@ internal sealed class GatewayOptions
     [Range(1, 1024)]
     public int EventBatchesInFlight { get; set; } = 4;
 
+    /// <summary>How often the gateway logs how many events it published in how many messages (00:00:00: never).</summary>
+    public TimeSpan EventStatisticsInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>WebSocket ping period; a peer that does not pong within <see cref="WebSocketPongTimeout"/> is dropped.</summary>
     public TimeSpan WebSocketPingInterval { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -80,7 +80,7 @@ internal static class StationsApi
         }
 
         var validation = new PayloadValidation();
-        schema.Validate(body.RootElement, "", validation);
+        schema.Validate(body.RootElement, validation);
         if (!validation.IsValid)
         {
             return TypedResults.ValidationProblem(validation.ToDictionary(), title: $"The {action} request is not valid OCPP 1.6");

@@ -18,6 +18,7 @@ internal sealed class EventPublishLoop(
     GatewayOptions settings,
     TimeProvider time,
     GatewayMetrics metrics,
+    EventBatchStatistics statistics,
     Func<DateTimeOffset> now)
 {
     private readonly SemaphoreSlim _slots = new(settings.EventBatchesInFlight, settings.EventBatchesInFlight);
@@ -67,6 +68,7 @@ internal sealed class EventPublishLoop(
                 CancellationToken.None).AsTask();
             await publish.WaitAsync(settings.EventPublishTimeout, time);
             metrics.EventBatchSize.Record(batch.Count);
+            statistics.Confirmed(batch.Count);
             batch.Confirm(new EventBatchReceipt(messageId, batch.Count));
         }
         catch (InvalidOperationException ex) when (channel is not null)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Pipelet.Contracts.Events;
 using Pipelet.Gateway.Ocpp;
@@ -40,8 +41,9 @@ internal sealed class StationEventEnvelope
         writer.WriteString("event", stationEvent.Event);
         writer.WriteString("stationId", stationEvent.StationId);
         writer.WriteString("timestamp", stationEvent.Timestamp);
+        // The body's bytes as the station sent them (already parsed, so valid JSON): copied, not re-encoded.
         writer.WritePropertyName("payload");
-        stationEvent.Payload.WriteTo(writer);
+        writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(stationEvent.Payload), skipInputValidation: true);
         if (stationEvent.TraceParent is not null) writer.WriteString("traceParent", stationEvent.TraceParent);
         writer.WriteEndObject();
     }

@@ -36,10 +36,11 @@ internal sealed class StationEventPublisher : IAsyncDisposable
         _warnings = new WarningThrottle(time, TimeSpan.FromSeconds(10));
         _waiting = Channel.CreateUnbounded<PendingEvent>(new UnboundedChannelOptions { SingleReader = _settings.EventPublishChannels == 1 });
         var envelope = new StationEventEnvelope(channels.Broker);
+        var statistics = new EventBatchStatistics(time, _settings.EventStatisticsInterval, logger);
         _loops = new Task[_settings.EventPublishChannels];
         for (var i = 0; i < _loops.Length; i++)
         {
-            var loop = new EventPublishLoop(i, _waiting.Reader, channels, envelope, _settings, time, metrics, Now);
+            var loop = new EventPublishLoop(i, _waiting.Reader, channels, envelope, _settings, time, metrics, statistics, Now);
             _loops[i] = Task.Run(loop.RunAsync);
         }
     }

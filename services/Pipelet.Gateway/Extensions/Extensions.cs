@@ -23,6 +23,7 @@ internal static class Extensions
                 "Gateway:CommandTimeout must be between 00:00:00.001 and 00:10:00 (hh:mm:ss).")
             .Validate(o => o.EventPublishTimeout > TimeSpan.Zero && o.EventPublishTimeout <= TimeSpan.FromMinutes(2),
                 "Gateway:EventPublishTimeout must be between 00:00:00.001 and 00:02:00 (hh:mm:ss).")
+            .Validate(o => o.EventStatisticsInterval >= TimeSpan.Zero, "Gateway:EventStatisticsInterval must not be negative (00:00:00 turns it off).")
             .Validate(o => o.WebSocketPingInterval >= TimeSpan.Zero && o.WebSocketPongTimeout >= TimeSpan.Zero,
                 "Gateway:WebSocketPingInterval and Gateway:WebSocketPongTimeout must not be negative.")
             .Validate(o => o.StationAuthentication.Stations.Values.All(StationPasswordHasher.IsWellFormed),

@@ -17,7 +17,14 @@ internal static partial class OcppTime
     public static bool TryParse(string? text, out DateTimeOffset value)
     {
         value = default;
-        if (text is null || !IsoDateTime().IsMatch(text)) return false;
+        return text is not null && TryParse(text.AsSpan(), out value);
+    }
+
+    /// <inheritdoc cref="TryParse(string?, out DateTimeOffset)"/>
+    public static bool TryParse(ReadOnlySpan<char> text, out DateTimeOffset value)
+    {
+        value = default;
+        if (!IsoDateTime().IsMatch(text)) return false;
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
             DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
     }

@@ -43,7 +43,7 @@ internal sealed class StationCallHandler(
         }
 
         var validation = new PayloadValidation();
-        schema.Validate(call.Payload, "", validation);
+        schema.Validate(call.Payload, validation);
         if (!validation.IsValid)
         {
             var error = validation.First;

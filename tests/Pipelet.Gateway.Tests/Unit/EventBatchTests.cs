@@ -104,6 +104,16 @@ public sealed class EventBatchTests
         Assert.Equal(stationEvent, JsonSerializer.Deserialize<StationEvent>(pending.Json.Span, JsonSerializerOptions.Web)! with { Payload = stationEvent.Payload });
     }
 
+    [Fact]
+    public void The_payload_travels_as_the_station_wrote_it()
+    {
+        const string payload = """{ "vendorId": "Wallbox", "data": "Zähler \u00e9" }""";
+        using var body = JsonDocument.Parse(payload);
+        using var pending = new PendingEvent(new StationEvent(Guid.CreateVersion7(), "DataTransfer", "CP-1", DateTimeOffset.UnixEpoch, body.RootElement));
+
+        Assert.Contains(payload, System.Text.Encoding.UTF8.GetString(pending.Json.Span), StringComparison.Ordinal);
+    }
+
     private static PendingEvent[] Events(int count) =>
         Enumerable.Range(0, count).Select(i => new PendingEvent(new StationEvent(Guid.CreateVersion7(), $"E{i}", "CP-1", DateTimeOffset.UnixEpoch, Empty))).ToArray();
 

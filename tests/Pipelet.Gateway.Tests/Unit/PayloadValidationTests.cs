@@ -39,6 +39,49 @@ public sealed class PayloadValidationTests
         Assert.Equal("TypeConstraintViolation", result.First.ErrorCode);
     }
 
+    [Theory]
+    [InlineData("""{"connectorId":1,"meterValue":[{"timestamp":"2026-01-01T00:00:00Z","sampledValue":[{"value":"1","phase":"L4"}]}]}""",
+        "meterValue[0].sampledValue[0].phase", "PropertyConstraintViolation")]
+    [InlineData("""{"connectorId":1,"meterValue":[{"timestamp":"2026-01-01T00:00:00Z","sampledValue":[{"value":"1","extra":1}]}]}""",
+        "meterValue[0].sampledValue[0].extra", "FormationViolation")]
+    [InlineData("""{"connectorId":1,"meterValue":[{"timestamp":"2026-01-01T00:00:00Z","sampledValue":[{}]}]}""",
+        "meterValue[0].sampledValue[0].value", "OccurenceConstraintViolation")]
+    [InlineData("""{"connectorId":1,"meterValue":[{"timestamp":"yesterday","sampledValue":[{"value":"1"}]}]}""",
+        "meterValue[0].timestamp", "TypeConstraintViolation")]
+    [InlineData("""{"connectorId":1,"meterValue":[{"timestamp":"2026-01-01T00:00:00Z","sampledValue":[]}]}""",
+        "meterValue[0].sampledValue", "OccurenceConstraintViolation")]
+    public void Nested_errors_of_each_kind_name_their_path(string payload, string path, string code)
+    {
+        var error = Validate(OcppSchemas.StationRequests["MeterValues"], payload).First;
+        Assert.Equal((path, code), (error.Path, error.ErrorCode));
+        Assert.Contains($"'{path}'", error.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"status":"Upl\u006faded"}""", true)] // an escaped enumeration value is still that value
+    [InlineData("""{"status":"Uploaded "}""", false)]
+    public void Enumeration_values_are_compared_as_text_not_as_bytes(string payload, bool valid) =>
+        Assert.Equal(valid, Validate(OcppSchemas.StationRequests["DiagnosticsStatusNotification"], payload).IsValid);
+
+    [Theory]
+    [InlineData("\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9", true)]
+    [InlineData("éééééééééééééééééééé", true)] // 20 characters in 40 UTF-8 bytes: CiString20 counts characters
+    [InlineData("ééééééééééééééééééééé", false)]
+    [InlineData("ABCDEFGHIJKLMNOPQRST", true)]
+    [InlineData("ABCDEFGHIJKLMNOPQRSTU", false)]
+    public void String_lengths_count_characters(string idTag, bool valid) =>
+        Assert.Equal(valid, Validate(OcppSchemas.StationRequests["Authorize"], $$"""{"idTag":"{{idTag}}"}""").IsValid);
+
+    [Theory]
+    [InlineData("2026-01-01T00:00:00Z", true)]
+    [InlineData("2026-01-01T00:00:00\\u005a", true)] // escaped "Z"
+    [InlineData("2026-01-01T00:00:00.123456789+0200", true)]
+    [InlineData("2026-01-01 00:00:00Z", false)]
+    [InlineData("2026-13-01T00:00:00Z", false)]
+    public void Timestamps_are_read_from_the_document_as_written(string timestamp, bool valid) =>
+        Assert.Equal(valid, Validate(OcppSchemas.StationRequests["StartTransaction"],
+            $$"""{"connectorId":1,"idTag":"T","meterStart":0,"timestamp":"{{timestamp}}"}""").IsValid);
+
     [Fact]
     public void Every_error_is_collected_for_an_api_validation_problem()
     {
@@ -71,7 +114,7 @@ public sealed class PayloadValidationTests
     {
         using var document = JsonDocument.Parse(payload);
         var result = new PayloadValidation();
-        schema.Validate(document.RootElement, "", result);
+        schema.Validate(document.RootElement, result);
         return result;
     }
 }

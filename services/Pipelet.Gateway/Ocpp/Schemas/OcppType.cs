@@ -1,4 +1,5 @@
-using System.Collections.Frozen;
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 
 namespace Pipelet.Gateway.Ocpp.Schemas;
@@ -11,110 +12,136 @@ namespace Pipelet.Gateway.Ocpp.Schemas;
 /// a value outside an enumeration or a range → PropertyConstraintViolation;
 /// a required field missing or an array below its minimum cardinality → OccurenceConstraintViolation;
 /// a property the message does not define → FormationViolation.
+/// A valid payload allocates nothing here: names are compared as UTF-8, strings are not materialised, and
+/// the path of a value (<see cref="PayloadValidation.Path"/>) is only written out for an error.
 /// </summary>
 internal abstract class OcppType
 {
-    public abstract void Validate(JsonElement value, string path, PayloadValidation result);
+    public abstract void Validate(JsonElement value, PayloadValidation result);
 
-    protected static string Describe(string path) => path.Length == 0 ? "The payload" : $"'{path}'";
+    /// <summary>The string's UTF-8 bytes as they stand in the document, or empty when it holds escapes (then read it as a string).</summary>
+    protected static ReadOnlySpan<byte> Unescaped(JsonElement value, out bool escaped)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        if (raw.Length >= 2 && raw[0] == (byte)'"') raw = raw[1..^1];
+        escaped = raw.Contains((byte)'\\');
+        return escaped ? default : raw;
+    }
 }
 
 internal sealed class StringType(int? maxLength, string name) : OcppType
 {
-    public override void Validate(JsonElement value, string path, PayloadValidation result)
+    public override void Validate(JsonElement value, PayloadValidation result)
     {
         if (value.ValueKind != JsonValueKind.String)
         {
-            result.Add(path, OcppErrorCode.TypeConstraintViolation, $"{Describe(path)} must be a string ({name}).");
+            result.Add(OcppErrorCode.TypeConstraintViolation, $"{result.Describe()} must be a string ({name}).");
             return;
         }
 
-        if (maxLength is { } max && value.GetString()!.Length > max)
+        // UTF-8 bytes are never fewer than characters: only a long one is read as a string and counted.
+        if (maxLength is { } max && JsonMarshal.GetRawUtf8Value(value).Length > max && value.GetString()!.Length > max)
         {
-            result.Add(path, OcppErrorCode.TypeConstraintViolation, $"{Describe(path)} must be at most {max} characters ({name}).");
+            result.Add(OcppErrorCode.TypeConstraintViolation, $"{result.Describe()} must be at most {max} characters ({name}).");
         }
     }
 }
 
 internal sealed class IntegerType(int minimum) : OcppType
 {
-    public override void Validate(JsonElement value, string path, PayloadValidation result)
+    public override void Validate(JsonElement value, PayloadValidation result)
     {
         if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var number))
         {
-            result.Add(path, OcppErrorCode.TypeConstraintViolation, $"{Describe(path)} must be an integer.");
+            result.Add(OcppErrorCode.TypeConstraintViolation, $"{result.Describe()} must be an integer.");
             return;
         }
 
         if (number < minimum)
         {
-            result.Add(path, OcppErrorCode.PropertyConstraintViolation, $"{Describe(path)} must be at least {minimum}.");
+            result.Add(OcppErrorCode.PropertyConstraintViolation, $"{result.Describe()} must be at least {minimum}.");
         }
     }
 }
 
 internal sealed class DecimalType : OcppType
 {
-    public override void Validate(JsonElement value, string path, PayloadValidation result)
+    public override void Validate(JsonElement value, PayloadValidation result)
     {
         if (value.ValueKind != JsonValueKind.Number)
         {
-            result.Add(path, OcppErrorCode.TypeConstraintViolation, $"{Describe(path)} must be a number.");
+            result.Add(OcppErrorCode.TypeConstraintViolation, $"{result.Describe()} must be a number.");
         }
     }
 }
 
 internal sealed class DateTimeType : OcppType
 {
-    public override void Validate(JsonElement value, string path, PayloadValidation result)
+    private const int LongestTimestamp = 64;
+
+    public override void Validate(JsonElement value, PayloadValidation result)
     {
-        if (value.ValueKind != JsonValueKind.String || !OcppTime.TryParse(value.GetString(), out _))
+        if (value.ValueKind != JsonValueKind.String || !IsTimestamp(value))
         {
-            result.Add(path, OcppErrorCode.TypeConstraintViolation, $"{Describe(path)} must be an ISO 8601 date-time (e.g. 2026-04-14T12:34:56Z).");
+            result.Add(OcppErrorCode.TypeConstraintViolation, $"{result.Describe()} must be an ISO 8601 date-time (e.g. 2026-04-14T12:34:56Z).");
         }
+    }
+
+    private static bool IsTimestamp(JsonElement value)
+    {
+        var utf8 = Unescaped(value, out var escaped);
+        if (escaped || utf8.Length > LongestTimestamp) return OcppTime.TryParse(value.GetString(), out _);
+
+        Span<char> text = stackalloc char[LongestTimestamp];
+        return Encoding.UTF8.TryGetChars(utf8, text, out var length) && OcppTime.TryParse(text[..length], out _);
     }
 }
 
 internal sealed class EnumType(IEnumerable<string> values) : OcppType
 {
-    private readonly FrozenSet<string> _values = values.ToFrozenSet(StringComparer.Ordinal);
+    private readonly string[] _values = values.Distinct(StringComparer.Ordinal).ToArray();
+    private readonly byte[][] _utf8Values = values.Distinct(StringComparer.Ordinal).Select(Encoding.UTF8.GetBytes).ToArray();
 
     public IReadOnlyCollection<string> Values => _values;
 
-    public override void Validate(JsonElement value, string path, PayloadValidation result)
+    public override void Validate(JsonElement value, PayloadValidation result)
     {
         if (value.ValueKind != JsonValueKind.String)
         {
-            result.Add(path, OcppErrorCode.TypeConstraintViolation, $"{Describe(path)} must be a string.");
+            result.Add(OcppErrorCode.TypeConstraintViolation, $"{result.Describe()} must be a string.");
             return;
         }
 
-        if (!_values.Contains(value.GetString()!))
+        foreach (var allowed in _utf8Values)
         {
-            result.Add(path, OcppErrorCode.PropertyConstraintViolation, $"{Describe(path)} must be one of: {string.Join(", ", _values.Order(StringComparer.Ordinal))}.");
+            if (value.ValueEquals(allowed)) return;
         }
+
+        result.Add(OcppErrorCode.PropertyConstraintViolation, $"{result.Describe()} must be one of: {string.Join(", ", _values.Order(StringComparer.Ordinal))}.");
     }
 }
 
 internal sealed class ArrayType(OcppType item, int minItems) : OcppType
 {
-    public override void Validate(JsonElement value, string path, PayloadValidation result)
+    public override void Validate(JsonElement value, PayloadValidation result)
     {
         if (value.ValueKind != JsonValueKind.Array)
         {
-            result.Add(path, OcppErrorCode.TypeConstraintViolation, $"{Describe(path)} must be an array.");
+            result.Add(OcppErrorCode.TypeConstraintViolation, $"{result.Describe()} must be an array.");
             return;
         }
 
         if (value.GetArrayLength() < minItems)
         {
-            result.Add(path, OcppErrorCode.OccurenceConstraintViolation, $"{Describe(path)} must hold at least {minItems} element(s).");
+            result.Add(OcppErrorCode.OccurenceConstraintViolation, $"{result.Describe()} must hold at least {minItems} element(s).");
         }
 
         var index = 0;
         foreach (var element in value.EnumerateArray())
         {
-            item.Validate(element, $"{path}[{index++}]", result);
+            result.Enter(index++);
+            item.Validate(element, result);
+            result.Leave();
         }
     }
 }
@@ -124,37 +151,52 @@ internal sealed record OcppField(string Name, OcppType Type, bool Required);
 
 internal sealed class ObjectType(IReadOnlyList<OcppField> fields) : OcppType
 {
-    private readonly FrozenDictionary<string, OcppField> _fields = fields.ToFrozenDictionary(f => f.Name, StringComparer.Ordinal);
+    private readonly OcppField[] _fields = [.. fields];
+    private readonly byte[][] _utf8Names = fields.Select(f => Encoding.UTF8.GetBytes(f.Name)).ToArray();
 
-    public override void Validate(JsonElement value, string path, PayloadValidation result)
+    public override void Validate(JsonElement value, PayloadValidation result)
     {
         if (value.ValueKind != JsonValueKind.Object)
         {
-            result.Add(path, path.Length == 0 ? OcppErrorCode.FormationViolation : OcppErrorCode.TypeConstraintViolation,
-                $"{Describe(path)} must be a JSON object.");
+            result.Add(result.AtRoot ? OcppErrorCode.FormationViolation : OcppErrorCode.TypeConstraintViolation,
+                $"{result.Describe()} must be a JSON object.");
             return;
         }
 
         foreach (var property in value.EnumerateObject())
         {
-            var propertyPath = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
-            if (!_fields.TryGetValue(property.Name, out var field))
+            result.Enter(property);
+            if (Find(property) is { } field)
             {
-                result.Add(propertyPath, OcppErrorCode.FormationViolation, $"'{propertyPath}' is not a field of this message.");
-                continue;
+                field.Type.Validate(property.Value, result);
+            }
+            else
+            {
+                result.Add(OcppErrorCode.FormationViolation, $"'{result.Path}' is not a field of this message.");
             }
 
-            field.Type.Validate(property.Value, propertyPath, result);
+            result.Leave();
         }
 
-        foreach (var field in fields)
+        for (var i = 0; i < _fields.Length; i++)
         {
-            if (field.Required && !value.TryGetProperty(field.Name, out _))
+            if (_fields[i].Required && !value.TryGetProperty(_utf8Names[i], out _))
             {
-                var fieldPath = path.Length == 0 ? field.Name : $"{path}.{field.Name}";
+                var fieldPath = result.PathOf(_fields[i].Name);
                 result.Add(fieldPath, OcppErrorCode.OccurenceConstraintViolation, $"'{fieldPath}' is required.");
             }
         }
+    }
+
+    /// <summary>A message has a handful of fields: comparing UTF-8 names beats materialising each as a string.</summary>
+    private OcppField? Find(JsonProperty property)
+    {
+        for (var i = 0; i < _utf8Names.Length; i++)
+        {
+            if (property.NameEquals(_utf8Names[i])) return _fields[i];
+        }
+
+        return null;
     }
 }
 
