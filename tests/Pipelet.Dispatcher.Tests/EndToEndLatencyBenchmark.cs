@@ -29,7 +29,8 @@ public sealed class EndToEndLatencyBenchmark(RealInfrastructure infrastructure, 
         var rate = Setting("PIPELET_BENCH_RATE", 1_000);
         var seconds = Setting("PIPELET_BENCH_SECONDS", 20);
         var stationCount = Setting("PIPELET_BENCH_STATIONS", 200);
-        var warmUp = rate * 3;
+        var warmUpSeconds = Setting("PIPELET_BENCH_WARMUP", 10);
+        var warmUp = rate * warmUpSeconds;
         var total = warmUp + rate * seconds;
 
         var vhost = (await infrastructure.CreateVirtualHostAsync()).ToString();
@@ -76,34 +77,60 @@ public sealed class EndToEndLatencyBenchmark(RealInfrastructure infrastructure, 
             var calls = new (long SentAt, Task<long> AnsweredAt)[total];
             var skipped = 0;
             var broker = infrastructure.Servers.PrivateRabbitMq?.Process.Id;
-            var cpuBefore = (Dispatcher: dispatcher.CpuSeconds(), Gateway: gateway.CpuSeconds(), Broker: broker is { } b0 ? ProcessCpu.GroupSeconds(b0) : double.NaN);
+            await using var brokerConnection = await new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(vhost) }.CreateConnectionAsync("bench-timeline");
+            await using var brokerChannel = await brokerConnection.CreateChannelAsync();
+            var clockStart = Stopwatch.GetTimestamp();
+            var wallStart = DateTimeOffset.UtcNow;
             var clock = Stopwatch.StartNew();
             var next = 0;
+            long InFlight() => calls.Take(Volatile.Read(ref next)).Count(c => c.AnsweredAt is { IsCompleted: true } && c.SentAt != 0) - hits.Count;
+            await using var timeline = BenchTimeline.Start(clock, dispatcher, gateway, broker, brokerChannel, InFlight);
             var station = 0;
-            while (next < total)
+
+            // Sends CALLs up to (not including) number `until`, paced at the rate from now on.
+            async Task SendAsync(int until)
             {
-                var due = Math.Min(total, (int)(clock.Elapsed.TotalSeconds * rate));
-                for (; next < due; next++)
+                var from = next;
+                var pace = Stopwatch.StartNew();
+                while (next < until)
                 {
-                    // One CALL at a time per station: take the next one that is free.
-                    var tries = 0;
-                    while (stations[station].Busy && tries++ < stations.Count) station = (station + 1) % stations.Count;
-                    if (tries > stations.Count)
+                    var due = Math.Min(until, from + (int)(pace.Elapsed.TotalSeconds * rate));
+                    for (; next < due; next++)
                     {
-                        skipped++;
-                        calls[next] = (0, Task.FromResult(0L));
-                        continue;
+                        // One CALL at a time per station: take the next one that is free.
+                        var tries = 0;
+                        while (stations[station].Busy && tries++ < stations.Count) station = (station + 1) % stations.Count;
+                        if (tries > stations.Count)
+                        {
+                            skipped++;
+                            calls[next] = (0, Task.FromResult(0L));
+                            continue;
+                        }
+
+                        calls[next] = await stations[station].CallAsync(EventCatalogue.DataTransfer,
+                            $$"""{"vendorId":"Pipelet","data":"{{next}}"}""", CancellationToken.None);
+                        station = (station + 1) % stations.Count;
                     }
 
-                    calls[next] = await stations[station].CallAsync(EventCatalogue.DataTransfer,
-                        $$"""{"vendorId":"Pipelet","data":"{{next}}"}""", CancellationToken.None);
-                    station = (station + 1) % stations.Count;
+                    await Task.Delay(1);
                 }
-
-                await Task.Delay(1);
             }
 
-            var sending = clock.Elapsed;
+            // Warm-up at the rate (a cold dispatcher, gateway and receiver build a backlog at first), then let the
+            // pipeline drain before measuring, so the figures are the steady state; the timeline shows the start.
+            await SendAsync(warmUp);
+            var warmUpSent = clock.Elapsed;
+            using (var drain = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
+            {
+                while (Enumerable.Range(0, warmUp).Any(i => calls[i].SentAt != 0 && !hits.ContainsKey(i))) await Task.Delay(50, drain.Token);
+            }
+
+            var drained = clock.Elapsed;
+            var skippedInWarmUp = skipped;
+            var cpuBefore = (Dispatcher: dispatcher.CpuSeconds(), Gateway: gateway.CpuSeconds(), Broker: broker is { } b0 ? ProcessCpu.GroupSeconds(b0) : double.NaN);
+            var measuring = Stopwatch.StartNew();
+            await SendAsync(total);
+            var sending = measuring.Elapsed;
             using (var answers = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
             {
                 await Task.WhenAll(calls.Select(c => c.AnsweredAt)).WaitAsync(answers.Token);
@@ -114,15 +141,24 @@ public sealed class EndToEndLatencyBenchmark(RealInfrastructure infrastructure, 
                 $"every measured token at the receiver (have {measured.Count(hits.ContainsKey)} of {measured.Count})");
             var cpuAfter = (Dispatcher: dispatcher.CpuSeconds(), Gateway: gateway.CpuSeconds(), Broker: broker is { } b1 ? ProcessCpu.GroupSeconds(b1) : double.NaN);
 
+            await timeline.DisposeAsync();
             var delivered = measured.Select(i => Stopwatch.GetElapsedTime(calls[i].SentAt, hits[i]).TotalMilliseconds).Order().ToList();
             var answered = measured.Select(i => Stopwatch.GetElapsedTime(calls[i].SentAt, calls[i].AnsweredAt.Result).TotalMilliseconds).Order().ToList();
-            output.WriteLine($"{stationCount} stations, {total} DataTransfer CALLs at {rate}/s ({total / sending.TotalSeconds:F0}/s achieved, {skipped} skipped: station busy); " +
-                             $"first {warmUp} are warm-up; measured {measured.Count}");
+            output.WriteLine($"{stationCount} stations, DataTransfer CALLs at {rate}/s: warm-up {warmUp} in {warmUpSent.TotalSeconds:F1} s " +
+                             $"({skippedInWarmUp} skipped: station busy), its backlog drained {(drained - warmUpSent).TotalSeconds:F1} s after; " +
+                             $"then measured {measured.Count} in {sending.TotalSeconds:F1} s ({measured.Count / sending.TotalSeconds:F0}/s achieved, {skipped - skippedInWarmUp} skipped)");
             output.WriteLine($"CALL -> receiver hit:   {Percentiles(delivered)}");
             output.WriteLine($"CALL -> CALLRESULT:     {Percentiles(answered)}");
             output.WriteLine($"CPU over the run: dispatcher {cpuAfter.Dispatcher - cpuBefore.Dispatcher:F1} s, gateway {cpuAfter.Gateway - cpuBefore.Gateway:F1} s, " +
                              $"broker {cpuAfter.Broker - cpuBefore.Broker:F1} s, " +
-                             $"in {clock.Elapsed.TotalSeconds:F1} s; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+                             $"in {(clock.Elapsed - drained).TotalSeconds:F1} s measured; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+            output.WriteLine("Second by second (CALLs by the second they were sent, warm-up included):");
+            output.WriteLine(timeline.Format(Enumerable.Range(0, total).Where(i => calls[i].SentAt != 0 && hits.ContainsKey(i))
+                .Select(i => (Stopwatch.GetElapsedTime(clockStart, calls[i].SentAt).TotalSeconds,
+                    Stopwatch.GetElapsedTime(calls[i].SentAt, hits[i]).TotalMilliseconds,
+                    Stopwatch.GetElapsedTime(calls[i].SentAt, calls[i].AnsweredAt.Result).TotalMilliseconds)).ToList()));
+            output.WriteLine("Where the first tries' time went, by the second the gateway received the event (from the delivery log):");
+            output.WriteLine(await BenchTimeline.StagesAsync(dispatcherDb, wallStart));
         }
         finally
         {
