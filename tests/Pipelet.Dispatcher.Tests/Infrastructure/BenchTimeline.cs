@@ -5,40 +5,50 @@ using RabbitMQ.Client;
 namespace Pipelet.Dispatcher.Tests.Infrastructure;
 
 /// <summary>
-/// Samples, twice a second during a benchmark, what each process does: CPU of the dispatcher, the gateway and
-/// the broker, the dispatcher's thread count (a starved thread pool grows it), how many station-event
-/// messages wait in the broker's queue, and how many answered CALLs have not reached the receiver yet. Printed second by second beside the latency of the CALLs sent in that second,
-/// so a backlog can be seen forming and traced to a process (benchmarks only).
+/// Samples, twice a second during a benchmark, what each process does, so a backlog can be seen forming and traced
+/// to a process (benchmarks only): CPU of the dispatcher, the gateway, the broker and this test process; the whole
+/// machine's CPU, the share stolen by the hypervisor, I/O wait and major page faults; the dispatcher's thread count
+/// (a starved thread pool grows it); the station-event queue's depth and the broker's round trip; events answered
+/// but not yet at the receiver; and how late this process's threads wake (<see cref="SchedulingProbes"/>).
+/// Printed second by second beside the latency of the CALLs sent in that second.
 /// </summary>
 public sealed class BenchTimeline : IAsyncDisposable
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
     private readonly List<Sample> _samples = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly SchedulingProbes _probes = new();
     private readonly Task _sampling;
+    private int _disposed;
 
     public sealed record Sample(double Seconds, double DispatcherCpu, double GatewayCpu, double BrokerCpu, int DispatcherThreads, long ReadyMessages, long InFlight,
         double TestCpu, double TestGcPauseMs, double MachineBusy, double MachineSteal, double MachineIoWait, double MachineTotal, long MajorFaults,
         double BrokerRoundTripMs, double ThreadLateMs, double PoolLateMs);
 
-    private BenchTimeline(Func<Task<Sample>> read)
+    private BenchTimeline(Func<SchedulingProbes, Task<Sample>> read)
     {
         _sampling = Task.Run(async () =>
         {
             using var timer = new PeriodicTimer(Interval);
-            do
+            try
             {
-                try
+                do
                 {
-                    var sample = await read();
-                    lock (_samples) _samples.Add(sample);
+                    try
+                    {
+                        var sample = await read(_probes);
+                        lock (_samples) _samples.Add(sample);
+                    }
+                    catch (Exception ex) when (ex is IOException or RabbitMQ.Client.Exceptions.RabbitMQClientException)
+                    {
+                        // A process ended, or the broker closed the channel: this sample is lost, not the run.
+                    }
                 }
-                catch (IOException)
-                {
-                    // A process ended meanwhile.
-                }
+                while (await timer.WaitForNextTickAsync(_stop.Token));
             }
-            while (await timer.WaitForNextTickAsync(_stop.Token).AsTask().ContinueWith(t => t.Status == TaskStatus.RanToCompletion && t.Result));
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+            }
         });
     }
 
@@ -47,7 +57,7 @@ public sealed class BenchTimeline : IAsyncDisposable
     /// <param name="inFlight">Answered CALLs whose event the receiver has not seen yet.</param>
     public static BenchTimeline Start(System.Diagnostics.Stopwatch clock, DispatcherProcess dispatcher, ServiceProcess gateway, int? brokerGroup,
         IChannel channel, Func<long> inFlight) =>
-        new(async () =>
+        new(async probes =>
         {
             var (busy, steal, ioWait, total) = MachineCpu();
             var asked = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -56,50 +66,8 @@ public sealed class BenchTimeline : IAsyncDisposable
             return new Sample(clock.Elapsed.TotalSeconds, dispatcher.CpuSeconds(), gateway.CpuSeconds(),
                 brokerGroup is { } group ? ProcessCpu.GroupSeconds(group) : double.NaN, Threads(dispatcher.ProcessId), ready, inFlight(),
                 System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, GC.GetTotalPauseDuration().TotalMilliseconds, busy, steal, ioWait, total, MajorFaults(),
-                roundTrip, Lateness.TakeThread(), Lateness.TakePool());
+                roundTrip, probes.TakeThreadLateMs(), probes.TakePoolLateMs());
         });
-
-    /// <summary>
-    /// How late a dedicated thread and the thread pool wake up from 5 ms sleeps, worst since the last sample: a late
-    /// thread means this process (or the machine) was not scheduled, a late pool alone means the pool was starved.
-    /// </summary>
-    private static class Lateness
-    {
-        private static long _thread;
-        private static long _pool;
-
-        static Lateness()
-        {
-            new Thread(() =>
-            {
-                while (true)
-                {
-                    var before = System.Diagnostics.Stopwatch.GetTimestamp();
-                    Thread.Sleep(5);
-                    Max(ref _thread, System.Diagnostics.Stopwatch.GetElapsedTime(before).Ticks - TimeSpan.TicksPerMillisecond * 5);
-                }
-            }) { IsBackground = true, Name = "bench-lateness" }.Start();
-            _ = Task.Run(async () =>
-            {
-                while (true)
-                {
-                    var before = System.Diagnostics.Stopwatch.GetTimestamp();
-                    await Task.Delay(5);
-                    Max(ref _pool, System.Diagnostics.Stopwatch.GetElapsedTime(before).Ticks - TimeSpan.TicksPerMillisecond * 5);
-                }
-            });
-        }
-
-        public static double TakeThread() => TimeSpan.FromTicks(Interlocked.Exchange(ref _thread, 0)).TotalMilliseconds;
-
-        public static double TakePool() => TimeSpan.FromTicks(Interlocked.Exchange(ref _pool, 0)).TotalMilliseconds;
-
-        private static void Max(ref long field, long value)
-        {
-            var seen = Volatile.Read(ref field);
-            while (value > seen && Interlocked.CompareExchange(ref field, value, seen) != seen) seen = Volatile.Read(ref field);
-        }
-    }
 
     /// <summary>Rows of one second: CPU share of each process in it, and the latencies of the CALLs sent in it.</summary>
     public string Format(IReadOnlyList<(double SentAtSeconds, double DeliveredMs, double AnsweredMs)> calls)
@@ -195,7 +163,10 @@ public sealed class BenchTimeline : IAsyncDisposable
     /// <summary>Stops sampling; the samples stay for <see cref="Format"/>. May be called more than once.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (!_stop.IsCancellationRequested) await _stop.CancelAsync();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await _stop.CancelAsync();
         await _sampling;
+        await _probes.DisposeAsync();
+        _stop.Dispose();
     }
 }
