@@ -29,7 +29,7 @@ public sealed class EndToEndLatencyBenchmark(RealInfrastructure infrastructure, 
         var rate = Setting("PIPELET_BENCH_RATE", 1_000);
         var seconds = Setting("PIPELET_BENCH_SECONDS", 20);
         var stationCount = Setting("PIPELET_BENCH_STATIONS", 200);
-        var warmUpSeconds = Setting("PIPELET_BENCH_WARMUP", 10);
+        var warmUpSeconds = Setting("PIPELET_BENCH_WARMUP", 15);
         var warmUp = rate * warmUpSeconds;
         var total = warmUp + rate * seconds;
 
