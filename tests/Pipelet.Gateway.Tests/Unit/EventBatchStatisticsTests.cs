@@ -27,15 +27,6 @@ public sealed class EventBatchStatisticsTests
         Assert.Equal("Published 1 events in 1 messages (1.0 per message) in the last 5.0 s", log.Lines[1]);
     }
 
-    private sealed class ManualClock : TimeProvider
-    {
-        public long Ticks { get; set; } = 1_000_000;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Ticks;
-    }
-
     private sealed class CapturingLogger : ILogger
     {
         public List<string> Lines { get; } = [];

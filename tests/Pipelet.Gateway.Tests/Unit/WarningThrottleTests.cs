@@ -4,16 +4,6 @@ namespace Pipelet.Gateway.Tests.Unit;
 
 public sealed class WarningThrottleTests
 {
-    /// <summary>A clock the test moves by hand.</summary>
-    private sealed class ManualClock : TimeProvider
-    {
-        public long Ticks { get; set; } = 1_000_000;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Ticks;
-    }
-
     [Fact]
     public void One_warning_per_interval_passes_and_the_next_one_carries_the_count_of_those_held_back()
     {
