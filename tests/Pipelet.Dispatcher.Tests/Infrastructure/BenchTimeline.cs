@@ -82,18 +82,17 @@ public sealed class BenchTimeline : IAsyncDisposable
             var last = samples.LastOrDefault(s => s.Seconds < second + 1 + Interval.TotalSeconds / 2);
             if (first is null || last is null || last.Seconds - first.Seconds < 0.4) continue;
             var span = last.Seconds - first.Seconds;
+            var window = samples.Where(x => x.Seconds > first.Seconds && x.Seconds <= last.Seconds).ToList();
+            double OfBox(double before, double after) => 200 * (after - before) / (last.MachineTotal - first.MachineTotal);
             bySecond.TryGetValue(second, out var sent);
             var hits = sent?.Select(c => c.DeliveredMs).Order().ToList() ?? [];
             var answers = sent?.Select(c => c.AnsweredMs).Order().ToList() ?? [];
             text.Append(CultureInfo.InvariantCulture,
                 $"{second,3} | {hits.Count,5} | {At(hits, 0.5),7:F0} / {At(hits, 0.99),6:F0} / {At(hits, 1),6:F0} | {At(answers, 0.99),6:F0} | " +
                 $"{Share(first.DispatcherCpu, last.DispatcherCpu, span),3:F0} / {Share(first.GatewayCpu, last.GatewayCpu, span),3:F0} / {Share(first.BrokerCpu, last.BrokerCpu, span),3:F0} / " +
-                $"{Share(first.TestCpu, last.TestCpu, span),3:F0} / {200 * (last.MachineBusy - first.MachineBusy) / (last.MachineTotal - first.MachineTotal),3:F0} / " +
-                $"{200 * (last.MachineSteal - first.MachineSteal) / (last.MachineTotal - first.MachineTotal),3:F0} / " +
-                $"{200 * (last.MachineIoWait - first.MachineIoWait) / (last.MachineTotal - first.MachineTotal),3:F0} | {last.MajorFaults - first.MajorFaults,4} | " +
-                $"{samples.Where(x => x.Seconds > first.Seconds && x.Seconds <= last.Seconds).Max(x => x.BrokerRoundTripMs),5:F0} / " +
-                $"{samples.Where(x => x.Seconds > first.Seconds && x.Seconds <= last.Seconds).Max(x => x.ThreadLateMs),5:F0} / " +
-                $"{samples.Where(x => x.Seconds > first.Seconds && x.Seconds <= last.Seconds).Max(x => x.PoolLateMs),5:F0} | " +
+                $"{Share(first.TestCpu, last.TestCpu, span),3:F0} / {OfBox(first.MachineBusy, last.MachineBusy),3:F0} / " +
+                $"{OfBox(first.MachineSteal, last.MachineSteal),3:F0} / {OfBox(first.MachineIoWait, last.MachineIoWait),3:F0} | {last.MajorFaults - first.MajorFaults,4} | " +
+                $"{window.Max(x => x.BrokerRoundTripMs),5:F0} / {window.Max(x => x.ThreadLateMs),5:F0} / {window.Max(x => x.PoolLateMs),5:F0} | " +
                 $"{last.TestGcPauseMs - first.TestGcPauseMs,4:F0} | " +
                 $"{last.DispatcherThreads,3} | {last.ReadyMessages,5} | {last.InFlight}\n");
         }

@@ -1,22 +1,25 @@
+using System.Globalization;
+
 namespace Pipelet.Dispatcher.Tests.Infrastructure;
 
-/// <summary>CPU time of processes we did not start as a <see cref="ServiceProcess"/>, read from /proc (benchmarks only).</summary>
+/// <summary>CPU time of processes, read from <c>/proc/&lt;pid&gt;/stat</c> (benchmarks only).</summary>
 public static class ProcessCpu
 {
+    /// <summary>CPU seconds (user + system) one process has used so far.</summary>
+    public static double Seconds(int pid) => Seconds(Fields(pid));
+
     /// <summary>CPU seconds of every process in a process group (the broker's node and its helpers).</summary>
     public static double GroupSeconds(int group)
     {
-        long ticks = 0;
+        var groupText = group.ToString(CultureInfo.InvariantCulture);
+        double seconds = 0;
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(directory), out _)) continue;
+            if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
             try
             {
-                // After the ")" that ends the command name: field 5 (pgrp) is [2], utime and stime are [11] and [12].
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (fields[2] != group.ToString(System.Globalization.CultureInfo.InvariantCulture)) continue;
-                ticks += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+                var fields = Fields(pid);
+                if (fields[2] == groupText) seconds += Seconds(fields);
             }
             catch (IOException)
             {
@@ -24,6 +27,17 @@ public static class ProcessCpu
             }
         }
 
-        return ticks / 100.0;
+        return seconds;
     }
+
+    /// <summary>The fields after the ")" that ends the command name: pgrp is [2], utime and stime are [11] and [12].</summary>
+    private static string[] Fields(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    }
+
+    // Clock ticks of 1/100 s.
+    private static double Seconds(string[] fields) =>
+        (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
 }

@@ -75,13 +75,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>CPU seconds (user + system) the dotnet process has used so far.</summary>
-    public double CpuSeconds()
-    {
-        // Fields 14 and 15 of /proc/<pid>/stat, after the ")" that ends the command name; clock ticks of 1/100 s.
-        var stat = File.ReadAllText($"/proc/{ProcessId}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / 100.0;
-    }
+    public double CpuSeconds() => ProcessCpu.Seconds(ProcessId);
 
     /// <summary>A crash: SIGKILL to the whole process group, no shutdown code runs.</summary>
     public void KillHard() => _process.KillHard();
