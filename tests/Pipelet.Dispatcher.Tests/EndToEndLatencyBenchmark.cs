@@ -127,7 +127,7 @@ public sealed class EndToEndLatencyBenchmark(RealInfrastructure infrastructure, 
 
             var drained = clock.Elapsed;
             var skippedInWarmUp = skipped;
-            var cpuBefore = (Dispatcher: dispatcher.CpuSeconds(), Gateway: gateway.CpuSeconds(), Broker: broker is { } b0 ? ProcessCpu.GroupSeconds(b0) : double.NaN);
+            var cpuBefore = (Dispatcher: dispatcher.CpuSeconds(), Gateway: gateway.CpuSeconds(), Broker: broker is { } b0 ? ProcessCpu.TreeSeconds(b0) : double.NaN);
             var measuring = Stopwatch.StartNew();
             await SendAsync(total);
             var sending = measuring.Elapsed;
@@ -139,7 +139,7 @@ public sealed class EndToEndLatencyBenchmark(RealInfrastructure infrastructure, 
             var measured = Enumerable.Range(warmUp, total - warmUp).Where(i => calls[i].SentAt != 0).ToList();
             await receiver.WaitUntilAsync(_ => measured.All(hits.ContainsKey), TimeSpan.FromSeconds(120),
                 $"every measured token at the receiver (have {measured.Count(hits.ContainsKey)} of {measured.Count})");
-            var cpuAfter = (Dispatcher: dispatcher.CpuSeconds(), Gateway: gateway.CpuSeconds(), Broker: broker is { } b1 ? ProcessCpu.GroupSeconds(b1) : double.NaN);
+            var cpuAfter = (Dispatcher: dispatcher.CpuSeconds(), Gateway: gateway.CpuSeconds(), Broker: broker is { } b1 ? ProcessCpu.TreeSeconds(b1) : double.NaN);
 
             await timeline.DisposeAsync();
             var delivered = measured.Select(i => Stopwatch.GetElapsedTime(calls[i].SentAt, hits[i]).TotalMilliseconds).Order().ToList();

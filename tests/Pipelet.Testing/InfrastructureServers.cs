@@ -36,6 +36,9 @@ public sealed class InfrastructureServers
     /// <summary>The private broker, when this process started one (null for an external broker).</summary>
     public RabbitMqServer? PrivateRabbitMq => _rabbitMq;
 
+    /// <summary>The private database server, when this process started one (null for an external server).</summary>
+    public PostgresServer? PrivatePostgres => _postgres;
+
     public static async Task<InfrastructureServers> SharedAsync()
     {
         await Gate.WaitAsync();

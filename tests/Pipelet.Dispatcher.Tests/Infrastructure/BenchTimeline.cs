@@ -55,16 +55,16 @@ public sealed class BenchTimeline : IAsyncDisposable
     /// <summary>Starts sampling; <paramref name="clock"/> is the benchmark's own, so rows line up with its CALLs.</summary>
     /// <param name="channel">A channel on the benchmark's virtual host, for reading the station-event queue's depth.</param>
     /// <param name="inFlight">Answered CALLs whose event the receiver has not seen yet.</param>
-    public static BenchTimeline Start(System.Diagnostics.Stopwatch clock, DispatcherProcess dispatcher, ServiceProcess gateway, int? brokerGroup,
+    public static BenchTimeline Start(System.Diagnostics.Stopwatch clock, DispatcherProcess dispatcher, ServiceProcess gateway, int? broker,
         IChannel channel, Func<long> inFlight) =>
         new(async probes =>
         {
-            var (busy, steal, ioWait, total) = MachineCpu();
+            var (busy, steal, ioWait, total) = ProcessCpu.Machine();
             var asked = System.Diagnostics.Stopwatch.GetTimestamp();
             var ready = (await channel.QueueDeclarePassiveAsync(Delivery.RetryQueues.StationEvents)).MessageCount;
             var roundTrip = System.Diagnostics.Stopwatch.GetElapsedTime(asked).TotalMilliseconds;
             return new Sample(clock.Elapsed.TotalSeconds, dispatcher.CpuSeconds(), gateway.CpuSeconds(),
-                brokerGroup is { } group ? ProcessCpu.GroupSeconds(group) : double.NaN, Threads(dispatcher.ProcessId), ready, inFlight(),
+                broker is { } brokerRoot ? ProcessCpu.TreeSeconds(brokerRoot) : double.NaN, Threads(dispatcher.ProcessId), ready, inFlight(),
                 System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, GC.GetTotalPauseDuration().TotalMilliseconds, busy, steal, ioWait, total, MajorFaults(),
                 roundTrip, probes.TakeThreadLateMs(), probes.TakePoolLateMs());
         });
@@ -139,15 +139,6 @@ public sealed class BenchTimeline : IAsyncDisposable
 
     private static double At(List<double> sorted, double quantile) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(quantile * sorted.Count))];
-
-    /// <summary>Busy, stolen and total jiffies of all CPUs since boot (the first line of /proc/stat: idle, iowait and steal are not busy).</summary>
-    private static (double Busy, double Steal, double IoWait, double Total) MachineCpu()
-    {
-        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
-            .Select(f => double.Parse(f, CultureInfo.InvariantCulture)).ToArray();
-        var total = fields.Take(8).Sum();
-        return (total - fields[3] - fields[4] - fields[7], fields[7], fields[4], total);
-    }
 
     /// <summary>Major page faults of the whole machine since boot: code or files read back from disk.</summary>
     private static long MajorFaults()

@@ -16,12 +16,14 @@ public sealed class CrashRig : IAsyncDisposable
         Subscriptions = subscriptions;
         Webhook = webhook;
         Events = events;
+        EventIds = events.Select(e => e.EventId).ToList();
     }
 
     public Receiver Receiver { get; }
     public FakeSubscriptions Subscriptions { get; }
     public WebhookSubscription Webhook { get; }
     public IReadOnlyList<StationEvent> Events { get; }
+    public IReadOnlyList<Guid> EventIds { get; }
 
     public static async Task<CrashRig> StartAsync(int events, int failFirstEvery)
     {
@@ -37,14 +39,14 @@ public sealed class CrashRig : IAsyncDisposable
         return new CrashRig(receiver, subscriptions, webhook, batch);
     }
 
-    public int Delivered => Receiver.EventCounts.Count;
+    public long Delivered => Receiver.DistinctEvents;
 
     public Task WaitForAllAsync(TimeSpan timeout) =>
-        Receiver.WaitUntilAsync(r => Events.All(e => r.EventCounts.ContainsKey(e.EventId)), timeout,
+        Receiver.WaitUntilAsync(r => r.HasAll(EventIds), timeout,
             $"all {Events.Count} events at the receiver (have {Delivered})");
 
     public Task WaitForDeliveredAsync(int count, TimeSpan timeout) =>
-        Receiver.WaitUntilAsync(r => r.EventCounts.Count >= count, timeout, $"{count} events at the receiver");
+        Receiver.WaitUntilAsync(r => r.DistinctEvents >= count, timeout, $"{count} events at the receiver");
 
     /// <summary>Extra deliveries beyond one per event (at-least-once allows them; we report them).</summary>
     public long Duplicates => Receiver.EventCounts.Values.Sum(n => (long)n) - Receiver.EventCounts.Count;

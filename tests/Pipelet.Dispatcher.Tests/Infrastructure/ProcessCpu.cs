@@ -8,18 +8,20 @@ public static class ProcessCpu
     /// <summary>CPU seconds (user + system) one process has used so far.</summary>
     public static double Seconds(int pid) => Seconds(Fields(pid));
 
-    /// <summary>CPU seconds of every process in a process group (the broker's node and its helpers).</summary>
-    public static double GroupSeconds(int group)
+    /// <summary>
+    /// CPU seconds of a process and every process below it: the broker's node and its helpers, or PostgreSQL's
+    /// server and its backends (which each start a session of their own, so a process group would miss them).
+    /// </summary>
+    public static double TreeSeconds(int root)
     {
-        var groupText = group.ToString(CultureInfo.InvariantCulture);
-        double seconds = 0;
+        var processes = new List<(int Pid, int Parent, double Seconds)>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
             try
             {
                 var fields = Fields(pid);
-                if (fields[2] == groupText) seconds += Seconds(fields);
+                processes.Add((pid, int.Parse(fields[1], CultureInfo.InvariantCulture), Seconds(fields)));
             }
             catch (IOException)
             {
@@ -27,10 +29,30 @@ public static class ProcessCpu
             }
         }
 
-        return seconds;
+        var inTree = new HashSet<int> { root };
+        // Parents are listed before most children, but not always (pids wrap): repeat until nothing is added.
+        for (var added = true; added;)
+        {
+            added = false;
+            foreach (var (pid, parent, _) in processes)
+            {
+                if (inTree.Contains(parent) && inTree.Add(pid)) added = true;
+            }
+        }
+
+        return processes.Where(p => inTree.Contains(p.Pid)).Sum(p => p.Seconds);
     }
 
-    /// <summary>The fields after the ")" that ends the command name: pgrp is [2], utime and stime are [11] and [12].</summary>
+    /// <summary>Busy, stolen and total jiffies of all CPUs since boot (the first line of /proc/stat: idle, iowait and steal are not busy).</summary>
+    public static (double Busy, double Steal, double IoWait, double Total) Machine()
+    {
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .Select(f => double.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+        var total = fields.Take(8).Sum();
+        return (total - fields[3] - fields[4] - fields[7], fields[7], fields[4], total);
+    }
+
+    /// <summary>The fields after the ")" that ends the command name: ppid is [1], utime and stime are [11] and [12].</summary>
     private static string[] Fields(int pid)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");
