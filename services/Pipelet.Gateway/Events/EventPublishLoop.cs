@@ -64,11 +64,12 @@ internal sealed class EventPublishLoop(
             // Completes when the broker confirms; throws when it nacks, returns (mandatory) or goes away. The
             // library gets no cancellation token: cancelling inside its confirm tracking can leave a duplicate
             // sequence number that fails every later publish on the channel; we stop waiting instead.
+            var publishedAt = time.GetTimestamp();
             publish = channel.BasicPublishAsync(StationEventEnvelope.Exchange, "", settings.RequireRoutedEvents, properties, body.WrittenMemory,
                 CancellationToken.None).AsTask();
             await publish.WaitAsync(settings.EventPublishTimeout, time);
             metrics.EventBatchSize.Record(batch.Count);
-            statistics.Confirmed(batch.Count);
+            statistics.Confirmed(batch.Count, time.GetElapsedTime(publishedAt));
             batch.Confirm(new EventBatchReceipt(messageId, batch.Count));
         }
         catch (InvalidOperationException ex) when (channel is not null)
