@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Pipelet.Dispatcher.Tests.Infrastructure;
 
-/// <summary>CPU time of processes, read from <c>/proc/&lt;pid&gt;/stat</c> (benchmarks only).</summary>
+/// <summary>CPU time of processes (<c>/proc/&lt;pid&gt;/stat</c>) and of the whole machine (<c>/proc/stat</c>), for benchmarks only.</summary>
 public static class ProcessCpu
 {
     /// <summary>CPU seconds (user + system) one process has used so far.</summary>
