@@ -8,7 +8,8 @@ namespace Pipelet.Testing;
 /// <c>PIPELET_TEST_RABBITMQ_MANAGEMENT</c>, its management API base URL, for virtual hosts) and
 /// <c>PIPELET_TEST_POSTGRES</c> (an admin connection string) name existing servers; otherwise private
 /// servers are started from the machine's binaries in a temporary folder and stopped when the
-/// process exits (or killed by their guard if it crashes).
+/// process exits (or killed by their guard if it crashes). The private PostgreSQL skips fsync unless
+/// <c>PIPELET_BENCH=1</c>.
 /// </summary>
 public sealed class InfrastructureServers
 {
@@ -109,8 +110,10 @@ public sealed class InfrastructureServers
         var rabbitTask = string.IsNullOrEmpty(rabbitUri)
             ? RabbitMqServer.StartAsync(Path.Combine(work, "rabbitmq"))
             : Task.FromResult<RabbitMqServer>(null!);
+        // Tests skip fsync (their clusters are thrown away); benchmarks (PIPELET_BENCH=1) pay for every commit
+        // reaching the disk, as the delivery log and transaction ids do in production.
         var postgresTask = string.IsNullOrEmpty(postgresAdmin)
-            ? PostgresServer.StartAsync(Path.Combine(work, "postgres"), durable: false)
+            ? PostgresServer.StartAsync(Path.Combine(work, "postgres"), durable: Environment.GetEnvironmentVariable("PIPELET_BENCH") == "1")
             : Task.FromResult<PostgresServer>(null!);
 
         try
