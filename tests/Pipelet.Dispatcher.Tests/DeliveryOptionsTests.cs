@@ -28,6 +28,19 @@ public sealed class DeliveryOptionsTests
         Assert.Contains("Delivery__FanOutConcurrency", result.FailureMessage, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(64, 64)]
+    [InlineData(64, 32)]
+    public void Inline_slots_that_leave_retries_none_of_the_webhooks_slots_are_refused_at_start_with_the_settings_names(int inline, int perWebhook)
+    {
+        var result = Validator.Validate(null, new DeliveryOptions { InlineConcurrencyPerWebhook = inline, ConcurrencyPerWebhook = perWebhook });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Delivery__InlineConcurrencyPerWebhook", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Delivery__ConcurrencyPerWebhook", result.FailureMessage, StringComparison.Ordinal);
+        Assert.True(Validator.Validate(null, new DeliveryOptions { InlineConcurrencyPerWebhook = inline, ConcurrencyPerWebhook = inline + 1 }).Succeeded);
+    }
+
     [Fact]
     public void More_batches_at_once_than_event_slots_are_refused_at_start_with_the_settings_names()
     {

@@ -43,12 +43,24 @@ public sealed class DeliveryOptions
     public int BatchConcurrency { get; set; } = 256;
 
     /// <summary>
-    /// In-flight attempts one webhook may hold on one instance (<c>Delivery__ConcurrencyPerWebhook</c>).
-    /// Beyond it, a delivery steps aside for a second without spending an attempt, so one slow receiver
-    /// cannot take every slot from the others.
+    /// In-flight attempts one webhook may hold on one instance (<c>Delivery__ConcurrencyPerWebhook</c>), every lane:
+    /// <see cref="InlineConcurrencyPerWebhook"/> of them for first tries in the fan-out, the rest for tries from the
+    /// deliveries queue. Beyond its share, such a try waits up to <see cref="SlotWait"/> for a slot, then steps aside
+    /// for a second without spending an attempt, so one slow receiver cannot take every slot from the others.
+    /// Must be above <see cref="InlineConcurrencyPerWebhook"/>.
     /// </summary>
     [Range(1, 10_000)]
     public int ConcurrencyPerWebhook { get; set; } = 256;
+
+    /// <summary>
+    /// How long a try from the deliveries queue (a retry, or a first try handed off) waits for one of its webhook's
+    /// slots in that lane before it steps aside for a second (<c>Delivery__SlotWait</c>).
+    /// A burst of hand-offs fills a healthy webhook's slots for a moment, and stepping aside makes a retry a
+    /// second late; a hanging receiver holds at most this long each of the <see cref="Concurrency"/> slots its
+    /// tries take while it waits (zero: step aside at once, as before session 7).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan SlotWait { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
     /// In-flight first tries one webhook may run inside the fan-out on one instance
@@ -63,11 +75,15 @@ public sealed class DeliveryOptions
     /// <summary>
     /// How long a first try waits for one of its webhook's inline slots before it is handed to the deliveries
     /// queue (<c>Delivery__InlineWait</c>). A healthy receiver frees slots within milliseconds, and a hand-off
-    /// costs the broker a confirmed publish, a delivery and an ack; a hanging receiver makes each of its events
-    /// wait this long (zero: hand off at once, as before session 4).
+    /// costs the broker a confirmed publish, a delivery and an ack. Under a backlog up to
+    /// <see cref="FanOutConcurrency"/> minus the inline slots of a busy webhook's events wait in line for them (192 by
+    /// default, about 40 ms at 5,000 deliveries/s): 50 ms, the default until session 7, handed thousands of a healthy
+    /// webhook's tries off whenever the box slowed, and those hand-offs, costlier than inline tries, slowed it more.
+    /// A hanging receiver makes each of its events wait this long until its first try passes
+    /// <see cref="SlowThreshold"/> and it is marked slow (zero: hand off at once, as before session 4).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
-    public TimeSpan InlineWait { get; set; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan InlineWait { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
     /// Tries of slow webhooks in flight per instance, in the slow lane (<c>Delivery__SlowConcurrency</c>).
@@ -113,6 +129,13 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
             return ValidateOptionsResult.Fail(
                 $"Delivery__InlineConcurrencyPerWebhook ({options.InlineConcurrencyPerWebhook}) must be below Delivery__FanOutConcurrency ({options.FanOutConcurrency}), " +
                 "or one slow webhook could hold every fan-out slot.");
+        }
+
+        if (options.InlineConcurrencyPerWebhook >= options.ConcurrencyPerWebhook)
+        {
+            return ValidateOptionsResult.Fail(
+                $"Delivery__InlineConcurrencyPerWebhook ({options.InlineConcurrencyPerWebhook}) must be below Delivery__ConcurrencyPerWebhook ({options.ConcurrencyPerWebhook}): " +
+                "the inline slots are part of the webhook's slots, and its retries need the rest.");
         }
 
         return options.BatchConcurrency <= options.FanOutConcurrency

@@ -19,12 +19,15 @@ public sealed class RetryScheduler(TimeProvider time, DeliveryTelemetry telemetr
         await endpoint.Send(next, cancellationToken);
     }
 
-    /// <summary>Runs the same try again a little later, without counting it (the webhook is saturated).</summary>
+    /// <summary>
+    /// Runs the same try again a little later, without counting it (the webhook is saturated). Its due time stays,
+    /// so the retry lateness metric counts the step aside.
+    /// </summary>
     public async Task DeferAsync(ConsumeContext context, WebhookDelivery delivery)
     {
-        var later = delivery with { DueAt = time.GetUtcNow() + RetryQueues.DeferWait };
         var endpoint = await context.GetSendEndpoint(RetryQueues.AddressFor(RetryQueues.DeferWait));
-        await endpoint.Send(later, context.CancellationToken);
+        await endpoint.Send(delivery, context.CancellationToken);
+        telemetry.SteppedAside();
     }
 
     /// <summary>

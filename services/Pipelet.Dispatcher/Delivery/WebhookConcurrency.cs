@@ -4,70 +4,60 @@ using Microsoft.Extensions.Options;
 namespace Pipelet.Dispatcher.Delivery;
 
 /// <summary>
-/// Counts attempts in flight per webhook on this instance, so one slow receiver cannot hold every slot. A first
-/// try inside the fan-out also needs one of the webhook's <see cref="DeliveryOptions.InlineConcurrencyPerWebhook"/>
-/// inline slots, and waits up to <see cref="DeliveryOptions.InlineWait"/> for one: a healthy receiver frees a
-/// slot within milliseconds, which is far cheaper than handing the try to the deliveries queue (a confirmed
-/// publish, a delivery and an ack in the broker, measured at a third of the CPU per delivery when one busy
-/// webhook took every event); a receiver that hangs costs each of its events at most that wait.
+/// Limits attempts in flight per webhook on this instance, so one slow receiver cannot hold every slot. Of a
+/// webhook's <see cref="DeliveryOptions.ConcurrencyPerWebhook"/> slots, <see cref="DeliveryOptions.InlineConcurrencyPerWebhook"/>
+/// are for first tries inside the fan-out and the rest for tries from the deliveries queue. Separate, so a burst
+/// of hand-offs cannot take the inline slots and turn every following first try into another hand-off.
+/// <para>
+/// A first try waits up to <see cref="DeliveryOptions.InlineWait"/> for an inline slot: a healthy receiver frees
+/// one within milliseconds, which is far cheaper than handing the try to the deliveries queue (a confirmed
+/// publish, a delivery and an ack in the broker, measured at a third of the CPU per delivery when one busy webhook
+/// took every event); a receiver that hangs costs each of its events at most that wait. A try from the deliveries
+/// queue waits up to <see cref="DeliveryOptions.SlotWait"/>, for the same reason: a burst of hand-offs fills the
+/// webhook's slots for a moment, and stepping aside costs the try a second and the broker two more messages.
+/// </para>
 /// </summary>
 public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
 {
     private readonly ConcurrentDictionary<long, Slots> _webhooks = new();
 
-    /// <summary>For a try from the deliveries queue: up to <see cref="DeliveryOptions.ConcurrencyPerWebhook"/> in flight.</summary>
-    /// <returns>A lease to dispose when the attempt ends, or null when the webhook is at its limit.</returns>
-    public Lease? TryEnter(long webhookId)
-    {
-        var slots = For(webhookId);
-        return slots.TryCount(options.Value.ConcurrencyPerWebhook) ? new Lease(slots, inline: false) : null;
-    }
+    /// <summary>For a try from the deliveries queue: one of the webhook's queued slots, waiting at most <see cref="DeliveryOptions.SlotWait"/>.</summary>
+    /// <returns>A lease to dispose when the attempt ends, or null when the webhook stayed at its limit: step aside.</returns>
+    public ValueTask<Lease?> EnterAsync(long webhookId, CancellationToken cancellationToken) =>
+        EnterAsync(For(webhookId).Queued, options.Value.SlotWait, cancellationToken);
 
     /// <summary>
     /// For a first try inside the fan-out: one of the webhook's inline slots, waiting at most
     /// <see cref="DeliveryOptions.InlineWait"/>, so a slow receiver holds only that many of the fan-out's event slots.
     /// </summary>
     /// <returns>A lease to dispose when the attempt ends, or null: hand the try to the deliveries queue.</returns>
-    public async ValueTask<Lease?> EnterInlineAsync(long webhookId, CancellationToken cancellationToken)
-    {
-        var slots = For(webhookId);
-        if (!slots.Inline.Wait(0) && !await slots.Inline.WaitAsync(options.Value.InlineWait, cancellationToken)) return null;
-        if (slots.TryCount(options.Value.ConcurrencyPerWebhook)) return new Lease(slots, inline: true);
+    public ValueTask<Lease?> EnterInlineAsync(long webhookId, CancellationToken cancellationToken) =>
+        EnterAsync(For(webhookId).Inline, options.Value.InlineWait, cancellationToken);
 
-        slots.Inline.Release();
-        return null;
+    private static async ValueTask<Lease?> EnterAsync(SemaphoreSlim slots, TimeSpan wait, CancellationToken cancellationToken) =>
+        slots.Wait(0) || await slots.WaitAsync(wait, cancellationToken) ? new Lease(slots) : null;
+
+    private Slots For(long webhookId) => _webhooks.GetOrAdd(webhookId, static (_, limits) => new Slots(limits), options.Value);
+
+    /// <summary>
+    /// One webhook's slots. They live as long as the process (one pair per webhook ever seen) and are never waited
+    /// on by handle, so never disposed.
+    /// </summary>
+    private sealed class Slots(DeliveryOptions limits)
+    {
+        public SemaphoreSlim Inline { get; } = new(limits.InlineConcurrencyPerWebhook, limits.InlineConcurrencyPerWebhook);
+
+        public SemaphoreSlim Queued { get; } = new(
+            limits.ConcurrencyPerWebhook - limits.InlineConcurrencyPerWebhook, limits.ConcurrencyPerWebhook - limits.InlineConcurrencyPerWebhook);
     }
 
-    private Slots For(long webhookId) =>
-        _webhooks.GetOrAdd(webhookId, static (_, inline) => new Slots(inline), options.Value.InlineConcurrencyPerWebhook);
-
-    /// <summary>One webhook's attempts in flight (every lane) and its inline slots.</summary>
-    public sealed class Slots(int inline)
-    {
-        private int _inFlight;
-
-        /// <summary>Lives as long as the process (one per webhook ever seen); never waited on by handle, so never disposed.</summary>
-        public SemaphoreSlim Inline { get; } = new(inline, inline);
-
-        public bool TryCount(int limit)
-        {
-            if (Interlocked.Increment(ref _inFlight) <= limit) return true;
-            Interlocked.Decrement(ref _inFlight);
-            return false;
-        }
-
-        public void Uncount() => Interlocked.Decrement(ref _inFlight);
-    }
-
-    public sealed class Lease(Slots slots, bool inline) : IDisposable
+    public sealed class Lease(SemaphoreSlim slots) : IDisposable
     {
         private int _disposed;
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-            slots.Uncount();
-            if (inline) slots.Inline.Release();
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) slots.Release();
         }
     }
 }

@@ -53,15 +53,15 @@ public class WebhookDeliveryConsumer(
             return;
         }
 
-        // Here, not on arrival: a retry forwarded to the slow lane is counted once, where it runs.
-        if (delivery.Attempt > 1) telemetry.RetryStarted(time.GetUtcNow() - delivery.DueAt);
-
-        var lease = concurrency.TryEnter(webhook.WebhookId);
+        var lease = await concurrency.EnterAsync(webhook.WebhookId, cancellationToken);
         if (lease is null)
         {
             await retries.DeferAsync(context, delivery);
             return;
         }
+
+        // Here, not on arrival: a retry forwarded to the slow lane, or stepping aside, is counted once, when it runs.
+        if (delivery.Attempt > 1) telemetry.RetryStarted(time.GetUtcNow() - delivery.DueAt);
 
         await attempts.MakeAsync(context, delivery, webhook, lease, cancellationToken);
     }

@@ -22,6 +22,7 @@ public sealed class DeliveryTelemetry
     private readonly Histogram<double> _attemptDuration;
     private readonly Histogram<double> _retryLateness;
     private readonly Counter<long> _handedOff;
+    private readonly Counter<long> _steppedAside;
 
     public DeliveryTelemetry(IMeterFactory meters)
     {
@@ -37,6 +38,9 @@ public sealed class DeliveryTelemetry
         _handedOff = meter.CreateCounter<long>("pipelet.dispatcher.first_try.handed_off", "{delivery}",
             "Tries sent on as their own message instead of made here, by reason: busy (the fan-out's webhook was at its " +
             "inline limit, to the deliveries queue), slow (the webhook is marked slow, to the slow lane).");
+        _steppedAside = meter.CreateCounter<long>("pipelet.dispatcher.delivery.stepped_aside", "{delivery}",
+            "Tries from the deliveries queue that found their webhook at Delivery__ConcurrencyPerWebhook for " +
+            "Delivery__SlotWait and went back to the broker for a second, without spending an attempt.");
     }
 
     /// <summary>
@@ -96,6 +100,8 @@ public sealed class DeliveryTelemetry
     public void DeadLettered() => _deadLetters.Add(1);
 
     public void HandedOff(string reason) => _handedOff.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void SteppedAside() => _steppedAside.Add(1);
 
     public void RetryStarted(TimeSpan lateness) => _retryLateness.Record(Math.Max(0, lateness.TotalSeconds));
 }

@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Options;
+using Pipelet.Dispatcher.Delivery;
+
+namespace Pipelet.Dispatcher.Tests;
+
+/// <summary>How many tries one webhook may have in flight, in each lane, and how long a try waits for a slot.</summary>
+public sealed class WebhookConcurrencyTests
+{
+    private const long Hook = 7;
+
+    /// <summary>One inline slot and one slot for tries from the deliveries queue, unless told otherwise.</summary>
+    private static WebhookConcurrency Limits(int perWebhook = 2, int inline = 1, int slotWaitMs = 10_000, int inlineWaitMs = 10_000) =>
+        new(Options.Create(new DeliveryOptions
+        {
+            ConcurrencyPerWebhook = perWebhook,
+            InlineConcurrencyPerWebhook = inline,
+            SlotWait = TimeSpan.FromMilliseconds(slotWaitMs),
+            InlineWait = TimeSpan.FromMilliseconds(inlineWaitMs),
+        }));
+
+    [Fact]
+    public async Task A_try_from_the_deliveries_queue_waits_for_the_slot_another_try_frees()
+    {
+        var limits = Limits();
+        var first = await limits.EnterAsync(Hook, CancellationToken.None);
+        Assert.NotNull(first);
+
+        var second = limits.EnterAsync(Hook, CancellationToken.None).AsTask();
+        await Task.Delay(50);
+        Assert.False(second.IsCompleted); // the lane is full: the try waits instead of stepping aside
+
+        first.Dispose();
+        first.Dispose(); // a lease frees its slot once
+        using var lease = await second.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.NotNull(lease);
+    }
+
+    [Fact]
+    public async Task A_try_steps_aside_when_no_slot_frees_within_the_slot_wait_and_other_webhooks_are_not_held_up()
+    {
+        var limits = Limits(slotWaitMs: 100);
+        using var held = await limits.EnterAsync(Hook, CancellationToken.None);
+
+        Assert.Null(await limits.EnterAsync(Hook, CancellationToken.None));
+        using var other = await limits.EnterAsync(Hook + 1, CancellationToken.None);
+        Assert.NotNull(other);
+    }
+
+    [Fact]
+    public async Task First_tries_and_tries_from_the_deliveries_queue_have_slots_of_their_own()
+    {
+        var limits = Limits(perWebhook: 3, inline: 1, slotWaitMs: 100, inlineWaitMs: 100);
+        using var queued = await limits.EnterAsync(Hook, CancellationToken.None);
+        using var queuedToo = await limits.EnterAsync(Hook, CancellationToken.None);
+        Assert.NotNull(queued);
+        Assert.NotNull(queuedToo);
+        Assert.Null(await limits.EnterAsync(Hook, CancellationToken.None)); // 3 - 1 inline = 2 for the deliveries queue
+
+        // A burst of hand-offs holding every queued slot leaves the inline slot to the fan-out...
+        var inline = await limits.EnterInlineAsync(Hook, CancellationToken.None);
+        Assert.NotNull(inline);
+        Assert.Null(await limits.EnterInlineAsync(Hook, CancellationToken.None));
+
+        // ...and a first try holding it takes nothing from the deliveries queue's tries.
+        queued.Dispose();
+        using var again = await limits.EnterAsync(Hook, CancellationToken.None);
+        Assert.NotNull(again);
+        inline.Dispose();
+    }
+
+    [Fact]
+    public async Task Cancelling_a_waiting_try_throws_and_takes_no_slot()
+    {
+        var limits = Limits();
+        var held = await limits.EnterAsync(Hook, CancellationToken.None);
+        using var cancel = new CancellationTokenSource();
+
+        var waiting = limits.EnterAsync(Hook, cancel.Token).AsTask();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+
+        held!.Dispose();
+        using var next = await limits.EnterAsync(Hook, CancellationToken.None);
+        Assert.NotNull(next);
+    }
+}
