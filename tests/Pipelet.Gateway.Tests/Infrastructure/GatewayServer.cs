@@ -84,6 +84,20 @@ internal sealed class GatewayServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// Waits until this instance holds the station's session. A station sees the handshake's 101 a moment before
+    /// the gateway registers its session, and a command sent in between finds no station (404).
+    /// </summary>
+    public async Task WaitUntilHeldAsync(string stationId)
+    {
+        var registry = Services.GetRequiredService<Pipelet.Gateway.Stations.StationRegistry>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!registry.TryGet(stationId, out _))
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+    }
+
     /// <summary>Waits for /health (database and bus connected), as an orchestrator would before sending traffic.</summary>
     private async Task WaitUntilReadyAsync()
     {

@@ -28,6 +28,14 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
         _gateway.Http.DefaultRequestHeaders.Add("X-API-Key", ApiKeyCheckDouble.CommandKey);
     }
 
+    /// <summary>A station the gateway holds, ready for commands.</summary>
+    private async Task<TestStation> ConnectAsync(string stationId)
+    {
+        var station = await TestStation.ConnectAsync(_gateway, stationId);
+        await _gateway.WaitUntilHeldAsync(stationId);
+        return station;
+    }
+
     public async Task DisposeAsync()
     {
         await _gateway.DisposeAsync();
@@ -39,7 +47,7 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
     public async Task A_command_reaches_the_station_and_its_answer_comes_back_and_the_command_is_an_event()
     {
         const string id = "CP-CMD-OK";
-        await using var station = await TestStation.ConnectAsync(_gateway, id);
+        await using var station = await ConnectAsync(id);
         var body = """{"key":["HeartbeatInterval"]}""";
         var post = Post(id, "GetConfiguration", body);
 
@@ -64,7 +72,7 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
     public async Task A_bodiless_command_may_omit_the_body()
     {
         const string id = "CP-CMD-CLEAR";
-        await using var station = await TestStation.ConnectAsync(_gateway, id);
+        await using var station = await ConnectAsync(id);
         var post = _gateway.Http.PostAsync($"/api/v1/stations/{id}/commands/ClearCache", null);
         var call = await station.ReceiveAsync();
         Assert.Equal("ClearCache", call[2].GetString());
@@ -78,7 +86,7 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
     public async Task A_CALLERROR_from_the_station_is_a_502_problem_with_its_code_in_the_16_spelling()
     {
         const string id = "CP-CMD-ERR";
-        await using var station = await TestStation.ConnectAsync(_gateway, id);
+        await using var station = await ConnectAsync(id);
         var post = Post(id, "Reset", """{"type":"Soft"}""");
         var call = await station.ReceiveAsync();
         await station.SendTextAsync($$"""[4,"{{call[1].GetString()}}","OccurrenceConstraintViolation","nope",{"why":"test"}]""");
@@ -95,7 +103,7 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
     public async Task A_station_that_does_not_answer_is_a_504_problem_and_the_next_command_still_goes_through()
     {
         const string id = "CP-CMD-SILENT";
-        await using var station = await TestStation.ConnectAsync(_gateway, id);
+        await using var station = await ConnectAsync(id);
         using (var response = await Post(id, "UnlockConnector", """{"connectorId":1}"""))
         {
             Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
