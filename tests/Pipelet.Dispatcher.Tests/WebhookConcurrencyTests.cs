@@ -22,27 +22,41 @@ public sealed class WebhookConcurrencyTests
     public async Task A_try_from_the_deliveries_queue_waits_for_the_slot_another_try_frees()
     {
         var limits = Limits();
-        var first = await limits.EnterAsync(Hook, CancellationToken.None);
+        var first = await limits.EnterAsync(Hook, wait: true, CancellationToken.None);
         Assert.NotNull(first);
 
-        var second = limits.EnterAsync(Hook, CancellationToken.None).AsTask();
+        var second = limits.EnterAsync(Hook, wait: true, CancellationToken.None).AsTask();
         await Task.Delay(50);
         Assert.False(second.IsCompleted); // the lane is full: the try waits instead of stepping aside
 
         first.Dispose();
-        first.Dispose(); // a lease frees its slot once
         using var lease = await second.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.NotNull(lease);
+    }
+
+    [Fact]
+    public async Task A_lease_frees_its_slot_once_and_the_slow_lane_does_not_wait()
+    {
+        var limits = Limits(slotWaitMs: 10_000);
+        var lease = await limits.EnterAsync(Hook, wait: true, CancellationToken.None);
+        lease!.Dispose();
+        lease.Dispose(); // a second release would overflow the one-slot semaphore
+
+        using var again = await limits.EnterAsync(Hook, wait: true, CancellationToken.None);
+        Assert.NotNull(again);
+        var noWait = limits.EnterAsync(Hook, wait: false, CancellationToken.None);
+        Assert.True(noWait.IsCompleted); // answered at once, not after the 10 s slot wait
+        Assert.Null(await noWait);
     }
 
     [Fact]
     public async Task A_try_steps_aside_when_no_slot_frees_within_the_slot_wait_and_other_webhooks_are_not_held_up()
     {
         var limits = Limits(slotWaitMs: 100);
-        using var held = await limits.EnterAsync(Hook, CancellationToken.None);
+        using var held = await limits.EnterAsync(Hook, wait: true, CancellationToken.None);
 
-        Assert.Null(await limits.EnterAsync(Hook, CancellationToken.None));
-        using var other = await limits.EnterAsync(Hook + 1, CancellationToken.None);
+        Assert.Null(await limits.EnterAsync(Hook, wait: true, CancellationToken.None));
+        using var other = await limits.EnterAsync(Hook + 1, wait: true, CancellationToken.None);
         Assert.NotNull(other);
     }
 
@@ -50,11 +64,11 @@ public sealed class WebhookConcurrencyTests
     public async Task First_tries_and_tries_from_the_deliveries_queue_have_slots_of_their_own()
     {
         var limits = Limits(perWebhook: 3, inline: 1, slotWaitMs: 100, inlineWaitMs: 100);
-        using var queued = await limits.EnterAsync(Hook, CancellationToken.None);
-        using var queuedToo = await limits.EnterAsync(Hook, CancellationToken.None);
+        using var queued = await limits.EnterAsync(Hook, wait: true, CancellationToken.None);
+        using var queuedToo = await limits.EnterAsync(Hook, wait: true, CancellationToken.None);
         Assert.NotNull(queued);
         Assert.NotNull(queuedToo);
-        Assert.Null(await limits.EnterAsync(Hook, CancellationToken.None)); // 3 - 1 inline = 2 for the deliveries queue
+        Assert.Null(await limits.EnterAsync(Hook, wait: true, CancellationToken.None)); // 3 - 1 inline = 2 for the deliveries queue
 
         // A burst of hand-offs holding every queued slot leaves the inline slot to the fan-out...
         var inline = await limits.EnterInlineAsync(Hook, CancellationToken.None);
@@ -63,7 +77,7 @@ public sealed class WebhookConcurrencyTests
 
         // ...and a first try holding it takes nothing from the deliveries queue's tries.
         queued.Dispose();
-        using var again = await limits.EnterAsync(Hook, CancellationToken.None);
+        using var again = await limits.EnterAsync(Hook, wait: true, CancellationToken.None);
         Assert.NotNull(again);
         inline.Dispose();
     }
@@ -72,15 +86,15 @@ public sealed class WebhookConcurrencyTests
     public async Task Cancelling_a_waiting_try_throws_and_takes_no_slot()
     {
         var limits = Limits();
-        var held = await limits.EnterAsync(Hook, CancellationToken.None);
+        var held = await limits.EnterAsync(Hook, wait: true, CancellationToken.None);
         using var cancel = new CancellationTokenSource();
 
-        var waiting = limits.EnterAsync(Hook, cancel.Token).AsTask();
+        var waiting = limits.EnterAsync(Hook, wait: true, cancel.Token).AsTask();
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
 
         held!.Dispose();
-        using var next = await limits.EnterAsync(Hook, CancellationToken.None);
+        using var next = await limits.EnterAsync(Hook, wait: true, CancellationToken.None);
         Assert.NotNull(next);
     }
 }

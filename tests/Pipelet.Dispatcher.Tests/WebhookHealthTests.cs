@@ -19,6 +19,33 @@ public sealed class WebhookHealthTests : IDisposable
         _health = new WebhookHealth(Options.Create(new DeliveryOptions()), _time, _services.GetRequiredService<IMeterFactory>(), NullLogger<WebhookHealth>.Instance);
 
     [Fact]
+    public async Task A_try_still_running_at_the_threshold_marks_its_webhook_slow_before_it_ends()
+    {
+        var options = Options.Create(new DeliveryOptions { SlowThreshold = TimeSpan.FromMilliseconds(50) });
+        var health = new WebhookHealth(options, TimeProvider.System, _services.GetRequiredService<IMeterFactory>(), NullLogger<WebhookHealth>.Instance);
+
+        using (health.Watch(Hook))
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            while (!health.IsSlow(Hook)) await Task.Delay(10, deadline.Token);
+        }
+
+        Assert.False(health.IsSlow(Hook + 1));
+    }
+
+    [Fact]
+    public async Task A_try_that_ends_before_the_threshold_marks_nothing()
+    {
+        var options = Options.Create(new DeliveryOptions { SlowThreshold = TimeSpan.FromSeconds(1) });
+        var health = new WebhookHealth(options, TimeProvider.System, _services.GetRequiredService<IMeterFactory>(), NullLogger<WebhookHealth>.Instance);
+
+        health.Watch(Hook).Dispose();
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+
+        Assert.False(health.IsSlow(Hook));
+    }
+
+    [Fact]
     public void A_slow_answer_or_a_timeout_marks_the_webhook_and_a_fast_success_clears_it()
     {
         Assert.False(_health.IsSlow(Hook));

@@ -57,6 +57,7 @@ public sealed partial class DeliveryAttempts(
         AttemptResult result;
         var startedAt = time.GetUtcNow();
         using (lease)
+        using (health.Watch(delivery.WebhookId))
         using (var activity = telemetry.StartAttempt(delivery))
         {
             result = await sender.SendAsync(new WebhookTarget(webhook.Url, webhook.SecretHeader, webhook.SecretValue), delivery.Event, delivery.Attempt, cancellationToken);

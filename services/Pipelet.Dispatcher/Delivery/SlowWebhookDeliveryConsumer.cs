@@ -20,4 +20,7 @@ public sealed class SlowWebhookDeliveryConsumer(
     TimeProvider time) : WebhookDeliveryConsumer(directory, health, attempts, retries, concurrency, telemetry, progress, time)
 {
     protected override bool ForwardsSlowWebhooks => false;
+
+    /// <summary>A slow webhook's slots free slowly: waiting for one would only hold one of the few slow-lane slots.</summary>
+    protected override bool WaitsForSlot => false;
 }

@@ -21,10 +21,13 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
 {
     private readonly ConcurrentDictionary<long, Slots> _webhooks = new();
 
-    /// <summary>For a try from the deliveries queue: one of the webhook's queued slots, waiting at most <see cref="DeliveryOptions.SlotWait"/>.</summary>
+    /// <summary>
+    /// For a try from the deliveries queue: one of the webhook's queued slots, waiting at most
+    /// <see cref="DeliveryOptions.SlotWait"/> when <paramref name="wait"/>.
+    /// </summary>
     /// <returns>A lease to dispose when the attempt ends, or null when the webhook stayed at its limit: step aside.</returns>
-    public ValueTask<Lease?> EnterAsync(long webhookId, CancellationToken cancellationToken) =>
-        EnterAsync(For(webhookId).Queued, options.Value.SlotWait, cancellationToken);
+    public ValueTask<Lease?> EnterAsync(long webhookId, bool wait, CancellationToken cancellationToken) =>
+        EnterAsync(For(webhookId).Queued, wait ? options.Value.SlotWait : TimeSpan.Zero, cancellationToken);
 
     /// <summary>
     /// For a first try inside the fan-out: one of the webhook's inline slots, waiting at most

@@ -28,6 +28,9 @@ public class WebhookDeliveryConsumer(
     /// <summary>False in the slow lane itself, which tries whatever reaches it.</summary>
     protected virtual bool ForwardsSlowWebhooks => true;
 
+    /// <summary>Whether a try waits up to <see cref="DeliveryOptions.SlotWait"/> for one of its webhook's slots before stepping aside.</summary>
+    protected virtual bool WaitsForSlot => true;
+
     public Task Consume(ConsumeContext<WebhookDelivery> context) => progress.RunAsync(() => DeliverAsync(context));
 
     private async Task DeliverAsync(ConsumeContext<WebhookDelivery> context)
@@ -53,10 +56,19 @@ public class WebhookDeliveryConsumer(
             return;
         }
 
-        var lease = await concurrency.EnterAsync(webhook.WebhookId, cancellationToken);
+        var lease = await concurrency.EnterAsync(webhook.WebhookId, WaitsForSlot, cancellationToken);
         if (lease is null)
         {
             await retries.DeferAsync(context, delivery);
+            return;
+        }
+
+        // The wait may have lasted half a second: try the webhook as it is now.
+        webhook = directory.Find(webhook.WebhookId);
+        if (webhook is not { Enabled: true })
+        {
+            lease.Dispose();
+            await attempts.CancelAsync(delivery, cancellationToken);
             return;
         }
 

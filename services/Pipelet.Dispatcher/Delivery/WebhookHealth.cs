@@ -7,8 +7,8 @@ using Pipelet.Webhooks;
 namespace Pipelet.Dispatcher.Delivery;
 
 /// <summary>
-/// Which webhooks answered slowly lately, on this instance. A try that took <see cref="DeliveryOptions.SlowThreshold"/>
-/// or longer (a slow answer, a timeout, a connect that hung) marks its webhook slow for
+/// Which webhooks answered slowly lately, on this instance. A try that takes <see cref="DeliveryOptions.SlowThreshold"/>
+/// or longer (a slow answer, a timeout, a connect that hung: marked as soon as the threshold passes) marks its webhook slow for
 /// <see cref="DeliveryOptions.SlowFor"/>, renewed by every further slow try; a fast success clears it.
 /// A slow webhook's tries run in the slow lane (<see cref="RetryQueues.SlowDeliveries"/>), so slow
 /// receivers can starve only each other. Per instance and in memory on purpose: a restart forgets,
@@ -40,19 +40,36 @@ public sealed partial class WebhookHealth
         return false;
     }
 
+    /// <summary>
+    /// Marks the webhook slow if the try this watches is still running at <see cref="DeliveryOptions.SlowThreshold"/>:
+    /// a receiver that hangs is then known after 2 s, not when its first try times out (10 s), while its tries hold
+    /// their slots and each of its events waits <see cref="DeliveryOptions.InlineWait"/>. Dispose it when the try ends.
+    /// </summary>
+    public ITimer Watch(long webhookId) =>
+        _time.CreateTimer(static state =>
+        {
+            var (health, id) = ((WebhookHealth, long))state!;
+            health.MarkSlow(id, health._options.Value.SlowThreshold);
+        }, (this, webhookId), _options.Value.SlowThreshold, Timeout.InfiniteTimeSpan);
+
     /// <summary>Called after every try, in either lane and inline.</summary>
     public void Observe(long webhookId, AttemptResult result)
     {
         if (result.Duration >= _options.Value.SlowThreshold)
         {
-            var wasSlow = IsSlow(webhookId);
-            _slowUntil[webhookId] = _time.GetUtcNow() + _options.Value.SlowFor;
-            if (!wasSlow) LogMarkedSlow(_logger, webhookId, result.Duration.TotalMilliseconds);
+            MarkSlow(webhookId, result.Duration);
         }
         else if (result.Succeeded && _slowUntil.TryRemove(webhookId, out _))
         {
             LogRecovered(_logger, webhookId);
         }
+    }
+
+    private void MarkSlow(long webhookId, TimeSpan tookAtLeast)
+    {
+        var wasSlow = IsSlow(webhookId);
+        _slowUntil[webhookId] = _time.GetUtcNow() + _options.Value.SlowFor;
+        if (!wasSlow) LogMarkedSlow(_logger, webhookId, tookAtLeast.TotalMilliseconds);
     }
 
     private int CountSlow()
@@ -61,7 +78,7 @@ public sealed partial class WebhookHealth
         return _slowUntil.Count(entry => entry.Value > now);
     }
 
-    [LoggerMessage(LogLevel.Information, "Webhook {WebhookId} marked slow (a try took {DurationMs} ms): its tries go to the slow lane")]
+    [LoggerMessage(LogLevel.Information, "Webhook {WebhookId} marked slow (a try took {DurationMs} ms or more): its tries go to the slow lane")]
     private static partial void LogMarkedSlow(ILogger logger, long webhookId, double durationMs);
 
     [LoggerMessage(LogLevel.Information, "Webhook {WebhookId} answered fast again: back in the main lanes")]

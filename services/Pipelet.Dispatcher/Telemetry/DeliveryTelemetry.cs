@@ -39,8 +39,9 @@ public sealed class DeliveryTelemetry
             "Tries sent on as their own message instead of made here, by reason: busy (the fan-out's webhook was at its " +
             "inline limit, to the deliveries queue), slow (the webhook is marked slow, to the slow lane).");
         _steppedAside = meter.CreateCounter<long>("pipelet.dispatcher.delivery.stepped_aside", "{delivery}",
-            "Tries from the deliveries queue that found their webhook at Delivery__ConcurrencyPerWebhook for " +
-            "Delivery__SlotWait and went back to the broker for a second, without spending an attempt.");
+            "Tries from the deliveries queue or the slow lane that found every one of their webhook's slots for them " +
+            "(Delivery__ConcurrencyPerWebhook minus the inline ones) taken for Delivery__SlotWait (the slow lane: at once) " +
+            "and went back to the broker for a second, without spending an attempt.");
     }
 
     /// <summary>
