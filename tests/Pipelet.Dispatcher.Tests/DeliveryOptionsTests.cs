@@ -19,37 +19,34 @@ public sealed class DeliveryOptionsTests
     [Theory]
     [InlineData(64, 64)]
     [InlineData(100, 64)]
-    public void A_webhook_that_could_hold_every_fan_out_slot_is_refused_at_start_with_the_settings_names(int inline, int fanOut)
-    {
-        var result = Validator.Validate(null, new DeliveryOptions { InlineConcurrencyPerWebhook = inline, FanOutConcurrency = fanOut });
-
-        Assert.True(result.Failed);
-        Assert.Contains("Delivery__InlineConcurrencyPerWebhook", result.FailureMessage, StringComparison.Ordinal);
-        Assert.Contains("Delivery__FanOutConcurrency", result.FailureMessage, StringComparison.Ordinal);
-    }
+    public void A_webhook_that_could_hold_every_fan_out_slot_is_refused_at_start_with_the_settings_names(int inline, int fanOut) =>
+        AssertRefusedNaming(new DeliveryOptions { InlineConcurrencyPerWebhook = inline, FanOutConcurrency = fanOut },
+            "Delivery__InlineConcurrencyPerWebhook", "Delivery__FanOutConcurrency");
 
     [Theory]
     [InlineData(64, 64)]
     [InlineData(64, 32)]
     public void Inline_slots_that_leave_retries_none_of_the_webhooks_slots_are_refused_at_start_with_the_settings_names(int inline, int perWebhook)
     {
-        var result = Validator.Validate(null, new DeliveryOptions { InlineConcurrencyPerWebhook = inline, ConcurrencyPerWebhook = perWebhook });
-
-        Assert.True(result.Failed);
-        Assert.Contains("Delivery__InlineConcurrencyPerWebhook", result.FailureMessage, StringComparison.Ordinal);
-        Assert.Contains("Delivery__ConcurrencyPerWebhook", result.FailureMessage, StringComparison.Ordinal);
+        AssertRefusedNaming(new DeliveryOptions { InlineConcurrencyPerWebhook = inline, ConcurrencyPerWebhook = perWebhook },
+            "Delivery__InlineConcurrencyPerWebhook", "Delivery__ConcurrencyPerWebhook");
         Assert.True(Validator.Validate(null, new DeliveryOptions { InlineConcurrencyPerWebhook = inline, ConcurrencyPerWebhook = inline + 1 }).Succeeded);
     }
 
     [Fact]
     public void More_batches_at_once_than_event_slots_are_refused_at_start_with_the_settings_names()
     {
-        var result = Validator.Validate(null, new DeliveryOptions { BatchConcurrency = 300, FanOutConcurrency = 256 });
+        AssertRefusedNaming(new DeliveryOptions { BatchConcurrency = 300, FanOutConcurrency = 256 }, "Delivery__BatchConcurrency", "Delivery__FanOutConcurrency");
+        Assert.True(Validator.Validate(null, new DeliveryOptions { BatchConcurrency = 256, FanOutConcurrency = 256 }).Succeeded);
+    }
+
+    /// <summary>The settings are refused, and the message names every one of <paramref name="settings"/>.</summary>
+    private static void AssertRefusedNaming(DeliveryOptions options, params string[] settings)
+    {
+        var result = Validator.Validate(null, options);
 
         Assert.True(result.Failed);
-        Assert.Contains("Delivery__BatchConcurrency", result.FailureMessage, StringComparison.Ordinal);
-        Assert.Contains("Delivery__FanOutConcurrency", result.FailureMessage, StringComparison.Ordinal);
-        Assert.True(Validator.Validate(null, new DeliveryOptions { BatchConcurrency = 256, FanOutConcurrency = 256 }).Succeeded);
+        foreach (var setting in settings) Assert.Contains(setting, result.FailureMessage, StringComparison.Ordinal);
     }
 
     [Fact]

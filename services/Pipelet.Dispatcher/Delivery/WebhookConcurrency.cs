@@ -48,10 +48,11 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
     /// </summary>
     private sealed class Slots(DeliveryOptions limits)
     {
-        public SemaphoreSlim Inline { get; } = new(limits.InlineConcurrencyPerWebhook, limits.InlineConcurrencyPerWebhook);
+        public SemaphoreSlim Inline { get; } = Full(limits.InlineConcurrencyPerWebhook);
 
-        public SemaphoreSlim Queued { get; } = new(
-            limits.ConcurrencyPerWebhook - limits.InlineConcurrencyPerWebhook, limits.ConcurrencyPerWebhook - limits.InlineConcurrencyPerWebhook);
+        public SemaphoreSlim Queued { get; } = Full(limits.ConcurrencyPerWebhook - limits.InlineConcurrencyPerWebhook);
+
+        private static SemaphoreSlim Full(int slots) => new(slots, slots);
     }
 
     public sealed class Lease(SemaphoreSlim slots) : IDisposable
