@@ -133,6 +133,15 @@ public sealed class ChargingSessionTests
     }
 
     [Fact]
+    public void A_remote_start_accepted_before_the_station_was_ready_runs_at_once_even_without_sessions_of_its_own()
+    {
+        var session = NewSession(sessionsPerHour: 0);
+
+        Assert.True(session.RequestRemoteStart("REMOTE-1"));
+        Assert.Equal(TimeSpan.Zero, session.FirstDelay());
+    }
+
+    [Fact]
     public void The_meter_reports_plausible_readings()
     {
         var meter = new MeterSampler(new Random(3));

@@ -47,9 +47,14 @@ internal sealed class ChargingSession(int connectorId, MeterSampler meter, Sessi
     }
 
     /// <summary>The delay before the first session: a random part of the idle pause, so stations do not start in step.</summary>
+    /// <summary>
+    /// The pause before the first session; none when a remote start was accepted before the station was ready
+    /// (it answers CSMS commands from its first StatusNotification on), or that start would wait for the pause,
+    /// which is forever when the station runs no sessions of its own.
+    /// </summary>
     public TimeSpan FirstDelay()
     {
-        lock (_lock) return Idle();
+        lock (_lock) return Step == SessionStep.Authorize ? Idle() : TimeSpan.Zero;
     }
 
     /// <summary>MeterValues asked for by TriggerMessage: a reading now, in the transaction if one runs.</summary>
