@@ -134,8 +134,9 @@ internal static class OcppFrameReader
             var id = reader.GetString();
             return (type, id is { Length: > 0 and <= OcppFrame.MaxMessageIdLength } ? id : null);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: an id that is not valid UTF-8 (possible in a binary frame).
             return (0, null);
         }
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Pipelet.Contracts.Events;
@@ -31,6 +32,7 @@ internal sealed class StationConnectionHandler(
     public const string Subprotocol = "ocpp1.6";
     private const string PathPrefix = "/ocpp/";
     private const int ReadChunk = 4096;
+    private const string NotUtf8Json = "The frame is not valid UTF-8 JSON.";
     private static readonly TimeSpan ReplacementWait = TimeSpan.FromSeconds(10);
 
     public static bool IsOcppPath(PathString path) => path.StartsWithSegments(PathPrefix.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
@@ -182,7 +184,7 @@ internal sealed class StationConnectionHandler(
                     continue;
                 }
 
-                await OnFrameAsync(session, frame, receivedAt);
+                await OnFrameAsync(session, frame, result.MessageType, receivedAt);
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
@@ -191,18 +193,28 @@ internal sealed class StationConnectionHandler(
         }
     }
 
-    private async Task OnFrameAsync(StationSession session, PooledBuffer frame, DateTimeOffset receivedAt)
+    private async Task OnFrameAsync(StationSession session, PooledBuffer frame, WebSocketMessageType messageType, DateTimeOffset receivedAt)
     {
         OcppFrame parsed;
         JsonDocument? document = null;
         try
         {
-            document = JsonDocument.Parse(frame.WrittenMemory, new JsonDocumentOptions { MaxDepth = 32 });
-            parsed = OcppFrameReader.Read(document);
+            // The WebSocket layer checks a text frame's UTF-8 but not a binary one's, and JSON strings with
+            // bad UTF-8 parse fine, then throw when read: check it here so the station gets its CALLERROR.
+            if (messageType == WebSocketMessageType.Binary && !Utf8.IsValid(frame.WrittenSpan))
+            {
+                var (type, id) = OcppFrameReader.Peek(frame.WrittenSpan);
+                parsed = new MalformedFrame(id, type == OcppFrame.CallType, OcppErrorCode.FormationViolation, NotUtf8Json);
+            }
+            else
+            {
+                document = JsonDocument.Parse(frame.WrittenMemory, new JsonDocumentOptions { MaxDepth = 32 });
+                parsed = OcppFrameReader.Read(document);
+            }
         }
         catch (JsonException)
         {
-            parsed = new MalformedFrame(null, false, OcppErrorCode.FormationViolation, "The frame is not valid UTF-8 JSON.");
+            parsed = new MalformedFrame(null, false, OcppErrorCode.FormationViolation, NotUtf8Json);
         }
 
         using (document)

@@ -47,6 +47,13 @@ internal sealed class TestStation : IAsyncDisposable
         await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, timeout.Token);
     }
 
+    /// <summary>Sends raw bytes as one message, for what a well-behaved station would never send.</summary>
+    public async Task SendBytesAsync(byte[] bytes, WebSocketMessageType type)
+    {
+        using var timeout = new CancellationTokenSource(DefaultWait);
+        await _socket.SendAsync(bytes, type, true, timeout.Token);
+    }
+
     /// <summary>Sends a CALL and returns the id it used.</summary>
     public async Task<string> SendCallAsync(string action, string payloadJson, string? messageId = null)
     {

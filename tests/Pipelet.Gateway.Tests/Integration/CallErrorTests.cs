@@ -103,6 +103,31 @@ public sealed class CallErrorTests(RealInfrastructure infrastructure) : IClassFi
         await AssertStillServing(station);
     }
 
+    [Theory]
+    [InlineData("[2,\"b1\",\"Authorize\",{\"idTag\":\"A\xFF\"}]", "b1")]
+    [InlineData("[2,\"b\xC3\",\"Heartbeat\",{}]", "-1")]
+    public async Task A_binary_frame_that_is_not_utf8_gets_a_FormationViolation(string latin1, string expectedId)
+    {
+        // A text frame's UTF-8 is checked by the WebSocket layer (it closes with 1007); a binary one's is ours to check.
+        await using var station = await TestStation.ConnectAsync(_gateway, "CP-BINARY-" + expectedId.Length);
+        await station.SendBytesAsync(System.Text.Encoding.Latin1.GetBytes(latin1), System.Net.WebSockets.WebSocketMessageType.Binary);
+        var frame = await station.ReceiveAsync();
+        Assert.Equal(4, frame[0].GetInt32());
+        Assert.Equal(expectedId, frame[1].GetString());
+        Assert.Equal("FormationViolation", frame[2].GetString());
+        await AssertStillServing(station);
+    }
+
+    [Fact]
+    public async Task A_binary_frame_of_valid_json_is_served_like_a_text_frame()
+    {
+        await using var station = await TestStation.ConnectAsync(_gateway, "CP-BINARY-OK");
+        await station.SendBytesAsync("[2,\"h1\",\"Heartbeat\",{}]"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Binary);
+        var frame = await station.ReceiveAsync();
+        Assert.Equal(3, frame[0].GetInt32());
+        Assert.Equal("h1", frame[1].GetString());
+    }
+
     [Fact]
     public async Task A_frame_with_an_unknown_message_type_is_ignored()
     {
