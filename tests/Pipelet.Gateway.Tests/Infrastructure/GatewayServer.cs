@@ -30,8 +30,14 @@ internal sealed class GatewayServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The https endpoint, when the settings configure one (Kestrel:Endpoints).</summary>
+    public Uri? SecureAddress { get; private init; }
+
     public Uri StationUri(string encodedStationId) =>
         new($"ws://{BaseAddress.Authority}/ocpp/{encodedStationId}");
+
+    public Uri SecureStationUri(string encodedStationId) =>
+        new($"wss://{(SecureAddress ?? throw new InvalidOperationException("No https endpoint configured.")).Authority}/ocpp/{encodedStationId}");
 
     public static async Task<GatewayServer> StartAsync(string rabbitMq, string database, IDictionary<string, string?>? settings = null)
     {
@@ -69,8 +75,13 @@ internal sealed class GatewayServer : IAsyncDisposable
             throw;
         }
 
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var server = new GatewayServer(app, new Uri(address.TrimEnd('/') + "/"));
+        // With Kestrel endpoints in the settings (TLS tests) there may be an https address too: the API uses plain http.
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        var address = addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal));
+        var server = new GatewayServer(app, new Uri(address.TrimEnd('/') + "/"))
+        {
+            SecureAddress = addresses.FirstOrDefault(a => a.StartsWith("https://", StringComparison.Ordinal)) is { } secure ? new Uri(secure) : null,
+        };
         try
         {
             await server.WaitUntilReadyAsync();
