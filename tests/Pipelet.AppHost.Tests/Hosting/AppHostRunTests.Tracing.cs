@@ -75,11 +75,29 @@ public sealed partial class AppHostRunTests
             var traceId = Convert.FromHexString(traceParent![3..35]);
             Assert.NotEqual(new byte[16], traceId);
 
-            // Exports are batched (every few seconds): wait until both services have sent spans of that trace.
-            await WaitUntilAsync(() => ExportedBy("gateway") && ExportedBy("dispatcher"), TimeSpan.FromSeconds(30));
+            // Exports are batched (every few seconds): wait until the dispatcher's attempt span of that trace is in.
+            var trace = Convert.ToHexStringLower(traceId);
+            List<ExportedSpan> spans = [];
+            await WaitUntilAsync(() =>
+            {
+                spans = [.. OtlpSpans.Read(collector.Bodies("trace")).Where(s => s.TraceId == trace)];
+                return spans.Any(s => s.Name == "webhook attempt");
+            }, TimeSpan.FromSeconds(30));
 
-            bool ExportedBy(string service) => collector.Bodies("trace").Any(body =>
-                body.AsSpan().IndexOf(Encoding.UTF8.GetBytes(service)) >= 0 && body.AsSpan().IndexOf(traceId) >= 0);
+            // The shape an OTLP backend shows: the station's CALL at the root, the publish under it, the bus hop,
+            // and the dispatcher's fan-out and attempt under that; the receiver's traceparent names a span of it.
+            var received = Assert.Single(spans, s => s.Name == "ocpp Heartbeat");
+            Assert.Null(received.ParentSpanId);
+            var publish = Assert.Single(spans, s => s.Name.EndsWith(" publish", StringComparison.Ordinal) && s.ParentSpanId == received.SpanId);
+            var fanOut = Assert.Single(spans, s => s.Name == "station event fan-out");
+            Assert.Equal(publish.SpanId, fanOut.ParentSpanId);
+            var attempt = Assert.Single(spans, s => s.Name == "webhook attempt");
+            Assert.Equal(fanOut.SpanId, attempt.ParentSpanId);
+            Assert.All([received, publish], s => Assert.Equal("gateway", s.Service));
+            Assert.All([fanOut, attempt], s => Assert.Equal("dispatcher", s.Service));
+            var hitSpan = traceParent[36..52];
+            Assert.True(hitSpan == attempt.SpanId || spans.Any(s => s.SpanId == hitSpan && s.ParentSpanId == attempt.SpanId),
+                $"The receiver's traceparent names span {hitSpan}, which is neither the attempt nor a child of it:\n" + string.Join('\n', spans));
         }
         finally
         {
