@@ -215,6 +215,8 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
     [InlineData("RemoteStartTransaction", """{"idTag":"TOO-LONG-FOR-AN-IDTOKEN-20"}""", "idTag")]
     [InlineData("ReserveNow", """{"connectorId":1,"expiryDate":"soon","idTag":"A","reservationId":1}""", "expiryDate")]
     [InlineData("RemoteStartTransaction", """{"idTag":"A","chargingProfile":{"chargingProfileId":1,"stackLevel":0,"chargingProfilePurpose":"TxProfile","chargingProfileKind":"Absolute","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[]}}}""", "chargingProfile.chargingSchedule.chargingSchedulePeriod")]
+    [InlineData("GetDiagnostics", """{"location":"uploads/diagnostics"}""", "location")]
+    [InlineData("UpdateFirmware", """{"location":"/srv/firmware/2.0.0.bin","retrieveDate":"2026-04-15T02:00:00Z"}""", "location")]
     [InlineData("Reset", "[1,2,3]", "$")]
     [InlineData("Reset", "not json", "$")]
     public async Task An_invalid_body_is_a_400_validation_problem_naming_the_field(string action, string body, string field)
