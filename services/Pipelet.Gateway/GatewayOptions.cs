@@ -75,6 +75,13 @@ internal sealed class GatewayOptions
     public bool RequireApiKey { get; set; } = true;
 
     public StationAuthenticationOptions StationAuthentication { get; set; } = new();
+
+    /// <summary>
+    /// idTag → the OCPP AuthorizationStatus that Authorize, StartTransaction and StopTransaction answer for it
+    /// (<c>Blocked</c>, <c>Expired</c>, <c>Invalid</c>, <c>ConcurrentTx</c>). Tags not listed are <c>Accepted</c>.
+    /// Matched case-insensitively, as OCPP compares idTags.
+    /// </summary>
+    public Dictionary<string, string> IdTags { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>Security profile 1: HTTP Basic on the handshake with a per-station password.</summary>

@@ -1,16 +1,11 @@
 namespace Pipelet.Gateway.Authorization;
 
 /// <summary>
-/// Decides whether an idTag may charge. Pipelet is headless and leaves authorization to integrators,
-/// so the default accepts every tag; register another implementation to change that.
+/// Decides whether an idTag may charge. Pipelet is headless and leaves authorization to integrators:
+/// the default (<see cref="ConfiguredIdTagAuthorizer"/>) accepts every tag an operator has not listed
+/// under <c>Gateway:IdTags</c>; register another implementation to decide otherwise.
 /// </summary>
 internal interface IIdTagAuthorizer
 {
     ValueTask<IdTagInfo> AuthorizeAsync(string stationId, string idTag, CancellationToken cancellationToken);
-}
-
-internal sealed class AcceptEveryIdTag : IIdTagAuthorizer
-{
-    public ValueTask<IdTagInfo> AuthorizeAsync(string stationId, string idTag, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(IdTagInfo.Accepted);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Pipelet.Gateway.Apis;
 using Pipelet.Gateway.Authorization;
 using Pipelet.Gateway.Commands;
@@ -29,6 +30,7 @@ internal static class Extensions
             .Validate(o => o.StationAuthentication.Stations.Values.All(StationPasswordHasher.IsWellFormed),
                 "Gateway:StationAuthentication:Stations values must be password hashes (pbkdf2-sha256$...), never plaintext.")
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, IdTagListValidator>();
 
         var instance = GatewayInstance.Create(builder.Configuration[$"{GatewayOptions.SectionName}:InstanceId"]);
         builder.Services.AddSingleton(instance);
@@ -50,7 +52,7 @@ internal static class Extensions
         builder.Services.AddHealthChecks().AddCheck<EventChannelsHealthCheck>("rabbitmq-events", tags: ["ready"]);
         builder.Services.AddSingleton<StationEventPublisher>();
         builder.Services.AddSingleton<TransactionLedger>();
-        builder.Services.TryAddSingleton<IIdTagAuthorizer, AcceptEveryIdTag>();
+        builder.Services.TryAddSingleton<IIdTagAuthorizer, ConfiguredIdTagAuthorizer>();
         builder.Services.AddSingleton<StationAuthenticator>();
         builder.Services.AddSingleton<StationRegistry>();
         builder.Services.AddSingleton<StationDirectory>();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Pipelet.Gateway.Ocpp.Schemas;
 using Pipelet.Gateway.Tests.Infrastructure;
 using Pipelet.Testing;
 
@@ -66,6 +67,79 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
 
         var commandEvent = await _events.NextAsync(id, "GetConfiguration");
         Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(body).RootElement, commandEvent.Payload));
+    }
+
+    /// <summary>
+    /// A valid request of every command, the station's answer to it, and whether the command is one of the 23
+    /// catalogue events (the five outside it have no event name to be published under).
+    /// </summary>
+    public static TheoryData<string, string, string, bool> EveryCommand { get; } = new()
+    {
+        { "ChangeAvailability", """{"connectorId":1,"type":"Inoperative"}""", """{"status":"Scheduled"}""", true },
+        { "ChangeConfiguration", """{"key":"HeartbeatInterval","value":"600"}""", """{"status":"RebootRequired"}""", true },
+        { "ClearCache", "{}", """{"status":"Accepted"}""", true },
+        { "GetConfiguration", """{"key":["HeartbeatInterval","NoSuchKey"]}""",
+            """{"configurationKey":[{"key":"HeartbeatInterval","readonly":false,"value":"300"}],"unknownKey":["NoSuchKey"]}""", true },
+        { "RemoteStartTransaction", """{"connectorId":1,"idTag":"RFID_12345678"}""", """{"status":"Accepted"}""", true },
+        { "RemoteStopTransaction", """{"transactionId":42}""", """{"status":"Rejected"}""", true },
+        { "Reset", """{"type":"Hard"}""", """{"status":"Accepted"}""", true },
+        { "UnlockConnector", """{"connectorId":2}""", """{"status":"Unlocked"}""", true },
+        { "GetDiagnostics", """{"location":"ftp://diag.example.com/uploads/","retries":3,"retryInterval":60,"startTime":"2026-04-14T00:00:00Z","stopTime":"2026-04-14T12:00:00Z"}""",
+            """{"fileName":"diagnostics-2026-04-14.zip"}""", true },
+        { "UpdateFirmware", """{"location":"https://firmware.example.com/testbox/2.0.0.bin","retrieveDate":"2026-04-15T02:00:00Z","retries":2,"retryInterval":300}""", "{}", true },
+        { "TriggerMessage", """{"requestedMessage":"StatusNotification","connectorId":1}""", """{"status":"Accepted"}""", true },
+        { "ReserveNow", """{"connectorId":1,"expiryDate":"2026-04-14T14:00:00Z","idTag":"RFID_12345678","parentIdTag":"FLEET_1","reservationId":7}""",
+            """{"status":"Occupied"}""", true },
+        { "SendLocalList", """{"listVersion":2,"updateType":"Differential","localAuthorizationList":[{"idTag":"RFID_LOST","idTagInfo":{"status":"Blocked"}},{"idTag":"RFID_NEW","idTagInfo":{"status":"Accepted","expiryDate":"2027-01-01T00:00:00Z","parentIdTag":"FLEET_1"}}]}""",
+            """{"status":"Accepted"}""", true },
+        { "DataTransfer", """{"vendorId":"com.pipelet","messageId":"ping","data":"hello"}""", """{"status":"Accepted","data":"pong"}""", true },
+        { "CancelReservation", """{"reservationId":7}""", """{"status":"Accepted"}""", false },
+        { "ClearChargingProfile", """{"id":3,"connectorId":1,"chargingProfilePurpose":"TxProfile","stackLevel":0}""", """{"status":"Unknown"}""", false },
+        { "GetCompositeSchedule", """{"connectorId":1,"duration":3600,"chargingRateUnit":"W"}""",
+            """{"status":"Accepted","connectorId":1,"scheduleStart":"2026-04-14T12:00:00Z","chargingSchedule":{"duration":3600,"chargingRateUnit":"W","chargingSchedulePeriod":[{"startPeriod":0,"limit":11000.0}]}}""", false },
+        { "GetLocalListVersion", "{}", """{"listVersion":2}""", false },
+        { "SetChargingProfile", """{"connectorId":1,"csChargingProfiles":{"chargingProfileId":3,"stackLevel":0,"chargingProfilePurpose":"TxDefaultProfile","chargingProfileKind":"Recurring","recurrencyKind":"Daily","chargingSchedule":{"startSchedule":"2026-04-14T00:00:00Z","chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":16},{"startPeriod":25200,"limit":32.5,"numberPhases":3}]}}}""",
+            """{"status":"Accepted"}""", false },
+    };
+
+    [Fact]
+    public void Every_command_of_the_api_is_in_the_every_command_theory() =>
+        Assert.Equal(OcppSchemas.CentralSystemRequests.Keys.Order(StringComparer.Ordinal),
+            EveryCommand.Select(row => (string)row[0]).Order(StringComparer.Ordinal));
+
+    [Theory]
+    [MemberData(nameof(EveryCommand))]
+    public async Task Every_command_reaches_the_station_as_sent_and_its_answer_comes_back(string action, string body, string answer, bool isCatalogueEvent)
+    {
+        var id = "CP-EVERY-" + action;
+        await using var station = await ConnectAsync(id);
+        await _events.NextAsync(id, "Connect");
+        var post = Post(id, action, body);
+
+        var call = await station.ReceiveAsync();
+        Assert.Equal(4, call.GetArrayLength());
+        Assert.Equal(2, call[0].GetInt32());
+        Assert.Equal(action, call[2].GetString());
+        AssertJsonEqual(body, call[3]);
+        await station.SendTextAsync($$"""[3,{{JsonSerializer.Serialize(call[1].GetString())}},{{answer}}]""");
+
+        using var response = await post;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(id, json.GetProperty("station_id").GetString());
+        Assert.Equal(action, json.GetProperty("action").GetString());
+        AssertJsonEqual(answer, json.GetProperty("response"));
+
+        // A Heartbeat after the answer marks where the command's event, if any, must already be (it is confirmed before the CALL goes out).
+        await station.CallResultAsync("Heartbeat", "{}");
+        if (isCatalogueEvent)
+        {
+            var commandEvent = await _events.NextAsync(id);
+            Assert.Equal(action, commandEvent.Event);
+            AssertJsonEqual(body, commandEvent.Payload);
+        }
+
+        Assert.Equal("Heartbeat", (await _events.NextAsync(id)).Event);
     }
 
     [Fact]
@@ -141,6 +215,8 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
     [InlineData("RemoteStartTransaction", """{"idTag":"TOO-LONG-FOR-AN-IDTOKEN-20"}""", "idTag")]
     [InlineData("ReserveNow", """{"connectorId":1,"expiryDate":"soon","idTag":"A","reservationId":1}""", "expiryDate")]
     [InlineData("RemoteStartTransaction", """{"idTag":"A","chargingProfile":{"chargingProfileId":1,"stackLevel":0,"chargingProfilePurpose":"TxProfile","chargingProfileKind":"Absolute","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[]}}}""", "chargingProfile.chargingSchedule.chargingSchedulePeriod")]
+    [InlineData("GetDiagnostics", """{"location":"uploads/diagnostics"}""", "location")]
+    [InlineData("UpdateFirmware", """{"location":"/srv/firmware/2.0.0.bin","retrieveDate":"2026-04-15T02:00:00Z"}""", "location")]
     [InlineData("Reset", "[1,2,3]", "$")]
     [InlineData("Reset", "not json", "$")]
     public async Task An_invalid_body_is_a_400_validation_problem_naming_the_field(string action, string body, string field)
@@ -179,6 +255,12 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
     {
         await using var station = await TestStation.ConnectAsync(_gateway, "CP-NO-KEY-NEEDED");
         await station.CallResultAsync("Heartbeat", "{}");
+    }
+
+    private static void AssertJsonEqual(string expected, JsonElement actual)
+    {
+        using var document = JsonDocument.Parse(expected);
+        Assert.True(JsonElement.DeepEquals(document.RootElement, actual), $"expected {expected}, got {actual}");
     }
 
     private Task<HttpResponseMessage> Post(string stationId, string action, string body) =>

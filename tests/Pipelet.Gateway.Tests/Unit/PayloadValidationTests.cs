@@ -82,6 +82,38 @@ public sealed class PayloadValidationTests
         Assert.Equal(valid, Validate(OcppSchemas.StationRequests["StartTransaction"],
             $$"""{"connectorId":1,"idTag":"T","meterStart":0,"timestamp":"{{timestamp}}"}""").IsValid);
 
+    [Theory]
+    [InlineData("ftp://diag.example.com/uploads/", true)]
+    [InlineData("ftp://user:secret@10.0.0.5:2121/uploads", true)]
+    [InlineData("https://firmware.example.com/testbox/2.0.0.bin?token=a%20b", true)]
+    [InlineData("HTTPS://firmware.example.com/x.bin", true)]
+    [InlineData("sftp://[2001:db8::1]/up", true)]
+    [InlineData("https://bücher.example/läden/", true)] // an IRI, as anyURI allows
+    [InlineData("uploads/diag", false)]
+    [InlineData("/tmp/diag", false)] // System.Uri on Linux would read it as file:///tmp/diag
+    [InlineData("C:\\diag", false)] // ... and this as file:///C:/diag
+    [InlineData("//diag.example.com/uploads", false)]
+    [InlineData("not a uri", false)]
+    [InlineData(" ftp://diag.example.com/", false)]
+    [InlineData("ftp://diag.example.com/a b", false)]
+    [InlineData("ftp://diag.example.com/a\nb", false)]
+    [InlineData("https://diag.example.com/\"x\"", false)]
+    [InlineData("1ftp://diag.example.com/", false)]
+    [InlineData("http://", false)]
+    [InlineData("", false)]
+    public void Locations_must_be_absolute_uris(string location, bool valid)
+    {
+        var json = JsonSerializer.Serialize(location);
+        var getDiagnostics = Validate(OcppSchemas.CentralSystemRequests["GetDiagnostics"], $$"""{"location":{{json}}}""");
+        var updateFirmware = Validate(OcppSchemas.CentralSystemRequests["UpdateFirmware"],
+            $$"""{"location":{{json}},"retrieveDate":"2026-04-15T02:00:00Z"}""");
+        foreach (var result in new[] { getDiagnostics, updateFirmware })
+        {
+            Assert.Equal(valid, result.IsValid);
+            if (!valid) Assert.Equal(("location", "TypeConstraintViolation"), (result.First.Path, result.First.ErrorCode));
+        }
+    }
+
     [Fact]
     public void Every_error_is_collected_for_an_api_validation_problem()
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -44,6 +45,53 @@ internal sealed class StringType(int? maxLength, string name) : OcppType
         {
             result.Add(OcppErrorCode.TypeConstraintViolation, $"{result.Describe()} must be at most {max} characters ({name}).");
         }
+    }
+}
+
+/// <summary>
+/// An absolute URI (anyURI; the official schemas say <c>"format": "uri"</c>): where a station uploads diagnostics
+/// or fetches firmware, so a relative or garbled value would only fail later, on the station. Only commands carry
+/// one, so reading it as a string here costs nothing that matters.
+/// </summary>
+internal sealed class AbsoluteUriType : OcppType
+{
+    public override void Validate(JsonElement value, PayloadValidation result)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            result.Add(OcppErrorCode.TypeConstraintViolation, $"{result.Describe()} must be a string (anyURI).");
+            return;
+        }
+
+        if (!IsAbsoluteUri(value.GetString()!))
+        {
+            result.Add(OcppErrorCode.TypeConstraintViolation,
+                $"{result.Describe()} must be an absolute URI (anyURI) with its scheme, such as ftp://diagnostics.example.com/uploads/.");
+        }
+    }
+
+    private static readonly SearchValues<char> UriCharacters =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%");
+
+    public static bool IsAbsoluteUri(string text)
+    {
+        // The RFC 3986 scheme must open the text and stay the URI's scheme: System.Uri alone would take a Unix path
+        // ("/tmp/x") or a Windows one ("C:\x") as a file:// URI, and trims surrounding spaces.
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 1 || !char.IsAsciiLetter(text[0])) return false;
+        var scheme = text.AsSpan(0, colon);
+        foreach (var c in scheme)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('+' or '-' or '.')) return false;
+        }
+
+        // Outside ASCII (an IRI) only spaces and controls are refused; within it, what RFC 3986 allows.
+        foreach (var c in text)
+        {
+            if (char.IsAscii(c) ? !UriCharacters.Contains(c) : char.IsWhiteSpace(c) || char.IsControl(c)) return false;
+        }
+
+        return Uri.TryCreate(text, UriKind.Absolute, out var uri) && scheme.Equals(uri.Scheme, StringComparison.OrdinalIgnoreCase);
     }
 }
 
@@ -206,7 +254,7 @@ internal static class T
     public static OcppType CiString(int maxLength) => new StringType(maxLength, $"CiString{maxLength}Type");
 
     public static readonly OcppType Text = new StringType(null, "string");
-    public static readonly OcppType AnyUri = new StringType(null, "anyURI");
+    public static readonly OcppType AnyUri = new AbsoluteUriType();
     public static readonly OcppType Integer = new IntegerType(int.MinValue);
     public static readonly OcppType NonNegativeInteger = new IntegerType(0);
     public static readonly OcppType PositiveInteger = new IntegerType(1);
