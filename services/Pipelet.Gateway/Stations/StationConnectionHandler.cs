@@ -32,7 +32,7 @@ internal sealed class StationConnectionHandler(
     public const string Subprotocol = "ocpp1.6";
     private const string PathPrefix = "/ocpp/";
     private const int ReadChunk = 4096;
-    private const string NotUtf8Json = "The frame is not valid UTF-8 JSON.";
+    private const int MaxDepth = 32;
     private static readonly TimeSpan ReplacementWait = TimeSpan.FromSeconds(10);
 
     public static bool IsOcppPath(PathString path) => path.StartsWithSegments(PathPrefix.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
@@ -201,20 +201,13 @@ internal sealed class StationConnectionHandler(
         {
             // The WebSocket layer checks a text frame's UTF-8 but not a binary one's, and JSON strings with
             // bad UTF-8 parse fine, then throw when read: check it here so the station gets its CALLERROR.
-            if (messageType == WebSocketMessageType.Binary && !Utf8.IsValid(frame.WrittenSpan))
-            {
-                var (type, id) = OcppFrameReader.Peek(frame.WrittenSpan);
-                parsed = new MalformedFrame(id, type == OcppFrame.CallType, OcppErrorCode.FormationViolation, NotUtf8Json);
-            }
-            else
-            {
-                document = JsonDocument.Parse(frame.WrittenMemory, new JsonDocumentOptions { MaxDepth = 32 });
-                parsed = OcppFrameReader.Read(document);
-            }
+            parsed = messageType == WebSocketMessageType.Binary && !Utf8.IsValid(frame.WrittenSpan)
+                ? Unreadable(frame, "The frame is not valid UTF-8.")
+                : OcppFrameReader.Read(document = JsonDocument.Parse(frame.WrittenMemory, new JsonDocumentOptions { MaxDepth = MaxDepth }));
         }
         catch (JsonException)
         {
-            parsed = new MalformedFrame(null, false, OcppErrorCode.FormationViolation, NotUtf8Json);
+            parsed = Unreadable(frame, $"The frame is not valid JSON (or nests deeper than {MaxDepth}).");
         }
 
         using (document)
@@ -254,6 +247,13 @@ internal sealed class StationConnectionHandler(
                     break;
             }
         }
+    }
+
+    /// <summary>A frame we cannot parse, answered under its own id when its first bytes still name one (else "-1").</summary>
+    private static MalformedFrame Unreadable(PooledBuffer frame, string description)
+    {
+        var (type, id) = OcppFrameReader.Peek(frame.WrittenSpan);
+        return new MalformedFrame(id, type == OcppFrame.CallType, OcppErrorCode.FormationViolation, description);
     }
 
     private async Task OnOversizedAsync(StationSession session, (int Type, string? Id) peeked, int maxFrame)

@@ -25,6 +25,10 @@ public sealed class CallErrorTests(RealInfrastructure infrastructure) : IClassFi
         await _events.DisposeAsync();
     }
 
+    /// <summary>A DataTransfer whose payload nests 40 levels, past the 32 the gateway parses: no station needs that.</summary>
+    private const string DeeperThanWeRead =
+        """[2,"deep","DataTransfer",{"vendorId":"v","x":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}]""";
+
     public static TheoryData<string, string, string> InvalidCalls => new()
     {
         // action, payload, expected code
@@ -46,6 +50,8 @@ public sealed class CallErrorTests(RealInfrastructure infrastructure) : IClassFi
         { "StatusNotification", """{"connectorId":-1,"errorCode":"NoError","status":"Available"}""", "PropertyConstraintViolation" },
         { "StartTransaction", """{"connectorId":0,"idTag":"A","meterStart":0,"timestamp":"2026-04-14T12:34:56Z"}""", "PropertyConstraintViolation" },
         { "MeterValues", """{"connectorId":1,"meterValue":[{"timestamp":"2026-04-14T12:34:56Z","sampledValue":[{"value":"1","unit":"Kelvin"}]}]}""", "PropertyConstraintViolation" },
+        { "MeterValues", """{"connectorId":1,"meterValue":{"timestamp":"2026-04-14T12:34:56Z"}}""", "TypeConstraintViolation" },
+        { "MeterValues", """{"connectorId":1,"meterValue":["2026-04-14T12:34:56Z"]}""", "TypeConstraintViolation" },
     };
 
     [Theory]
@@ -83,6 +89,20 @@ public sealed class CallErrorTests(RealInfrastructure infrastructure) : IClassFi
         var frame = await station.ReceiveAsync();
         Assert.Equal(4, frame[0].GetInt32());
         Assert.Equal("-1", frame[1].GetString());
+        Assert.Equal("FormationViolation", frame[2].GetString());
+        await AssertStillServing(station);
+    }
+
+    [Theory]
+    [InlineData(DeeperThanWeRead, "deep")]
+    [InlineData("""[2,"cut","Heartbeat",{""", "cut")]
+    public async Task A_frame_that_does_not_parse_but_names_its_id_gets_its_FormationViolation_under_that_id(string text, string id)
+    {
+        await using var station = await TestStation.ConnectAsync(_gateway, "CP-UNPARSED");
+        await station.SendTextAsync(text);
+        var frame = await station.ReceiveAsync();
+        Assert.Equal(4, frame[0].GetInt32());
+        Assert.Equal(id, frame[1].GetString());
         Assert.Equal("FormationViolation", frame[2].GetString());
         await AssertStillServing(station);
     }
