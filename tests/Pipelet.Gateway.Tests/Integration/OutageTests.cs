@@ -3,8 +3,8 @@ using Pipelet.Testing;
 
 namespace Pipelet.Gateway.Tests.Integration;
 
-/// <summary>At-least-once: a station never hears "success" for an event the broker did not keep.</summary>
-public sealed class BrokerOutageTests(RealInfrastructure infrastructure) : IClassFixture<RealInfrastructure>
+/// <summary>At-least-once: a station never hears "success" for an event the broker did not keep, or a transaction id the database did not.</summary>
+public sealed class OutageTests(RealInfrastructure infrastructure) : IClassFixture<RealInfrastructure>
 {
     private static readonly Dictionary<string, string?> QuickPublishTimeout = new() { ["Gateway:EventPublishTimeout"] = "00:00:02" };
 
@@ -27,6 +27,29 @@ public sealed class BrokerOutageTests(RealInfrastructure infrastructure) : IClas
             Assert.Equal(4, answer[0].GetInt32());
             Assert.Equal("InternalError", answer[2].GetString());
         }
+    }
+
+    [Fact]
+    public async Task When_the_database_goes_away_StartTransaction_gets_InternalError_and_the_station_is_still_served()
+    {
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(infrastructure.PostgresConnectionString);
+        await using var proxy = new TcpProxy(database.Host!, database.Port);
+        database.Port = proxy.Port;
+        database.Timeout = 3; // connect: a gone database must not hold the station's answer for long
+        database.CommandTimeout = 3;
+        await using var events = await EventTap.StartAsync(infrastructure.RabbitMqConnectionString);
+        await using var gateway = await GatewayServer.StartAsync(infrastructure.RabbitMqConnectionString, database.ConnectionString);
+        await using var station = await TestStation.ConnectAsync(gateway, "CP-NO-DATABASE");
+        Assert.True((await station.CallResultAsync("StartTransaction", Payloads.Start(1))).GetProperty("transactionId").GetInt32() > 0);
+
+        proxy.Cut();
+
+        // The transaction id cannot be made durable: no result, so the station retries it later.
+        var answer = await station.CallAsync("StartTransaction", Payloads.Start(2));
+        Assert.Equal(4, answer[0].GetInt32());
+        Assert.Equal("InternalError", answer[2].GetString());
+        // What needs no database goes on.
+        await station.CallResultAsync("Heartbeat", "{}");
     }
 
     [Fact]
