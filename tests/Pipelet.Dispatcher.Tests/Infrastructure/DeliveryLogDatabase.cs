@@ -52,6 +52,26 @@ public sealed class DeliveryLogDatabase : IAsyncDisposable
         return deliveryId;
     }
 
+    /// <summary>The dead letter of a delivery (with <see cref="AddDeliveryAsync"/>'s row, status <c>failed</c>).</summary>
+    public async Task AddDeadLetterAsync(Guid deliveryId, long webhookId, DateTimeOffset failedAt)
+    {
+        await using var command = DataSource.CreateCommand("""
+            INSERT INTO failed_deliveries (delivery_id, webhook_id, event_id, event, webhook, attempts, failed_at)
+            VALUES ($1, $2, gen_random_uuid(), '{}', '{}', '[]', $3)
+            """);
+        command.Parameters.Add(new() { Value = deliveryId });
+        command.Parameters.Add(new() { Value = webhookId });
+        command.Parameters.Add(new() { Value = failedAt });
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task ExecuteAsync(string sql, params object[] parameters)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
+        await command.ExecuteNonQueryAsync();
+    }
+
     public Task<string?> StatusAsync(Guid deliveryId) => Database.ScalarAsync<string>("SELECT status FROM deliveries WHERE delivery_id = $1", deliveryId);
 
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
