@@ -23,7 +23,11 @@ public sealed partial class RetryCancellation(NpgsqlDataSource dataSource, TimeP
     private readonly Channel<Request> _queue = Channel.CreateUnbounded<Request>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <summary>The webhook has just stopped taking deliveries on this instance: cancel its retries pending until now.</summary>
-    public void Cancel(long webhookId) => _queue.Writer.TryWrite(new Request(webhookId, time.GetUtcNow()));
+    public void Cancel(long webhookId)
+    {
+        LogStopped(logger, webhookId);
+        _queue.Writer.TryWrite(new Request(webhookId, time.GetUtcNow()));
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -71,6 +75,9 @@ public sealed partial class RetryCancellation(NpgsqlDataSource dataSource, TimeP
     }
 
     internal sealed record Request(long WebhookId, DateTimeOffset Cutoff);
+
+    [LoggerMessage(LogLevel.Information, "Webhook {WebhookId} is disabled or deleted: this instance delivers nothing more to it and cancels its pending retries")]
+    private static partial void LogStopped(ILogger logger, long webhookId);
 
     [LoggerMessage(LogLevel.Information, "Cancelled {Count} pending retries of disabled or deleted webhooks {WebhookIds}")]
     private static partial void LogCancelled(ILogger logger, int count, string webhookIds);
