@@ -72,6 +72,31 @@ public sealed class RetryCancellationTests(RealInfrastructure infrastructure) : 
     }
 
     [Fact]
+    public async Task A_change_missed_on_the_bus_is_caught_up_by_the_next_full_read_of_the_webhook_list()
+    {
+        var database = await infrastructure.CreateDatabaseAsync();
+        var vhost = (await infrastructure.CreateVirtualHostAsync()).ToString();
+        await using var receiver = await Receiver.StartAsync();
+        await using var subscriptions = await FakeSubscriptions.StartAsync();
+        var webhook = new WebhookSubscription(FakeSubscriptions.NextWebhookId(), "missed", receiver.Hook("missed"), true, ["*"], null,
+            null, null, DateTimeOffset.UtcNow);
+        subscriptions.Put(webhook);
+        await using var dispatcher = await DispatcherProcess.StartAsync(new DispatcherProcess.Settings(vhost, database, subscriptions.BaseUri, RetrySchedule: "1m",
+            Extra: new Dictionary<string, string?> { ["Delivery__SubscriptionsRefresh"] = "00:00:01" }));
+        var log = new DeliveryDatabase(database);
+        var deliveryId = Guid.CreateVersion7();
+        await log.ScalarAsync<int>("""
+            INSERT INTO deliveries (delivery_id, webhook_id, event_id, event, station_id, created_at, status, attempts, next_attempt_at, updated_at)
+            VALUES ($1, $2, gen_random_uuid(), 'StartTransaction', 'CP-1', now() - interval '10 s', 'retrying', 1, now() + interval '50 s', now() - interval '10 s')
+            """, deliveryId, webhook.WebhookId);
+
+        // Disabled in the subscription service's list only: no message on the bus.
+        subscriptions.Put(webhook with { Enabled = false, UpdatedAt = DateTimeOffset.UtcNow });
+
+        await log.WaitUntilAsync("SELECT EXISTS (SELECT 1 FROM deliveries WHERE delivery_id = $1 AND status = 'cancelled')", TimeSpan.FromSeconds(15), "cancelled by the full read", deliveryId);
+    }
+
+    [Fact]
     public async Task The_statement_cancels_only_retrying_deliveries_of_that_webhook_written_before_the_change_and_is_idempotent()
     {
         await using var schema = await DeliveryLogDatabase.CreateAsync(infrastructure);

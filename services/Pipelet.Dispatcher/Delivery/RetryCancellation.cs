@@ -29,6 +29,18 @@ public sealed partial class RetryCancellation(NpgsqlDataSource dataSource, TimeP
         _queue.Writer.TryWrite(new Request(webhookId, time.GetUtcNow()));
     }
 
+    /// <summary>
+    /// A full read of the webhook list found these disabled or deleted (changes this instance missed, or every
+    /// disabled webhook on its first read): one log line for them all.
+    /// </summary>
+    public void CancelMissed(IReadOnlyCollection<long> webhookIds)
+    {
+        if (webhookIds.Count == 0) return;
+        LogMissed(logger, webhookIds.Count);
+        var now = time.GetUtcNow();
+        foreach (var webhookId in webhookIds) _queue.Writer.TryWrite(new Request(webhookId, now));
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<Request>();
@@ -78,6 +90,9 @@ public sealed partial class RetryCancellation(NpgsqlDataSource dataSource, TimeP
 
     [LoggerMessage(LogLevel.Information, "Webhook {WebhookId} is disabled or deleted: this instance delivers nothing more to it and cancels its pending retries")]
     private static partial void LogStopped(ILogger logger, long webhookId);
+
+    [LoggerMessage(LogLevel.Information, "The webhook list shows {Count} webhooks disabled or deleted that this instance had not seen so: cancelling their pending retries")]
+    private static partial void LogMissed(ILogger logger, int count);
 
     [LoggerMessage(LogLevel.Information, "Cancelled {Count} pending retries of disabled or deleted webhooks {WebhookIds}")]
     private static partial void LogCancelled(ILogger logger, int count, string webhookIds);

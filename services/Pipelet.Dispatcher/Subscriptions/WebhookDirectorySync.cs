@@ -43,7 +43,7 @@ public sealed partial class WebhookDirectorySync(
             {
                 var webhooks = await http.GetFromJsonAsync(listUri, DispatcherJson.Default.WebhookSubscriptionArray, stoppingToken) ?? [];
                 // Missed on the bus (this instance was down, or its queue lost them): cancel their retries now.
-                foreach (var stopped in directory.Replace(webhooks, started)) cancellation.Cancel(stopped);
+                cancellation.CancelMissed(directory.Replace(webhooks, started));
                 if (!directory.IsReady) LogLoaded(logger, webhooks.Length);
                 directory.MarkReady();
                 failures = 0;
