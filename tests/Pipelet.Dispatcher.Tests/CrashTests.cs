@@ -1,5 +1,6 @@
 using Npgsql;
 using Pipelet.AppHost.Hosting;
+using Pipelet.Contracts.Subscriptions;
 using Pipelet.Dispatcher.Tests.Infrastructure;
 using Pipelet.Testing;
 using Xunit.Abstractions;
@@ -147,15 +148,60 @@ public sealed class CrashTests(RealInfrastructure infrastructure, ITestOutputHel
         var database = await infrastructure.CreateDatabaseAsync();
         var vhost = (await infrastructure.CreateVirtualHostAsync()).ToString();
         await using var rig = await CrashRig.StartAsync(events: 2_000, failFirstEvery: 10);
-        var settings = new DispatcherProcess.Settings(vhost, database, rig.Subscriptions.BaseUri);
+        // A second webhook for every event, on a receiver of its own, disabled half way through the run.
+        await using var secondReceiver = await Receiver.StartAsync();
+        var second = new WebhookSubscription(FakeSubscriptions.NextWebhookId(), "second", secondReceiver.Hook("second"), true, ["*"], null,
+            null, null, DateTimeOffset.UtcNow);
+        rig.Subscriptions.Put(second);
+        var settings = new DispatcherProcess.Settings(vhost, database, rig.Subscriptions.BaseUri,
+            // The delivery log's batch line: each instance says when it made deliveries.
+            Extra: new Dictionary<string, string?> { ["Logging__LogLevel__Pipelet.Dispatcher.Data.DeliveryLog"] = "Debug" },
+            Watch: [DeliveryRecordsWritten, StoppedTaking(second.WebhookId)]);
         await using var first = await DispatcherProcess.StartAsync(settings);
-        await using var second = await DispatcherProcess.StartAsync(settings);
+        await using var other = await DispatcherProcess.StartAsync(settings);
+        DispatcherProcess[] instances = [first, other];
         await using var bus = await TestBus.StartAsync(vhost);
 
-        await bus.PublishManyAsync(rig.Events);
-        await rig.WaitForAllAsync(Patience);
-        output.WriteLine($"two instances: all {rig.Events.Count} delivered, {rig.Duplicates} duplicates");
+        var (before, after) = (rig.Events.Take(1_000).ToList(), rig.Events.Skip(1_000).ToList());
+        await bus.PublishManyAsync(before);
+        await WithOutputOnFailure(secondReceiver.WaitUntilAsync(r => r.HasAll(before.Select(e => e.EventId).ToList()), Patience, "the first half at the second webhook"), instances);
+
+        // As the subscription service does it: its list first, then the change on the bus, which every instance gets.
+        var disabled = second with { Enabled = false, UpdatedAt = DateTimeOffset.UtcNow };
+        rig.Subscriptions.Put(disabled);
+        await bus.UpsertAsync(disabled);
+        foreach (var instance in instances)
+        {
+            await WithOutputOnFailure(WaitForOutputAsync(instance, StoppedTaking(second.WebhookId)), instance);
+        }
+
+        var wroteBefore = instances.Select(i => i.LinesContaining(DeliveryRecordsWritten)).ToArray();
+        var secondHitsBefore = secondReceiver.TotalHits;
+        await bus.PublishManyAsync(after);
+        await WithOutputOnFailure(rig.WaitForAllAsync(Patience), instances);
+
+        var wroteAfter = instances.Select(i => i.LinesContaining(DeliveryRecordsWritten)).ToArray();
+        output.WriteLine($"two instances: all {rig.Events.Count} delivered, {rig.Duplicates} duplicates; delivery log batches written " +
+                         $"before the change {string.Join(" and ", wroteBefore)}, after it {string.Join(" and ", wroteAfter.Zip(wroteBefore, (a, b) => a - b))}");
+        // Both shared the work after the change too, and neither delivered anything more to the disabled webhook.
+        Assert.All(wroteAfter.Zip(wroteBefore), w => Assert.True(w.First > w.Second, "an instance made no deliveries after the change"));
+        Assert.Equal(secondHitsBefore, secondReceiver.TotalHits);
+        Assert.DoesNotContain(after, e => secondReceiver.EventCounts.ContainsKey(e.EventId));
         await AssertLoggedAsync(database, rig);
+    }
+
+    private const string DeliveryRecordsWritten = "delivery records in";
+
+    private static string StoppedTaking(long webhookId) => $"Webhook {webhookId} is disabled or deleted";
+
+    private static async Task WaitForOutputAsync(DispatcherProcess instance, string text)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (instance.LinesContaining(text) == 0)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out waiting for the dispatcher to say: {text}");
+            await Task.Delay(50);
+        }
     }
 
     private async Task WithOutputOnFailure(Task task, params DispatcherProcess[] dispatchers)
@@ -171,12 +217,12 @@ public sealed class CrashTests(RealInfrastructure infrastructure, ITestOutputHel
         }
     }
 
-    /// <summary>Every delivery is in the log as succeeded, with its attempts.</summary>
+    /// <summary>Every delivery to the rig's webhook is in the log as succeeded, and every logged delivery with its successful attempt.</summary>
     private static async Task AssertLoggedAsync(string connectionString, CrashRig rig)
     {
         var database = new DeliveryDatabase(connectionString);
-        await database.WaitUntilAsync("SELECT count(*) = $1 FROM deliveries WHERE status = 'succeeded'", TimeSpan.FromSeconds(60),
-            "every delivery logged as succeeded", (long)rig.Events.Count);
+        await database.WaitUntilAsync("SELECT count(*) = $1 FROM deliveries WHERE status = 'succeeded' AND webhook_id = $2", TimeSpan.FromSeconds(60),
+            "every delivery logged as succeeded", (long)rig.Events.Count, rig.Webhook.WebhookId);
         Assert.Equal(0L, await database.ScalarAsync<long>(
             "SELECT count(*) FROM deliveries d WHERE NOT EXISTS (SELECT 1 FROM delivery_attempts a WHERE a.delivery_id = d.delivery_id AND a.status_code = 200)"));
     }

@@ -63,6 +63,24 @@ public sealed class WebhookDirectoryTests
     }
 
     [Fact]
+    public void A_full_read_names_the_webhooks_that_stopped_taking_deliveries_with_it()
+    {
+        var directory = new WebhookDirectory();
+        // The first read: a disabled webhook may have retries from before this instance started.
+        Assert.Equal([2L], directory.Replace([Webhook(1, ["*"]), Webhook(2, ["*"], enabled: false), Webhook(3, ["*"])], T0));
+
+        directory.Delete(4, T0); // heard of on the bus, already handled there
+        var changes = directory.Replace(
+            [Webhook(1, ["*"], enabled: false, updated: T0.AddMinutes(1)), Webhook(2, ["*"], enabled: false), Webhook(4, ["*"], enabled: false)],
+            readStartedAt: T0.AddMinutes(5));
+
+        // 1 disabled and 3 deleted while we were not listening; 2 was disabled already, 4 deleted already.
+        Assert.Equal([1L, 3], changes);
+        // 2 deleted now, but it was disabled already: its retries were cancelled then.
+        Assert.Empty(directory.Replace([Webhook(1, ["*"], enabled: false, updated: T0.AddMinutes(1))], T0.AddMinutes(6)));
+    }
+
+    [Fact]
     public void Delivery_ids_are_stable_per_event_and_webhook_and_sort_by_event_time()
     {
         var earlier = Guid.CreateVersion7(T0);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Pipelet.Dispatcher.Delivery;
+using Pipelet.Dispatcher.Tests.Infrastructure;
 using Pipelet.Webhooks;
 
 namespace Pipelet.Dispatcher.Tests;
@@ -82,13 +83,4 @@ public sealed class WebhookHealthTests : IDisposable
 
     private static AttemptResult Result(bool succeeded, double seconds, AttemptErrorKind kind = AttemptErrorKind.None) =>
         new(succeeded, succeeded ? 200 : null, TimeSpan.FromSeconds(seconds), succeeded ? AttemptErrorKind.None : kind == AttemptErrorKind.None ? AttemptErrorKind.HttpStatus : kind, null, null);
-
-    private sealed class ManualTime : TimeProvider
-    {
-        private DateTimeOffset _now = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
-    }
 }

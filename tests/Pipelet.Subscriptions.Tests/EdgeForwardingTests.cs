@@ -15,7 +15,7 @@ public sealed class EdgeForwardingTests(SubscriptionsAppFixture fixture) : IClas
     [InlineData("GET", "/api/v1/webhooks/42/deliveries?status=failed&limit=10", "dispatcher")]
     [InlineData("POST", "/api/v1/webhooks/42/recover", "dispatcher")]
     [InlineData("GET", "/api/v1/deliveries/0196a1b2-0000-7000-8000-000000000001", "dispatcher")]
-    [InlineData("GET", "/api/v1/failed-deliveries?after=5", "dispatcher")]
+    [InlineData("GET", "/api/v1/failed-deliveries?webhook_id=42&limit=10&before=0196a1b2-0000-7000-8000-000000000001", "dispatcher")]
     [InlineData("POST", "/api/v1/failed-deliveries/7/retry", "dispatcher")]
     public async Task Forwarded_routes_reach_their_service_with_method_path_query_key_and_body(string method, string pathAndQuery, string service)
     {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using MassTransit;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.Dispatcher.Data;
+using Pipelet.Dispatcher.Subscriptions;
 using Pipelet.Dispatcher.Telemetry;
 using Pipelet.Webhooks;
 
@@ -23,6 +24,7 @@ public sealed partial class DeliveryAttempts(
     RetryLadder ladder,
     RetryScheduler retries,
     WebhookHealth health,
+    WebhookDirectory directory,
     DeliveryTelemetry telemetry,
     TimeProvider time,
     ILogger<DeliveryAttempts> logger)
@@ -77,6 +79,14 @@ public sealed partial class DeliveryAttempts(
         else if (ladder.DelayAfter(delivery.Attempt) is { } wait)
         {
             await log.WriteAsync(Record(delivery, DeliveryStatus.Retrying, delivery.Attempt, attempt, nextAttemptAt: time.GetUtcNow() + wait), cancellationToken);
+            if (directory.Find(delivery.WebhookId) is not { Enabled: true })
+            {
+                // Disabled or deleted while this try was out: RetryCancellation's statement may have run before
+                // the row above was written, so cancel here, after it, and schedule nothing.
+                await CancelAsync(delivery, delivery.Attempt, cancellationToken);
+                return;
+            }
+
             await retries.ScheduleAsync(sends, delivery, wait, cancellationToken);
             telemetry.Outcome("retry_scheduled");
         }
@@ -92,10 +102,24 @@ public sealed partial class DeliveryAttempts(
         }
     }
 
-    /// <summary>The webhook was deleted or disabled while this delivery waited: drop it, and say so in the log.</summary>
-    public async Task CancelAsync(WebhookDelivery delivery, CancellationToken cancellationToken)
+    /// <summary>
+    /// The webhook was deleted or disabled while this delivery waited: drop it, and say so in the log (usually
+    /// <see cref="RetryCancellation"/> already has, and this write changes nothing).
+    /// </summary>
+    public Task CancelAsync(WebhookDelivery delivery, CancellationToken cancellationToken) => CancelAsync(delivery, delivery.Attempt - 1, cancellationToken);
+
+    /// <summary>
+    /// A retry of a webhook that changed after the delivery began: was it cancelled meanwhile (disabled, then
+    /// enabled again before the retry came off its rung)? Then it is not tried. Webhooks rarely change, so
+    /// this read is rare.
+    /// </summary>
+    public async Task<bool> WasCancelledAsync(WebhookDelivery delivery, WebhookSubscription webhook, CancellationToken cancellationToken) =>
+        delivery.Attempt > 1 && webhook.UpdatedAt >= delivery.CreatedAt
+        && (await reader.GetProgressAsync(delivery.DeliveryId, cancellationToken))?.Status == DeliveryStatus.Cancelled;
+
+    private async Task CancelAsync(WebhookDelivery delivery, int attempts, CancellationToken cancellationToken)
     {
-        await log.WriteAsync(Record(delivery, DeliveryStatus.Cancelled, delivery.Attempt - 1, null), cancellationToken);
+        await log.WriteAsync(Record(delivery, DeliveryStatus.Cancelled, attempts, null), cancellationToken);
         telemetry.Outcome("cancelled");
         LogCancelled(logger, delivery.DeliveryId, delivery.WebhookId);
     }

@@ -49,6 +49,9 @@ public class WebhookDeliveryConsumer(
             return;
         }
 
+        // Enabled again, but its retries were cancelled when it was disabled: this one stays cancelled.
+        if (await attempts.WasCancelledAsync(delivery, webhook, cancellationToken)) return;
+
         if (ForwardsSlowWebhooks && health.IsSlow(webhook.WebhookId))
         {
             // Acknowledged only once the broker confirmed the forward: nothing is lost in between.

@@ -49,6 +49,8 @@ internal static class Extensions
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryLog>());
         services.AddSingleton<DeliveryLogReader>();
         services.AddHostedService<DeliveryLogRetention>();
+        services.AddSingleton<RetryCancellation>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetryCancellation>());
         services.AddSingleton<RetryQueueDepths>();
         services.AddHostedService(sp => sp.GetRequiredService<RetryQueueDepths>());
         services.AddSingleton<ConsumeProgress>();

@@ -1,23 +1,30 @@
 using MassTransit;
 using Pipelet.Contracts.Subscriptions;
+using Pipelet.Dispatcher.Delivery;
 
 namespace Pipelet.Dispatcher.Subscriptions;
 
 /// <summary>
 /// Applies subscription changes to this instance's <see cref="WebhookDirectory"/>. Every instance needs
-/// every change, so this consumer lives on a temporary queue of its own (not a competing one).
+/// every change, so this consumer lives on a temporary queue of its own (not a competing one). A webhook
+/// that stops taking deliveries has its pending retries cancelled in the log at once (<see cref="RetryCancellation"/>).
 /// </summary>
-public sealed class WebhookChangesConsumer(WebhookDirectory directory) : IConsumer<WebhookUpserted>, IConsumer<WebhookDeleted>
+public sealed class WebhookChangesConsumer(WebhookDirectory directory, RetryCancellation cancellation) : IConsumer<WebhookUpserted>, IConsumer<WebhookDeleted>
 {
     public Task Consume(ConsumeContext<WebhookUpserted> context)
     {
+        var webhookId = context.Message.Webhook.WebhookId;
         directory.Upsert(context.Message.Webhook);
+        // Asked of the directory, not the message: a stale upsert it ignored changes nothing.
+        if (directory.Find(webhookId) is not { Enabled: true }) cancellation.Cancel(webhookId);
         return Task.CompletedTask;
     }
 
     public Task Consume(ConsumeContext<WebhookDeleted> context)
     {
-        directory.Delete(context.Message.WebhookId, context.Message.DeletedAt);
+        var webhookId = context.Message.WebhookId;
+        directory.Delete(webhookId, context.Message.DeletedAt);
+        if (directory.Find(webhookId) is null) cancellation.Cancel(webhookId);
         return Task.CompletedTask;
     }
 }

@@ -78,13 +78,18 @@ public sealed class WebhookDirectory
 
     /// <summary>
     /// Applies a full list read at <paramref name="readStartedAt"/>: known webhooks missing from it that
-    /// did not change after the read began were deleted while we were not listening.
+    /// did not change after the read began were deleted while we were not listening. Returns the webhooks
+    /// that stopped taking deliveries with this read (enabled or unheard of before, disabled or deleted now):
+    /// changes this instance missed on the bus, or all disabled ones on the first read.
     /// </summary>
-    public void Replace(IReadOnlyCollection<WebhookSubscription> webhooks, DateTimeOffset readStartedAt)
+    public IReadOnlyList<long> Replace(IReadOnlyCollection<WebhookSubscription> webhooks, DateTimeOffset readStartedAt)
     {
         lock (_gate)
         {
             var listed = webhooks.Select(w => w.WebhookId).ToHashSet();
+            var wereActive = webhooks.Select(w => w.WebhookId).Concat(_webhooks.Keys)
+                .Where(id => _webhooks.TryGetValue(id, out var known) ? known.Enabled : !_deleted.ContainsKey(id))
+                .ToHashSet();
             foreach (var gone in _webhooks.Values.Where(w => !listed.Contains(w.WebhookId) && w.UpdatedAt < readStartedAt).ToList())
             {
                 _webhooks.Remove(gone.WebhookId);
@@ -100,6 +105,7 @@ public sealed class WebhookDirectory
             }
 
             Publish();
+            return wereActive.Where(id => _webhooks.GetValueOrDefault(id) is not { Enabled: true }).Order().ToList();
         }
     }
 

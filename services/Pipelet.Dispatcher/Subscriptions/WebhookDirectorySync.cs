@@ -5,8 +5,9 @@ using Pipelet.Dispatcher.Delivery;
 namespace Pipelet.Dispatcher.Subscriptions;
 
 /// <summary>
-/// Reads the full webhook list from the subscription service at start and then periodically, so an
-/// instance that was down (and missed changes on its temporary queue) catches up. The service may not
+/// Reads the full webhook list from the subscription service at start and then every
+/// <c>Delivery__SubscriptionsRefresh</c>, so an instance that was down (and missed changes on its temporary
+/// queue) catches up. The service may not
 /// be up yet when we start: keep trying in the background; until the first read succeeds, fan-out
 /// waits rather than dropping events for webhooks it does not know.
 /// </summary>
@@ -15,6 +16,7 @@ public sealed partial class WebhookDirectorySync(
     IHttpClientFactory httpClients,
     IConfiguration configuration,
     IOptions<DeliveryOptions> options,
+    RetryCancellation cancellation,
     TimeProvider time,
     ILogger<WebhookDirectorySync> logger) : BackgroundService
 {
@@ -40,7 +42,8 @@ public sealed partial class WebhookDirectorySync(
             try
             {
                 var webhooks = await http.GetFromJsonAsync(listUri, DispatcherJson.Default.WebhookSubscriptionArray, stoppingToken) ?? [];
-                directory.Replace(webhooks, started);
+                // Missed on the bus (this instance was down, or its queue lost them): cancel their retries now.
+                cancellation.CancelMissed(directory.Replace(webhooks, started));
                 if (!directory.IsReady) LogLoaded(logger, webhooks.Length);
                 directory.MarkReady();
                 failures = 0;

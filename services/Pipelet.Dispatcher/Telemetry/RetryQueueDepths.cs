@@ -5,8 +5,8 @@ using RabbitMQ.Client;
 namespace Pipelet.Dispatcher.Telemetry;
 
 /// <summary>
-/// Reads how many deliveries wait in each rung queue (and in the deliveries queue) every few seconds
-/// and exposes them as the observable gauge <c>pipelet.dispatcher.retry.queue.depth</c>.
+/// Reads how many messages wait in each of the dispatcher's queues (<see cref="Queues"/>) every few seconds
+/// and exposes them as the observable gauge <c>pipelet.dispatcher.retry.queue.depth</c>, tagged <c>queue</c>.
 /// </summary>
 public sealed partial class RetryQueueDepths : BackgroundService
 {
@@ -19,7 +19,7 @@ public sealed partial class RetryQueueDepths : BackgroundService
     private long _waiting;
     private long _waitingReadTicks;
 
-    /// <summary>Messages waiting for this service's consumers (station events and deliveries), and when that was read.</summary>
+    /// <summary>Messages waiting for this service's consumers (<see cref="ConsumedHere"/>), and when that was read.</summary>
     public (long Messages, DateTimeOffset ReadAt) Waiting =>
         (Interlocked.Read(ref _waiting), new DateTimeOffset(Interlocked.Read(ref _waitingReadTicks), TimeSpan.Zero));
 
@@ -30,12 +30,24 @@ public sealed partial class RetryQueueDepths : BackgroundService
         _time = time;
         _logger = logger;
         meters.Create(DeliveryTelemetry.Name).CreateObservableGauge("pipelet.dispatcher.retry.queue.depth", () => _depths, "{message}",
-            "Messages waiting per dispatcher queue: each retry rung and the deliveries queue.");
+            "Messages waiting per dispatcher queue (tag queue): each retry rung's TTL queue and the step-aside queue " +
+            "(dispatcher-retry-<wait>ms), the deliveries queue (dispatcher-deliveries), the slow lane " +
+            "(dispatcher-deliveries-slow) and the station events (dispatcher-station-events).");
     }
+
+    /// <summary>
+    /// Every queue the gauge reports: the TTL queue of each wait (the rungs and the step-aside wait), then the
+    /// queues this service consumes.
+    /// </summary>
+    public static IReadOnlyList<string> Queues(RetryLadder ladder) =>
+        [.. RetryQueues.Waits(ladder).Select(RetryQueues.ForWait), .. ConsumedHere];
+
+    /// <summary>The queues whose messages wait for this service's consumers (a rung's wait for its TTL instead).</summary>
+    public static IReadOnlyList<string> ConsumedHere { get; } = [RetryQueues.Deliveries, RetryQueues.SlowDeliveries, RetryQueues.StationEvents];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var queues = RetryQueues.Waits(_ladder).Select(RetryQueues.ForWait).Append(RetryQueues.Deliveries).Append(RetryQueues.StationEvents).ToArray();
+        var queues = Queues(_ladder);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -43,7 +55,7 @@ public sealed partial class RetryQueueDepths : BackgroundService
                 await using var connection = await _broker.OpenAsync("metrics", stoppingToken);
                 while (!stoppingToken.IsCancellationRequested)
                 {
-                    var depths = new List<Measurement<long>>(queues.Length);
+                    var depths = new List<Measurement<long>>(queues.Count);
                     foreach (var queue in queues)
                     {
                         // A passive declare that fails closes its channel: one channel per question.
@@ -55,13 +67,13 @@ public sealed partial class RetryQueueDepths : BackgroundService
                         }
                         catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
                         {
-                            // Not declared yet (the deliveries queue before the bus starts).
+                            // Not declared yet (the consumed queues before the bus starts).
                         }
                     }
 
                     _depths = depths;
                     Interlocked.Exchange(ref _waiting, depths
-                        .Where(d => d.Tags[0].Value is RetryQueues.Deliveries or RetryQueues.StationEvents)
+                        .Where(d => d.Tags[0].Value is string queue && ConsumedHere.Contains(queue))
                         .Sum(d => d.Value));
                     Interlocked.Exchange(ref _waitingReadTicks, _time.GetUtcNow().UtcTicks);
                     await Task.Delay(Interval, _time, stoppingToken);

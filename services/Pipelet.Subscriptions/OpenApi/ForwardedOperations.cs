@@ -37,7 +37,7 @@ internal static partial class ForwardedOperations
             "404 problem when not connected; 502 problem for a CALLERROR; 504 problem on timeout", "stations:command",
             [], """{"type":"Soft"}""", 200, """{"station_id":"WALLBOX_001","action":"Reset","response":{"status":"Accepted"}}"""),
         new("GET", "/api/v1/webhooks/{id}/deliveries", "Deliveries",
-            "A webhook's deliveries, newest first; filter with ?status=succeeded|retrying|failed|cancelled; next page with ?before={next_before}", "deliveries:read",
+            "A webhook's deliveries, newest first; filter with ?status=succeeded|retrying|failed|cancelled; ?limit= 1-500 (default 50), next page with ?before={next_before}", "deliveries:read",
             ["status", "before", "limit"], null, 200, "{\"items\":[" + DeliverySummary + "],\"next_before\":null}"),
         new("GET", "/api/v1/deliveries/{id}", "Deliveries", "One delivery with every attempt", "deliveries:read",
             [], null, 200,
@@ -48,7 +48,7 @@ internal static partial class ForwardedOperations
              "attempts":[{"attempt":1,"attempted_at":"2026-04-14T12:34:56.83+00:00","duration_ms":124.0,"status_code":200,"error_kind":null,"error":null,"response_body":"ok"}]}
             """),
         new("GET", "/api/v1/failed-deliveries", "Deliveries",
-            "Dead-lettered deliveries (every attempt of the retry ladder failed), newest first; ?webhook_id= filters; next page with ?before={next_before}", "deliveries:read",
+            "Dead-lettered deliveries (every attempt of the retry ladder failed), newest first; ?webhook_id= filters; ?limit= 1-500 (default 50), next page with ?before={next_before}", "deliveries:read",
             ["webhook_id", "before", "limit"], null, 200, """{"items":[],"next_before":null}"""),
         new("GET", "/api/v1/failed-deliveries/{id}", "Deliveries", "One dead letter: the event, the webhook (no secret) and every attempt", "deliveries:read",
             [], null, 200,

@@ -16,6 +16,9 @@ public sealed class DispatcherProcess : IAsyncDisposable
 
     public string RecentOutput => _process.RecentOutput;
 
+    /// <inheritdoc cref="ServiceProcess.LinesContaining"/>
+    public long LinesContaining(string text) => _process.LinesContaining(text);
+
     public sealed record Settings(
         string RabbitMq,
         string Database,
@@ -23,7 +26,8 @@ public sealed class DispatcherProcess : IAsyncDisposable
         string RetrySchedule = "1s,1s,2s",
         string Timeout = "00:00:02",
         bool AllowPrivateNetworks = true,
-        IReadOnlyDictionary<string, string?>? Extra = null);
+        IReadOnlyDictionary<string, string?>? Extra = null,
+        IReadOnlyList<string>? Watch = null);
 
     public static async Task<DispatcherProcess> StartAsync(Settings settings)
     {
@@ -46,7 +50,7 @@ public sealed class DispatcherProcess : IAsyncDisposable
         };
         foreach (var (key, value) in settings.Extra ?? new Dictionary<string, string?>()) environment[key] = value;
 
-        var process = await ServiceProcess.StartAsync("dispatcher", ServiceProcess.BuildOutput("Pipelet.Dispatcher"), new Uri($"http://127.0.0.1:{port}/"), environment);
+        var process = await ServiceProcess.StartAsync("dispatcher", ServiceProcess.BuildOutput("Pipelet.Dispatcher"), new Uri($"http://127.0.0.1:{port}/"), environment, settings.Watch);
         return new DispatcherProcess(process);
     }
 

@@ -8,11 +8,13 @@ public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly ChildProcess _process;
     private readonly ConcurrentQueue<string> _output;
+    private readonly ConcurrentDictionary<string, long> _watched;
 
-    private ServiceProcess(ChildProcess process, ConcurrentQueue<string> output, Uri baseUri)
+    private ServiceProcess(ChildProcess process, ConcurrentQueue<string> output, ConcurrentDictionary<string, long> watched, Uri baseUri)
     {
         _process = process;
         _output = output;
+        _watched = watched;
         BaseUri = baseUri;
     }
 
@@ -26,10 +28,19 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public string RecentOutput => string.Join(Environment.NewLine, _output.TakeLast(60));
 
-    /// <summary>Starts <paramref name="dll"/> listening on <paramref name="baseUri"/> (set in its <c>ASPNETCORE_URLS</c>) and waits for its <c>/health</c>.</summary>
-    public static async Task<ServiceProcess> StartAsync(string name, string dll, Uri baseUri, IReadOnlyDictionary<string, string?> environment)
+    /// <summary>How many lines of the whole output so far contained <paramref name="text"/>, one of the texts watched from the start.</summary>
+    public long LinesContaining(string text) => _watched.TryGetValue(text, out var count) ? count : throw new ArgumentException($"'{text}' is not watched.", nameof(text));
+
+    /// <summary>
+    /// Starts <paramref name="dll"/> listening on <paramref name="baseUri"/> (set in its <c>ASPNETCORE_URLS</c>) and waits for its <c>/health</c>.
+    /// Lines containing one of <paramref name="watch"/> are counted (<see cref="LinesContaining"/>): the kept output is only the last few hundred lines.
+    /// </summary>
+    public static async Task<ServiceProcess> StartAsync(string name, string dll, Uri baseUri, IReadOnlyDictionary<string, string?> environment,
+        IReadOnlyList<string>? watch = null)
     {
         var output = new ConcurrentQueue<string>();
+        var texts = watch?.ToArray() ?? [];
+        var watched = new ConcurrentDictionary<string, long>(texts.Select(w => KeyValuePair.Create(w, 0L)));
         // PIPELET_TEST_LOGS=<folder> keeps each service's whole output, for digging into a failure.
         var logFolder = Environment.GetEnvironmentVariable("PIPELET_TEST_LOGS");
         var log = string.IsNullOrEmpty(logFolder) ? null : TextWriter.Synchronized(new StreamWriter(Path.Combine(logFolder, $"{name}-{baseUri.Port}.log")) { AutoFlush = true });
@@ -37,9 +48,14 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             log?.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
             output.Enqueue(line);
+            foreach (var text in texts)
+            {
+                if (line.Contains(text, StringComparison.Ordinal)) watched.AddOrUpdate(text, 1, (_, n) => n + 1);
+            }
+
             while (output.Count > 400) output.TryDequeue(out _);
         });
-        var service = new ServiceProcess(process, output, baseUri);
+        var service = new ServiceProcess(process, output, watched, baseUri);
         try
         {
             await service.WaitUntilHealthyAsync(name, TimeSpan.FromSeconds(60));
