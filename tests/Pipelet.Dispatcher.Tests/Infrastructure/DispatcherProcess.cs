@@ -24,7 +24,7 @@ public sealed class DispatcherProcess : IAsyncDisposable
         string Database,
         Uri Subscriptions,
         string RetrySchedule = "1s,1s,2s",
-        string Timeout = "00:00:02",
+        string? Timeout = "00:00:02", // null: the service's own default (10 s)
         bool AllowPrivateNetworks = true,
         IReadOnlyDictionary<string, string?>? Extra = null,
         IReadOnlyList<string>? Watch = null);
