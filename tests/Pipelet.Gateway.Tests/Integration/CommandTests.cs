@@ -194,6 +194,20 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
     }
 
     [Fact]
+    public async Task A_station_that_disconnects_before_answering_is_a_502_problem()
+    {
+        const string id = "CP-CMD-GONE";
+        var station = await ConnectAsync(id);
+        var post = Post(id, "Reset", """{"type":"Hard"}""");
+        Assert.Equal("Reset", (await station.ReceiveAsync())[2].GetString());
+        await station.DisposeAsync(); // the station reboots instead of answering
+
+        using var response = await post;
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("The station disconnected", (await ProblemAsync(response)).GetProperty("title").GetString());
+    }
+
+    [Fact]
     public async Task A_station_that_is_not_connected_is_a_404_problem()
     {
         using var response = await Post("CP-NOT-HERE", "Reset", """{"type":"Hard"}""");

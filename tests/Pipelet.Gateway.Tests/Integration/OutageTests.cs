@@ -30,6 +30,35 @@ public sealed class OutageTests(RealInfrastructure infrastructure) : IClassFixtu
     }
 
     [Fact]
+    public async Task When_the_broker_goes_away_a_command_is_not_sent_and_the_api_answers_503()
+    {
+        var broker = new Uri(infrastructure.RabbitMqConnectionString);
+        await using var proxy = new TcpProxy(broker.Host, broker.Port);
+        var throughProxy = new UriBuilder(broker) { Port = proxy.Port }.Uri.ToString();
+        await using var events = await EventTap.StartAsync(infrastructure.RabbitMqConnectionString);
+        await using var gateway = await GatewayServer.StartAsync(throughProxy, infrastructure.PostgresConnectionString, QuickPublishTimeout);
+        await using var station = await TestStation.ConnectAsync(gateway, "CP-OUTAGE-COMMAND");
+        await station.CallResultAsync("Heartbeat", "{}"); // its Connect event is confirmed: the session is up
+
+        proxy.Cut();
+
+        // Every command is an event: one the broker did not keep is not sent to the station either.
+        using var response = await gateway.Http.PostAsync("/api/v1/stations/CP-OUTAGE-COMMAND/commands/Reset",
+            new StringContent("""{"type":"Soft"}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        try
+        {
+            var stray = await station.ReceiveTextAsync(TimeSpan.FromSeconds(1));
+            Assert.Fail("The station got " + (stray ?? "its socket closed"));
+        }
+        catch (OperationCanceledException)
+        {
+            // Nothing within a second: the command was not sent.
+        }
+    }
+
+    [Fact]
     public async Task When_the_database_goes_away_StartTransaction_gets_InternalError_and_the_station_is_still_served()
     {
         var database = new Npgsql.NpgsqlConnectionStringBuilder(infrastructure.PostgresConnectionString);
