@@ -55,6 +55,26 @@ public sealed class ScaleOutTests(RealInfrastructure infrastructure) : IClassFix
     }
 
     [Fact]
+    public async Task A_CALLERROR_from_a_station_held_by_the_other_instance_comes_back_as_the_same_502_problem()
+    {
+        const string id = "CP-ELSEWHERE-ERR";
+        await using var station = await TestStation.ConnectAsync(_second, id);
+        await station.CallResultAsync("BootNotification", Payloads.Boot);
+        await ListedAsync(_first, id);
+
+        var post = _first.Http.PostAsync($"/api/v1/stations/{id}/commands/UnlockConnector",
+            new StringContent("""{"connectorId":2}""", Encoding.UTF8, "application/json"));
+        var call = await station.ReceiveAsync();
+        await station.SendTextAsync($$"""[4,"{{call[1].GetString()}}","NotSupported","no connector 2",{}]""");
+
+        using var response = await post;
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("NotSupported", problem.GetProperty("error_code").GetString());
+        Assert.Equal("no connector 2", problem.GetProperty("error_description").GetString());
+    }
+
+    [Fact]
     public async Task A_station_reconnecting_to_the_other_instance_closes_its_old_socket()
     {
         const string id = "CP-MOVES";
