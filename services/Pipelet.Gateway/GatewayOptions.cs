@@ -77,6 +77,13 @@ internal sealed class GatewayOptions
     public StationAuthenticationOptions StationAuthentication { get; set; } = new();
 
     /// <summary>
+    /// Station registration without passwords: when any are listed, only these identities may connect and any
+    /// other is refused at the handshake with 404 (J 3.2). Empty (the default): every well-formed identity may.
+    /// With <see cref="StationAuthentication"/> on, its list of stations is the registration, and this one, if set, too.
+    /// </summary>
+    public List<string> RegisteredStations { get; set; } = [];
+
+    /// <summary>
     /// idTag → the OCPP AuthorizationStatus that Authorize, StartTransaction and StopTransaction answer for it
     /// (<c>Blocked</c>, <c>Expired</c>, <c>Invalid</c>, <c>ConcurrentTx</c>). Tags not listed are <c>Accepted</c>.
     /// Matched case-insensitively, as OCPP compares idTags.

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -18,11 +19,15 @@ internal enum StationAuthenticationResult
 /// <summary>
 /// Security profile 1 on the handshake: HTTP Basic, username = the station identity, password = its
 /// AuthorizationKey (which may itself contain ':'). Off unless <c>Gateway__StationAuthentication__Enabled</c>.
+/// Before it, station registration: identities not in <c>Gateway__RegisteredStations</c>, when that is set, are unknown.
 /// </summary>
 internal sealed class StationAuthenticator(IOptions<GatewayOptions> options)
 {
+    private readonly FrozenSet<string> _registered = options.Value.RegisteredStations.ToFrozenSet(StringComparer.Ordinal);
+
     public StationAuthenticationResult Authenticate(HttpRequest request, string stationId)
     {
+        if (_registered.Count > 0 && !_registered.Contains(stationId)) return StationAuthenticationResult.UnknownStation;
         var settings = options.Value.StationAuthentication;
         if (!settings.Enabled) return StationAuthenticationResult.Allowed;
         if (!settings.Stations.TryGetValue(stationId, out var hash)) return StationAuthenticationResult.UnknownStation;

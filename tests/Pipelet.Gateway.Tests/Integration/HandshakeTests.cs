@@ -185,3 +185,38 @@ public sealed class StationAuthenticationTests(RealInfrastructure infrastructure
     private static string Basic(string user, string password) =>
         "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
 }
+
+/// <summary>Station registration without passwords: only listed identities connect, others get the 404 J 3.2 suggests.</summary>
+public sealed class StationRegistrationTests(RealInfrastructure infrastructure) : IClassFixture<RealInfrastructure>, IAsyncLifetime
+{
+    private GatewayServer _gateway = null!;
+    private EventTap _events = null!;
+
+    public async Task InitializeAsync()
+    {
+        _events = await EventTap.StartAsync(infrastructure.RabbitMqConnectionString);
+        _gateway = await GatewayServer.StartAsync(infrastructure.RabbitMqConnectionString, infrastructure.PostgresConnectionString,
+            new Dictionary<string, string?>
+            {
+                ["Gateway:RegisteredStations:0"] = "CP-REGISTERED-1",
+                ["Gateway:RegisteredStations:1"] = "CP-REGISTERED-2",
+            });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _events.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData("CP-REGISTERED-1", 101)]
+    [InlineData("CP-REGISTERED-2", 101)]
+    [InlineData("CP-STRANGER", 404)]
+    [InlineData("cp-registered-1", 404)]
+    public async Task Only_registered_identities_are_let_in(string stationId, int status)
+    {
+        using var handshake = await RawHandshake.SendAsync(_gateway, "/ocpp/" + stationId, "ocpp1.6");
+        Assert.Equal(status, handshake.Status);
+    }
+}
