@@ -15,7 +15,7 @@ namespace Pipelet.AppHost.Tests.Hosting;
 /// <summary>
 /// One trace per event, end to end, as an OTLP backend sees it: the whole system exports to a collector;
 /// a station's CALL reaches a webhook whose <c>traceparent</c> names a trace that both the gateway and the
-/// dispatcher exported spans of.
+/// dispatcher exported spans of. The dispatcher's delivery metrics reach the same collector.
 /// </summary>
 public sealed partial class AppHostRunTests
 {
@@ -98,6 +98,13 @@ public sealed partial class AppHostRunTests
             var hitSpan = traceParent[36..52];
             Assert.True(hitSpan == attempt.SpanId || spans.Any(s => s.SpanId == hitSpan && s.ParentSpanId == attempt.SpanId),
                 $"The receiver's traceparent names span {hitSpan}, which is neither the attempt nor a child of it:\n" + string.Join('\n', spans));
+
+            // The delivery metrics the issue names, flushed when the services stop: deliveries by outcome, the
+            // attempt latency histogram and the retry queue depths (dead letters appear with the first one).
+            await appHost.StopAsync(TimeSpan.FromSeconds(20));
+            var metrics = collector.Text("metrics");
+            Assert.All(["pipelet.dispatcher.deliveries", "pipelet.dispatcher.attempt.duration", "pipelet.dispatcher.retry.queue.depth"],
+                name => Assert.Contains(name, metrics, StringComparison.Ordinal));
         }
         finally
         {
