@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Microsoft.Extensions.Options;
+using Pipelet.Gateway.Ocpp.Schemas;
 
 namespace Pipelet.Gateway.Authorization;
 
@@ -22,8 +23,8 @@ internal sealed class ConfiguredIdTagAuthorizer(IOptions<GatewayOptions> options
 /// <summary>Refuses at start, naming the entry, a <c>Gateway:IdTags</c> status OCPP 1.6 does not define or a tag no station can send.</summary>
 internal sealed class IdTagListValidator : IValidateOptions<GatewayOptions>
 {
-    /// <summary>OCPP 1.6 AuthorizationStatus, spelled as stations expect it (case-sensitive).</summary>
-    public static readonly IReadOnlyList<string> Statuses = ["Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"];
+    /// <summary>OCPP 1.6 AuthorizationStatus, spelled as stations expect it (case-sensitive): the schema's own list.</summary>
+    private static readonly IReadOnlyCollection<string> Statuses = OcppSchemas.AuthorizationStatus.Values;
 
     private const int IdTokenMaxLength = 20;
 

@@ -12,7 +12,8 @@ internal static class OcppSchemas
 {
     private static readonly OcppType IdToken = CiString(20);
 
-    private static readonly EnumType AuthorizationStatus = Enum("Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx");
+    /// <summary>OCPP 1.6 AuthorizationStatus; also what <c>Gateway:IdTags</c> may give a tag.</summary>
+    internal static readonly EnumType AuthorizationStatus = Enum("Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx");
 
     private static readonly OcppType IdTagInfo = Object(
         Optional("expiryDate", Timestamp),
