@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Pipelet.Contracts.Events;
-using Pipelet.Contracts.Subscriptions;
 using Pipelet.Dispatcher.Delivery;
 using Pipelet.Dispatcher.Tests.Infrastructure;
 using Pipelet.Testing;
@@ -21,9 +20,9 @@ public sealed class BatchTests(RealInfrastructure infrastructure) : IClassFixtur
     {
         await using var receiver = await Receiver.StartAsync();
         await using var subscriptions = await FakeSubscriptions.StartAsync();
-        var healthy = Subscribe(subscriptions, receiver, "healthy", ["CP-BATCH-OK", "CP-BATCH-FAIL", "CP-BATCH-HELD"]);
-        var failing = Subscribe(subscriptions, receiver, "failing", ["CP-BATCH-FAIL"]);
-        var held = Subscribe(subscriptions, receiver, "held", ["CP-BATCH-HELD"]);
+        var healthy = subscriptions.Subscribe("healthy", receiver.Hook("healthy"), ["CP-BATCH-OK", "CP-BATCH-FAIL", "CP-BATCH-HELD"]);
+        var failing = subscriptions.Subscribe("failing", receiver.Hook("failing"), ["CP-BATCH-FAIL"]);
+        var held = subscriptions.Subscribe("held", receiver.Hook("held"), ["CP-BATCH-HELD"]);
         receiver.Behave("failing", hit => hit.Attempt == 1 ? new Answer(500, Body: "not yet") : new Answer(200));
         var holding = true;
         receiver.Behave("held", _ => Volatile.Read(ref holding) ? new Answer(200, Hang: true) : new Answer(200));
@@ -93,13 +92,5 @@ public sealed class BatchTests(RealInfrastructure infrastructure) : IClassFixtur
         }
 
         return count;
-    }
-
-    private static WebhookSubscription Subscribe(FakeSubscriptions subscriptions, Receiver receiver, string name, IReadOnlyList<string> stations)
-    {
-        var webhook = new WebhookSubscription(FakeSubscriptions.NextWebhookId(), name, receiver.Hook(name), true, ["*"], stations,
-            "X-Webhook-Secret", $"secret-of-{name}", DateTimeOffset.UtcNow);
-        subscriptions.Put(webhook);
-        return webhook;
     }
 }

@@ -1,5 +1,4 @@
 using Pipelet.Contracts.Events;
-using Pipelet.Contracts.Subscriptions;
 using Pipelet.Dispatcher.Delivery;
 using Pipelet.Dispatcher.Tests.Infrastructure;
 using Pipelet.Testing;
@@ -21,10 +20,8 @@ public sealed class DeliveryTimeoutTests(RealInfrastructure infrastructure) : IC
         var vhost = (await infrastructure.CreateVirtualHostAsync()).ToString();
         await using var receiver = await Receiver.StartAsync();
         await using var subscriptions = await FakeSubscriptions.StartAsync();
-        var patient = Webhook("patient", receiver);
-        var late = Webhook("late", receiver);
-        subscriptions.Put(patient);
-        subscriptions.Put(late);
+        var patient = subscriptions.Subscribe("patient", receiver.Hook("patient"), ["CP-TEN-SECONDS"]);
+        var late = subscriptions.Subscribe("late", receiver.Hook("late"), ["CP-TEN-SECONDS"]);
         receiver.Behave("patient", _ => new Answer(200, Delay: TimeSpan.FromSeconds(8)));
         receiver.Behave("late", _ => new Answer(200, Delay: TimeSpan.FromSeconds(12)));
 
@@ -56,8 +53,4 @@ public sealed class DeliveryTimeoutTests(RealInfrastructure infrastructure) : IC
         Assert.InRange((double)timedOut[2]!, 10_000, 12_000);
         Assert.Equal("retrying", timedOut[3]);
     }
-
-    private static WebhookSubscription Webhook(string name, Receiver receiver) =>
-        new(FakeSubscriptions.NextWebhookId(), name, receiver.Hook(name), true, ["*"], ["CP-TEN-SECONDS"],
-            "X-Webhook-Secret", $"secret-of-{name}", DateTimeOffset.UtcNow);
 }

@@ -27,11 +27,8 @@ public sealed class RetryCancellationTests(RealInfrastructure infrastructure) : 
         await using var subscriptions = await FakeSubscriptions.StartAsync();
         var webhooks = new[] { "delete", "disable", "stays" }.ToDictionary(name => name, name =>
         {
-            var webhook = new WebhookSubscription(FakeSubscriptions.NextWebhookId(), name, receiver.Hook(name), true, ["*"], null,
-                "X-Webhook-Secret", $"secret-of-{name}", DateTimeOffset.UtcNow);
-            subscriptions.Put(webhook);
             receiver.Behave(name, _ => new Answer(500, Body: "nope"));
-            return webhook;
+            return subscriptions.Subscribe(name, receiver.Hook(name));
         });
         await using var dispatcher = await DispatcherProcess.StartAsync(new DispatcherProcess.Settings(vhost, database, subscriptions.BaseUri, RetrySchedule: "1m"));
         await using var bus = await TestBus.StartAsync(vhost);

@@ -32,10 +32,10 @@ public sealed class SlowLaneTests(RealInfrastructure infrastructure) : IClassFix
         {
             var name = $"hangs-{i}";
             receiver.Behave(name, _ => new Answer(200, Hang: true));
-            hanging.Add(Subscribe(subscriptions, receiver, name, [stations[i]]));
+            hanging.Add(subscriptions.Subscribe(name, receiver.Hook(name), [stations[i]]));
         }
 
-        Subscribe(subscriptions, receiver, "healthy", stations);
+        subscriptions.Subscribe("healthy", receiver.Hook("healthy"), stations);
 
         var vhost = (await infrastructure.CreateVirtualHostAsync()).ToString();
         await using var dispatcher = await DispatcherProcess.StartAsync(new DispatcherProcess.Settings(
@@ -68,12 +68,4 @@ public sealed class SlowLaneTests(RealInfrastructure infrastructure) : IClassFix
 
     private static bool IsMarkedSlow(DispatcherProcess dispatcher, WebhookSubscription webhook) =>
         dispatcher.RecentOutput.Contains($"Webhook {webhook.WebhookId} marked slow", StringComparison.Ordinal);
-
-    private static WebhookSubscription Subscribe(FakeSubscriptions subscriptions, Receiver receiver, string name, IReadOnlyList<string> stations)
-    {
-        var webhook = new WebhookSubscription(FakeSubscriptions.NextWebhookId(), name, receiver.Hook(name), true, ["*"], stations,
-            "X-Webhook-Secret", $"secret-of-{name}", DateTimeOffset.UtcNow);
-        subscriptions.Put(webhook);
-        return webhook;
-    }
 }

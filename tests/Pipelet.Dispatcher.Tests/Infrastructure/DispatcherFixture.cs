@@ -66,10 +66,7 @@ public sealed class DispatcherFixture : IAsyncLifetime
 
     private void Add(string name, IReadOnlyList<string> events, IReadOnlyList<string>? stations = null, Uri? url = null)
     {
-        var webhook = new WebhookSubscription(FakeSubscriptions.NextWebhookId(), name, url ?? Receiver.Hook(name), true, events, stations,
-            "X-Webhook-Secret", $"secret-of-{name}", DateTimeOffset.UtcNow);
-        _webhooks[name] = webhook;
-        Subscriptions.Put(webhook);
+        _webhooks[name] = Subscriptions.Subscribe(name, url ?? Receiver.Hook(name), stations, events);
     }
 
     public async Task DisposeAsync()

@@ -28,6 +28,18 @@ public sealed class FakeSubscriptions : IAsyncDisposable
 
     public void Put(WebhookSubscription webhook) => _webhooks[webhook.WebhookId] = webhook;
 
+    /// <summary>
+    /// Lists a new enabled webhook <paramref name="name"/> at <paramref name="url"/> (every event unless
+    /// <paramref name="events"/> says otherwise), with secret header <c>X-Webhook-Secret: secret-of-{name}</c>.
+    /// </summary>
+    public WebhookSubscription Subscribe(string name, Uri url, IReadOnlyList<string>? stations = null, IReadOnlyList<string>? events = null)
+    {
+        var webhook = new WebhookSubscription(NextWebhookId(), name, url, true, events ?? ["*"], stations,
+            "X-Webhook-Secret", $"secret-of-{name}", DateTimeOffset.UtcNow);
+        Put(webhook);
+        return webhook;
+    }
+
     public void Remove(long webhookId) => _webhooks.TryRemove(webhookId, out _);
 
     public static async Task<FakeSubscriptions> StartAsync()

@@ -47,6 +47,10 @@ internal sealed class TestStation : IAsyncDisposable
         await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, timeout.Token);
     }
 
+    /// <summary>The handshake's <c>Authorization</c> value of security profiles 1 and 2: HTTP Basic, user = the station identity.</summary>
+    public static string BasicAuthorization(string stationId, string password) =>
+        "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{stationId}:{password}"));
+
     /// <summary>Sends raw bytes as one message, for what a well-behaved station would never send.</summary>
     public async Task SendBytesAsync(byte[] bytes, WebSocketMessageType type)
     {

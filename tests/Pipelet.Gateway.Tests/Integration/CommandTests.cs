@@ -66,7 +66,7 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
         Assert.Equal("300", json.GetProperty("response").GetProperty("configurationKey")[0].GetProperty("value").GetString());
 
         var commandEvent = await _events.NextAsync(id, "GetConfiguration");
-        Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(body).RootElement, commandEvent.Payload));
+        AssertJsonEqual(body, commandEvent.Payload);
     }
 
     /// <summary>

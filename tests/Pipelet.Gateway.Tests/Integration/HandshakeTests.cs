@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.WebSockets;
-using System.Text;
 using Pipelet.Gateway.Security;
 using Pipelet.Gateway.Tests.Infrastructure;
 using Pipelet.Testing;
@@ -161,7 +160,7 @@ public sealed class StationAuthenticationTests(RealInfrastructure infrastructure
     [Fact]
     public async Task The_right_password_is_let_in()
     {
-        using var handshake = await RawHandshake.SendAsync(_gateway, "/ocpp/CP-SECURE", "ocpp1.6", Basic("CP-SECURE", Password));
+        using var handshake = await RawHandshake.SendAsync(_gateway, "/ocpp/CP-SECURE", "ocpp1.6", TestStation.BasicAuthorization("CP-SECURE", Password));
         Assert.Equal(101, handshake.Status);
     }
 
@@ -170,7 +169,7 @@ public sealed class StationAuthenticationTests(RealInfrastructure infrastructure
     [InlineData("wrong")]
     public async Task A_missing_or_wrong_password_is_a_401(string? password)
     {
-        using var handshake = await RawHandshake.SendAsync(_gateway, "/ocpp/CP-SECURE", "ocpp1.6", password is null ? null : Basic("CP-SECURE", password));
+        using var handshake = await RawHandshake.SendAsync(_gateway, "/ocpp/CP-SECURE", "ocpp1.6", password is null ? null : TestStation.BasicAuthorization("CP-SECURE", password));
         Assert.Equal(401, handshake.Status);
         Assert.Contains("www-authenticate: basic", handshake.Headers, StringComparison.Ordinal);
     }
@@ -178,12 +177,9 @@ public sealed class StationAuthenticationTests(RealInfrastructure infrastructure
     [Fact]
     public async Task A_station_not_registered_is_a_404()
     {
-        using var handshake = await RawHandshake.SendAsync(_gateway, "/ocpp/CP-STRANGER", "ocpp1.6", Basic("CP-STRANGER", Password));
+        using var handshake = await RawHandshake.SendAsync(_gateway, "/ocpp/CP-STRANGER", "ocpp1.6", TestStation.BasicAuthorization("CP-STRANGER", Password));
         Assert.Equal(404, handshake.Status);
     }
-
-    private static string Basic(string user, string password) =>
-        "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
 }
 
 /// <summary>Station registration without passwords: only listed identities connect, others get the 404 J 3.2 suggests.</summary>

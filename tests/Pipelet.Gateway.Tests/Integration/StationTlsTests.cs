@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using System.Text.Json;
 using Pipelet.Gateway.Security;
 using Pipelet.Gateway.Tests.Infrastructure;
@@ -88,7 +87,7 @@ public sealed class StationTlsTests(RealInfrastructure infrastructure) : IClassF
         var socket = new ClientWebSocket();
         socket.Options.AddSubProtocol("ocpp1.6");
         socket.Options.CollectHttpResponseDetails = true;
-        socket.Options.SetRequestHeader("Authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("CP-TLS:" + password)));
+        socket.Options.SetRequestHeader("Authorization", TestStation.BasicAuthorization("CP-TLS", password));
         if (trustOurCertificate)
         {
             var thumbprint = _certificate.Thumbprint;
