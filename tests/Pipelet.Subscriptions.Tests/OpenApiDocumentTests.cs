@@ -15,6 +15,8 @@ public sealed class OpenApiDocumentTests(SubscriptionsAppFixture fixture) : ICla
         { "put", "/api/v1/webhooks/{id}" },
         { "delete", "/api/v1/webhooks/{id}" },
         { "post", "/api/v1/webhooks/{id}/test" },
+        { "get", "/api/v1/webhooks/{id}/signing-secret" },
+        { "post", "/api/v1/webhooks/{id}/signing-secret/rotate" },
         { "post", "/api/v1/api-keys" },
         { "get", "/api/v1/api-keys" },
         { "delete", "/api/v1/api-keys/{id}" },
