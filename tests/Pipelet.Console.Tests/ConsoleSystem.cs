@@ -99,7 +99,7 @@ public sealed class ConsoleSystem : IAsyncLifetime
 
         Console = new ServiceApp<console::Program>(new Dictionary<string, string?>
         {
-            ["Console:ApiBaseUrl"] = ApiAddress.ToString(),
+            ["Console:ApiUrl"] = $"http://127.0.0.1:{apiPort}/",
             // Everything the console logs is kept and searched for keys (ConsoleTests), so log it all.
             ["Logging:LogLevel:Default"] = "Debug",
         }, consolePort);

@@ -1,4 +1,4 @@
-using Pipelet.Console.Api;
+using Pipelet.Client;
 
 namespace Pipelet.Console.Deliveries;
 
@@ -21,7 +21,7 @@ public sealed record MinuteOutcomes(DateTimeOffset Minute, int Succeeded, int Re
 /// Reads the delivery log (newest first) back to the start of a window. The API has no per-webhook statistics, so
 /// these are counted here, up to <see cref="MaxScanned"/> deliveries per window (beyond that: <c>Partial</c>).
 /// </summary>
-internal sealed class WebhookHealthReader(IPipeletApi api, TimeProvider time)
+internal sealed class WebhookHealthReader(PipeletClient api, TimeProvider time)
 {
     public const int MaxScanned = 5000;
     private const int PageSize = 500;
@@ -63,7 +63,7 @@ internal sealed class WebhookHealthReader(IPipeletApi api, TimeProvider time)
     private async Task<(List<DeliverySummary> Deliveries, bool Partial)> SinceAsync(long webhookId, DateTimeOffset since, CancellationToken cancellationToken)
     {
         var deliveries = new List<DeliverySummary>();
-        await foreach (var delivery in api.DeliveriesAsync(webhookId, status: null, before: null, PageSize, cancellationToken))
+        await foreach (var delivery in api.Deliveries.ListAllAsync(webhookId, status: null, PageSize, cancellationToken))
         {
             if (delivery.CreatedAt < since) return (deliveries, false);
             if (deliveries.Count == MaxScanned) return (deliveries, true);

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.Extensions.Options;
 using Pipelet.Console.Api;
 using Pipelet.Console.Deliveries;
 using Pipelet.Console.Session;
@@ -11,6 +10,9 @@ internal static class Extensions
     /// <summary>Where the console listens when nothing else says (ASPNETCORE_URLS, --urls, an AppHost).</summary>
     public const string DefaultUrl = "http://localhost:8081";
 
+    /// <summary>The API when neither Console:ApiUrl nor an AppHost reference names it: the README's local system.</summary>
+    private const string DefaultApiUrl = "http://localhost:8080/";
+
     public static void AddApplicationServices(this WebApplicationBuilder builder)
     {
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
@@ -20,8 +22,10 @@ internal static class Extensions
 
         builder.Services.AddOptions<ConsoleOptions>()
             .BindConfiguration(ConsoleOptions.Section)
-            .Validate(o => o.ApiBaseUrl is { IsAbsoluteUri: true } url && url.Scheme is "http" or "https",
-                "Console:ApiBaseUrl must be an absolute http(s) URL, e.g. http://localhost:8080/api/v1/.")
+            .Configure<IConfiguration>((options, configuration) =>
+                options.ApiUrl ??= new Uri(configuration["services:subscriptions:http:0"] ?? DefaultApiUrl))
+            .Validate(o => o.ApiUrl is { IsAbsoluteUri: true, Scheme: "http" or "https" },
+                "Console:ApiUrl must be an absolute http(s) URL, e.g. http://localhost:8080/.")
             .ValidateOnStart();
 
         builder.Services.AddRazorComponents()
@@ -45,25 +49,8 @@ internal static class Extensions
         builder.Services.AddAuthorization();
         builder.Services.AddCascadingAuthenticationState();
 
-        builder.Services.AddHttpClient(PipeletHttpApi.ClientName, (services, http) =>
-        {
-            var api = services.GetRequiredService<IOptions<ConsoleOptions>>().Value.ApiBaseUrl!;
-            // Relative paths resolve under the base only when it ends in a slash.
-            http.BaseAddress = api.AbsoluteUri.EndsWith('/') ? api : new Uri(api.AbsoluteUri + "/");
-            http.Timeout = PipeletHttpApi.Timeout;
-        });
-        builder.Services.AddScoped<KeySession>();
-        builder.Services.AddScoped<IPipeletApi, PipeletHttpApi>();
+        builder.Services.AddConsoleApi();
         builder.Services.AddScoped<WebhookHealthReader>();
         builder.Services.AddSingleton(TimeProvider.System);
     }
-}
-
-/// <summary>The <c>Console</c> settings.</summary>
-internal sealed class ConsoleOptions
-{
-    public const string Section = "Console";
-
-    /// <summary>The public REST API, ending in a slash: <c>http://localhost:8080/api/v1/</c>.</summary>
-    public Uri? ApiBaseUrl { get; set; }
 }
