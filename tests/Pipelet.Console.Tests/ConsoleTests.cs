@@ -52,6 +52,14 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
         await page.GetByRole(AriaRole.Button, new() { Name = "Send test" }).ClickAsync();
         await Expect(page.Locator(".test-outcome")).ToContainTextAsync("\"ok\": true, \"status_code\": 200");
 
+        // A station's event reaches the receiver, and its delivery shows up on the open page without a reload.
+        await using var station = await Station.ConnectAsync(system.OcppAddress, "CONSOLE-" + Guid.NewGuid().ToString("N")[..6]);
+        await station.BootAsync();
+        var delivery = page.Locator("tr[data-status=succeeded]", new() { HasText = station.Id });
+        await Expect(delivery).ToBeVisibleAsync();
+        await Expect(delivery).ToContainTextAsync("BootNotification");
+        await ScreenshotAsync(page, "deliveries");
+
         // The signing secret, shown and rotated.
         await page.GetByRole(AriaRole.Button, new() { Name = "Show signing secret" }).ClickAsync();
         var secret = page.Locator(".signing-secret .secret code");
@@ -62,14 +70,6 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
         await Expect(page.Locator(".signing-secret .notice")).ToBeVisibleAsync();
         await Expect(secret).ToHaveTextAsync(new Regex("^whsec_"));
         await Expect(secret).Not.ToHaveTextAsync(before!);
-
-        // A station's event reaches the receiver, and its delivery shows up on the open page without a reload.
-        await using var station = await Station.ConnectAsync(system.OcppAddress, "CONSOLE-" + Guid.NewGuid().ToString("N")[..6]);
-        await station.BootAsync();
-        var delivery = page.Locator("tr[data-status=succeeded]", new() { HasText = station.Id });
-        await Expect(delivery).ToBeVisibleAsync();
-        await Expect(delivery).ToContainTextAsync("BootNotification");
-        await ScreenshotAsync(page, "deliveries");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Webhooks" }).ClickAsync();
         var row = page.Locator("tr", new() { HasText = name });

@@ -29,8 +29,6 @@ internal sealed class ServiceApp<TEntryPoint> : WebApplicationFactory<TEntryPoin
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
-        // What a published app has in its wwwroot (the console's CSS, the framework's blazor.web.js), from the build.
-        builder.UseStaticWebAssets();
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(new CapturingLoggerProvider(LogLines)));
     }

@@ -20,6 +20,10 @@ internal static class Extensions
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        // Run from a build (dotnet run, an AppHost) in any environment, the CSS and blazor.web.js are served from
+        // where the build put them; a published app has them in its wwwroot, and this finds nothing to add.
+        builder.WebHost.UseStaticWebAssets();
+
         builder.Services.AddOptions<ConsoleOptions>()
             .BindConfiguration(ConsoleOptions.Section)
             .Configure<IConfiguration>((options, configuration) =>
