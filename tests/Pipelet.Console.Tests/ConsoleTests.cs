@@ -131,6 +131,56 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
     }
 
     [Fact]
+    public async Task Deliveries_are_filtered_by_station_event_and_status_and_a_webhook_is_edited_disabled_and_deleted()
+    {
+        var name = "Filtered " + Guid.NewGuid().ToString("N")[..6];
+        var webhook = await CreateWebhookAsync(name, new Uri(system.ReceiverAddress, "ok"));
+        await using var first = await Station.ConnectAsync(system.OcppAddress, "FIRST-" + Guid.NewGuid().ToString("N")[..6]);
+        await using var second = await Station.ConnectAsync(system.OcppAddress, "SECOND-" + Guid.NewGuid().ToString("N")[..6]);
+        await first.BootAsync();
+        await second.BootAsync();
+
+        var page = await system.NewPageAsync();
+        await SignInAsync(page, ConsoleSystem.BootstrapKey);
+        await page.GotoAsync($"webhooks/{webhook}");
+        await Expect(page.Locator("tr[data-delivery]", new() { HasText = first.Id })).ToHaveCountAsync(1);
+        await Expect(page.Locator("tr[data-delivery]", new() { HasText = second.Id })).ToHaveCountAsync(1);
+
+        await page.FillAsync(".filters input", second.Id);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Expect(page.Locator("tr[data-delivery]", new() { HasText = first.Id })).ToHaveCountAsync(0);
+        await Expect(page.Locator("tr[data-delivery]", new() { HasText = second.Id })).ToHaveCountAsync(1);
+        await page.Locator(".filters select").Nth(1).SelectOptionAsync("BootNotification");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Expect(page.Locator("tr[data-delivery]")).ToHaveCountAsync(1);
+        await page.Locator(".filters select").Nth(0).SelectOptionAsync("failed");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Expect(page.Locator(".empty")).ToContainTextAsync("No deliveries match these filters");
+
+        // Edited: disabled, and limited to one station; the list says so.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Edit", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#name")).ToHaveValueAsync(name);
+        await page.Locator("#enabled").UncheckAsync();
+        await page.FillAsync("#stations", first.Id);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page.Locator(".title-row .state")).ToHaveTextAsync("Disabled");
+        using var api = system.Api();
+        var saved = await api.GetFromJsonAsync<JsonElement>($"webhooks/{webhook}");
+        Assert.False(saved.GetProperty("enabled").GetBoolean());
+        Assert.Equal([first.Id], saved.GetProperty("stations").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal(["BootNotification"], saved.GetProperty("events").EnumerateArray().Select(s => s.GetString()));
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Webhooks" }).ClickAsync();
+        var row = page.Locator("tr", new() { HasText = name });
+        await Expect(row.Locator(".state")).ToHaveTextAsync("Disabled");
+        await row.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await row.GetByRole(AriaRole.Button, new() { Name = "Yes, delete" }).ClickAsync();
+        await Expect(row).ToHaveCountAsync(0);
+        using var gone = await api.GetAsync($"webhooks/{webhook}");
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Fact]
     public async Task A_wrong_key_is_refused_with_a_clear_message()
     {
         var page = await system.NewPageAsync();
