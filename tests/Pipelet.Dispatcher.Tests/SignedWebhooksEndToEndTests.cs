@@ -69,6 +69,20 @@ public sealed class SignedWebhooksEndToEndTests(RealInfrastructure infrastructur
         Assert.Equal(tried.Header(WebhookVerifier.IdHeader), retry.Header(WebhookVerifier.IdHeader));
         Assert.Equal(retried.EventId.ToString(), retry.Header(WebhookVerifier.IdHeader));
 
+        // The delivery log through the same client (the dispatcher's routes, the key checked by the subscription service).
+        var log = PipeletClient.Create(dispatcher.BaseUri, BootstrapKey);
+        var logged = await WaitForAsync(async () =>
+        {
+            await foreach (var delivery in log.Deliveries.ListAllAsync(webhook.Id, status: "succeeded", pageSize: 1))
+            {
+                if (delivery.EventId == retried.EventId) return delivery;
+            }
+
+            return null;
+        });
+        var detail = await log.Deliveries.GetAsync(logged.DeliveryId);
+        Assert.Equal([500, 200], detail.Attempts.Select(a => a.StatusCode ?? 0));
+
         // What the library refuses: another body under the same signature, and a request replayed ten minutes later.
         Assert.Throws<WebhookVerificationException>(() => new StandardWebhook(first).Verify(tried.Body.Replace("CP-SIGNED", "CP-FORGED", StringComparison.Ordinal), Headers(tried)));
         var stale = Headers(tried);
@@ -103,6 +117,17 @@ public sealed class SignedWebhooksEndToEndTests(RealInfrastructure infrastructur
             // Our verifier accepts either secret on the full header: receivers can switch at their own pace.
             WebhookVerifier.Verify(first, Headers(hit), Encoding.UTF8.GetBytes(hit.Body));
             WebhookVerifier.Verify(second, Headers(hit), Encoding.UTF8.GetBytes(hit.Body));
+        }
+    }
+
+    private static async Task<T> WaitForAsync<T>(Func<Task<T?>> read) where T : class
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            if (await read() is { } found) return found;
+            Assert.True(DateTime.UtcNow < deadline, "Timed out waiting for the delivery log.");
+            await Task.Delay(200);
         }
     }
 
