@@ -90,4 +90,15 @@ public sealed class OpenApiDocumentTests(SubscriptionsAppFixture fixture) : ICla
         Assert.Equal("WALLBOX_001", page.GetProperty("items")[0].GetProperty("station_id").GetString());
         Assert.Equal(JsonValueKind.Null, page.GetProperty("next_after").ValueKind);
     }
+
+    [Fact]
+    public async Task Secrets_are_described_as_strings()
+    {
+        var schemas = JsonDocument.Parse(await DocumentAsync()).RootElement.GetProperty("components").GetProperty("schemas");
+        Assert.Equal("string", schemas.GetProperty("Secret").GetProperty("type").GetString());
+        var signingSecret = JsonDocument.Parse(await DocumentAsync()).RootElement.GetProperty("paths")
+            .GetProperty("/api/v1/webhooks/{id}/signing-secret").GetProperty("get").GetProperty("responses").GetProperty("200")
+            .GetProperty("content").GetProperty("application/json").GetProperty("example");
+        Assert.StartsWith("whsec_", signingSecret.GetProperty("signing_secret").GetString(), StringComparison.Ordinal);
+    }
 }

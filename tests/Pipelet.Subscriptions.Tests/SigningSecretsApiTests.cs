@@ -11,7 +11,7 @@ public sealed class SigningSecretsApiTests(SubscriptionsAppFixture fixture) : IC
 {
     private readonly PipeletClient _client = PipeletClient.Create(fixture.App.PublicAddress, SubscriptionsApp.BootstrapKey);
 
-    private Task<Webhook> CreateAsync() =>
+    private Task<Client.Webhook> CreateAsync() =>
         _client.Webhooks.CreateAsync(new CreateWebhook("signed", "https://my-app.example.com/webhooks/ocpp", ["StartTransaction"]));
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class SigningSecretsApiTests(SubscriptionsAppFixture fixture) : IC
         {
             var stored = reader.GetFieldValue<byte[]>(column);
             Assert.DoesNotContain("whsec_", System.Text.Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
-            Assert.DoesNotContain(Convert.FromBase64String(secret["whsec_".Length..])[..8], [stored[..8]]);
+            Assert.True(stored.AsSpan().IndexOf(Convert.FromBase64String(secret["whsec_".Length..])) < 0, "the key bytes are stored in clear");
         }
     }
 
