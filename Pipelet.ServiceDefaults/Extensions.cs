@@ -1,16 +1,22 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// The Aspire service-defaults contract, built on the packages our feed has: telemetry over OTLP,
-/// health endpoints, and HttpClient defaults. Keeping the names and meaning of Aspire's template
-/// lets the real Aspire packages replace this file later without touching the services.
+/// Aspire's service defaults (the template's Extensions.cs): OpenTelemetry, health checks, service
+/// discovery and the standard resilience handler, with Pipelet's sources and meters. One departure from the
+/// template: discovery and resilience are not HttpClient defaults but <see cref="AddInternalClientDefaults"/>,
+/// because webhook sends must get neither (their retries are the dispatcher's ladder, and a subscriber's URL
+/// must never be resolved to one of our own services).
 /// </summary>
 public static class Extensions
 {
@@ -18,21 +24,31 @@ public static class Extensions
     public const string AlivenessEndpointPath = "/alive";
     private const string LiveTag = "live";
 
+    /// <summary>Activity sources and meters of ours and of the libraries whose own integrations do not add them.</summary>
+    private static readonly string[] Sources = ["Pipelet.*", "MassTransit"];
+
+    private static readonly string[] Meters = ["Pipelet.*", "MassTransit", "RabbitMQ.Client"];
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.AddQuietLoggingDefaults();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
-
-        builder.Services.ConfigureHttpClientDefaults(http =>
-        {
-            // A deadline for every client; clients set a shorter one of their own (webhook sends: 10 s).
-            // No retries by default: internal clients opt in with AddInternalResilience(), and webhook
-            // sends must never be retried here (their retries are the dispatcher's ladder).
-            http.ConfigureHttpClient(client => client.Timeout = InternalResilience.TotalTimeout);
-        });
-
+        builder.Services.AddServiceDiscovery();
         return builder;
+    }
+
+    /// <summary>
+    /// The template's HttpClient defaults, for a client of one of our own services: its address may be a service
+    /// name (<c>http://_internal.subscriptions</c> reads <c>services__subscriptions__internal__0</c>), and transient
+    /// failures are retried within a total deadline (the standard resilience handler: 30 s in all, 10 s an
+    /// attempt, 3 retries, a circuit breaker). Never on webhook sends.
+    /// </summary>
+    public static IHttpClientBuilder AddInternalClientDefaults(this IHttpClientBuilder http)
+    {
+        http.AddServiceDiscovery();
+        http.AddStandardResilienceHandler();
+        return http;
     }
 
     /// <summary>
@@ -51,6 +67,49 @@ public static class Extensions
         return builder;
     }
 
+    /// <summary>
+    /// Traces, metrics and logs over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (from any configuration
+    /// source), named by <c>OTEL_SERVICE_NAME</c>. Without an exporter nothing is recorded: the sampler drops
+    /// every span, so the hot paths (a span per CALL, per publish, per delivery attempt) cost nothing unexported.
+    /// </summary>
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        var export = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(Meters))
+            .WithTracing(tracing =>
+            {
+                if (!export) tracing.SetSampler(new AlwaysOffSampler());
+                tracing
+                    .AddSource(builder.Environment.ApplicationName)
+                    .AddSource(Sources)
+                    // Probes arrive every few seconds from the AppHost or Kubernetes; their spans would drown the real ones.
+                    .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !IsProbe(context.Request.Path))
+                    .AddHttpClientInstrumentation();
+            });
+
+        if (export)
+        {
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    private static bool IsProbe(PathString path) =>
+        path.StartsWithSegments(HealthEndpointPath) || path.StartsWithSegments(AlivenessEndpointPath);
+
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddHealthChecks()
@@ -61,7 +120,7 @@ public static class Extensions
     /// <summary>
     /// <c>/health</c>: ready, every registered check passes (its dependencies answer).
     /// <c>/alive</c>: live, only the checks tagged "live" (the process is responsive).
-    /// Mapped in every environment because Kubernetes probes use them in production.
+    /// Mapped in every environment, unlike the template: Kubernetes probes use them in production.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {

@@ -32,9 +32,10 @@ internal static class Extensions
         builder.AddApiKeyAuthentication();
 
         // Start-up order matters: schema, then the retry queues, then the bus that uses both.
-        builder.AddNpgsqlDataSource("dispatcherdb");
+        builder.AddNpgsqlDataSource("dispatcherdb", configureDataSourceBuilder: DataSourceDefaults.Configure);
         builder.AddDatabaseMigrations<DeliveryLog>();
-        services.AddSingleton<BrokerConnections>();
+        // For what MassTransit does not do: the retry ladder's queues and every queue's depth.
+        builder.AddRabbitMQClient(Messaging.RabbitMqConnectionName, configureConnectionFactory: factory => factory.ClientProvidedName = "pipelet-dispatcher");
         services.AddHostedService<RetryTopology>();
 
         builder.AddWebhookSending();
@@ -43,7 +44,7 @@ internal static class Extensions
         services.AddHttpClient(WebhookSender.HttpClientName).RemoveAllLoggers();
         services.AddSingleton<DeliveryTelemetry>();
         services.AddSingleton<WebhookDirectory>();
-        services.AddHttpClient(WebhookDirectorySync.HttpClientName);
+        services.AddHttpClient(WebhookDirectorySync.HttpClientName).AddInternalClientDefaults();
         services.AddHostedService<WebhookDirectorySync>();
         services.AddSingleton<DeliveryLog>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryLog>());

@@ -37,7 +37,7 @@ internal static class Extensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<GatewayMetrics>();
 
-        builder.AddNpgsqlDataSource("gatewaydb");
+        builder.AddNpgsqlDataSource("gatewaydb", configureDataSourceBuilder: DataSourceDefaults.Configure);
         builder.AddDatabaseMigrations<GatewayOptions>();
         builder.AddRabbitMqBus(bus =>
         {
@@ -48,8 +48,9 @@ internal static class Extensions
             });
         });
 
+        // Events go out on this connection's own channels (EventChannels); its health check makes /health wait for the broker.
+        builder.AddRabbitMQClient(Messaging.RabbitMqConnectionName, configureConnectionFactory: factory => factory.ClientProvidedName = "pipelet-gateway");
         builder.Services.AddSingleton<EventChannels>();
-        builder.Services.AddHealthChecks().AddCheck<EventChannelsHealthCheck>("rabbitmq-events", tags: ["ready"]);
         builder.Services.AddSingleton<StationEventPublisher>();
         builder.Services.AddSingleton<TransactionLedger>();
         builder.Services.TryAddSingleton<IIdTagAuthorizer, ConfiguredIdTagAuthorizer>();

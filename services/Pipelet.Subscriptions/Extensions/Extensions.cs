@@ -13,7 +13,7 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDataSource("subscriptionsdb");
+        builder.AddNpgsqlDataSource("subscriptionsdb", configureDataSourceBuilder: DataSourceDefaults.Configure);
         builder.AddDatabaseMigrations<WebhookStore>();
         builder.AddRabbitMqBus();
         builder.AddWebhookSending();

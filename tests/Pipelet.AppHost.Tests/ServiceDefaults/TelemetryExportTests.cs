@@ -95,13 +95,16 @@ public sealed class TelemetryExportTests
     }
 
     [Fact]
-    public void Nothing_is_registered_without_an_endpoint()
+    public void Without_an_endpoint_no_span_is_recorded()
     {
         var builder = WebApplication.CreateBuilder();
         builder.AddServiceDefaults();
         using var app = builder.Build();
+        _ = app.Services.GetService(typeof(OpenTelemetry.Trace.TracerProvider)); // the listener is attached
 
-        Assert.Null(app.Services.GetService(typeof(OpenTelemetry.Trace.TracerProvider)));
+        using var activity = Source.StartActivity("unexported");
+
+        Assert.False(activity?.Recorded ?? false);
     }
 }
 
