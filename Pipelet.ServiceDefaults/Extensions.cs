@@ -52,8 +52,9 @@ public static class Extensions
     }
 
     /// <summary>
-    /// Npgsql logs every command at Information, once per query and per health probe. These defaults sit
-    /// below every other configuration source, so appsettings or <c>Logging__LogLevel__*</c> still win.
+    /// Npgsql logs every command at Information, once per query and per health probe, and the resilience handler
+    /// every attempt of an internal call. These defaults sit below every other configuration source, so
+    /// appsettings or <c>Logging__LogLevel__*</c> still win.
     /// </summary>
     public static TBuilder AddQuietLoggingDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -62,6 +63,7 @@ public static class Extensions
             InitialData = new Dictionary<string, string?>
             {
                 ["Logging:LogLevel:Npgsql.Command"] = "Warning",
+                ["Logging:LogLevel:Polly"] = "Warning",
             },
         });
         return builder;

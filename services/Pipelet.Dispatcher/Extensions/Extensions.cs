@@ -15,10 +15,9 @@ internal static class Extensions
     {
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
-        services.AddOptions<DeliveryOptions>()
-            .BindConfiguration(DeliveryOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<DeliveryOptions>(DeliveryOptions.Section);
+        builder.AddValidatedOptions<DeliveryLogOptions>(DeliveryOptions.Section);
+        builder.AddValidatedOptions<WebhookDirectoryOptions>(DeliveryOptions.Section);
         services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>();
         services.AddSingleton<IValidateOptions<DeliveryOptions>, SlowThresholdValidator>();
         services.AddSingleton(sp => RetryLadder.Parse(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.RetrySchedule));
@@ -26,7 +25,6 @@ internal static class Extensions
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
-            json.SerializerOptions.TypeInfoResolverChain.Insert(0, DispatcherJson.Default);
         });
         services.AddProblemDetails();
         builder.AddApiKeyAuthentication();

@@ -17,20 +17,9 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<GatewayOptions>()
-            .BindConfiguration(GatewayOptions.SectionName)
-            .ValidateDataAnnotations()
-            .Validate(o => o.CommandTimeout > TimeSpan.Zero && o.CommandTimeout <= TimeSpan.FromMinutes(10),
-                "Gateway:CommandTimeout must be between 00:00:00.001 and 00:10:00 (hh:mm:ss).")
-            .Validate(o => o.EventPublishTimeout > TimeSpan.Zero && o.EventPublishTimeout <= TimeSpan.FromMinutes(2),
-                "Gateway:EventPublishTimeout must be between 00:00:00.001 and 00:02:00 (hh:mm:ss).")
-            .Validate(o => o.EventStatisticsInterval >= TimeSpan.Zero, "Gateway:EventStatisticsInterval must not be negative (00:00:00 turns it off).")
-            .Validate(o => o.WebSocketPingInterval >= TimeSpan.Zero && o.WebSocketPongTimeout >= TimeSpan.Zero,
-                "Gateway:WebSocketPingInterval and Gateway:WebSocketPongTimeout must not be negative.")
-            .Validate(o => o.StationAuthentication.Stations.Values.All(StationPasswordHasher.IsWellFormed),
-                "Gateway:StationAuthentication:Stations values must be password hashes (pbkdf2-sha256$...), never plaintext.")
-            .ValidateOnStart();
+        builder.AddValidatedOptions<GatewayOptions>(GatewayOptions.SectionName);
         builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, IdTagListValidator>();
+        builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, StationPasswordsValidator>();
 
         var instance = GatewayInstance.Create(builder.Configuration[$"{GatewayOptions.SectionName}:InstanceId"]);
         builder.Services.AddSingleton(instance);

@@ -18,14 +18,9 @@ internal static class Extensions
         builder.AddRabbitMqBus();
         builder.AddWebhookSending();
 
-        builder.Services.AddOptions<ApiOptions>()
-            .BindConfiguration(ApiOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<ApiOptions>(ApiOptions.Section);
+        builder.AddValidatedOptions<WebhookEncryptionOptions>(WebhookEncryptionOptions.Section);
         builder.Services.AddSingleton<IValidateOptions<WebhookEncryptionOptions>, WebhookEncryptionOptionsValidator>();
-        builder.Services.AddOptions<WebhookEncryptionOptions>()
-            .BindConfiguration(WebhookEncryptionOptions.Section)
-            .ValidateOnStart();
 
         builder.AddWebhooks();
         builder.AddApiKeys();

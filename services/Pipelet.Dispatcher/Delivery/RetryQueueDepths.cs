@@ -1,8 +1,9 @@
 using System.Diagnostics.Metrics;
-using Pipelet.Dispatcher.Delivery;
 using RabbitMQ.Client;
 
-namespace Pipelet.Dispatcher.Telemetry;
+using Pipelet.Dispatcher.Telemetry;
+
+namespace Pipelet.Dispatcher.Delivery;
 
 /// <summary>
 /// Reads how many messages wait in each of the dispatcher's queues (<see cref="Queues"/>) every few seconds
