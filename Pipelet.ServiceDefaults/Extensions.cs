@@ -46,6 +46,8 @@ public static class Extensions
     /// </summary>
     public static IHttpClientBuilder AddInternalClientDefaults(this IHttpClientBuilder http)
     {
+        // Also for a host that took no service defaults (AddServiceDiscovery registers once).
+        http.Services.AddServiceDiscovery();
         http.AddServiceDiscovery();
         http.AddStandardResilienceHandler();
         return http;
