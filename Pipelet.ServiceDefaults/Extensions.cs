@@ -73,12 +73,26 @@ public static class Extensions
 
     /// <summary>
     /// Traces, metrics and logs over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (from any configuration
-    /// source), named by <c>OTEL_SERVICE_NAME</c>. Without an exporter nothing is recorded: the sampler drops
-    /// every span, so the hot paths (a span per CALL, per publish, per delivery attempt) cost nothing unexported.
+    /// source), named by <c>OTEL_SERVICE_NAME</c>, as the template has it. Without an exporter no provider is built
+    /// and the client integrations' tracing and metrics are off: nothing listens, so the hot paths (a span per
+    /// CALL, per publish, per delivery attempt, per SQL command) cost nothing when nobody collects them.
     /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        var export = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            // Below every other source, as the logging defaults: a setting of the service's own still wins.
+            builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+            {
+                InitialData = new Dictionary<string, string?>
+                {
+                    ["Aspire:Npgsql:DisableTracing"] = "true",
+                    ["Aspire:Npgsql:DisableMetrics"] = "true",
+                    ["Aspire:RabbitMQ:Client:DisableTracing"] = "true",
+                },
+            });
+            return builder;
+        }
 
         builder.Logging.AddOpenTelemetry(logging =>
         {
@@ -92,22 +106,14 @@ public static class Extensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter(Meters))
-            .WithTracing(tracing =>
-            {
-                if (!export) tracing.SetSampler(new AlwaysOffSampler());
-                tracing
-                    .AddSource(builder.Environment.ApplicationName)
-                    .AddSource(Sources)
-                    // Probes arrive every few seconds from the AppHost or Kubernetes; their spans would drown the real ones.
-                    .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !IsProbe(context.Request.Path))
-                    .AddHttpClientInstrumentation();
-            });
+            .WithTracing(tracing => tracing
+                .AddSource(builder.Environment.ApplicationName)
+                .AddSource(Sources)
+                // Probes arrive every few seconds from the AppHost or Kubernetes; their spans would drown the real ones.
+                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !IsProbe(context.Request.Path))
+                .AddHttpClientInstrumentation());
 
-        if (export)
-        {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
-        }
-
+        builder.Services.AddOpenTelemetry().UseOtlpExporter();
         return builder;
     }
 
