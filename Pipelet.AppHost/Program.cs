@@ -4,7 +4,11 @@ using Pipelet.AppHost;
 using Pipelet.AppHost.Infrastructure;
 using Pipelet.LocalServers;
 
+// The dashboard's telemetry HTTP API answers `x-api-key: <AppHost:DashboardApiKey>`. When running, Aspire 13.6 puts a
+// random key of its own over the configured one, so the configured key is read first and put back.
+var dashboardApiKey = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build()["AppHost:DashboardApiKey"];
 var builder = DistributedApplication.CreateBuilder(args);
+if (dashboardApiKey is { Length: > 0 }) builder.Configuration["AppHost:DashboardApiKey"] = dashboardApiKey;
 
 var apiPort = builder.Configuration.GetValue("AppHost:ApiPort", 8080);
 var ocppPort = builder.Configuration.GetValue("AppHost:OcppPort", 9000);

@@ -44,7 +44,9 @@ public sealed class WholeSystemTests(ITestOutputHelper output)
             [
                 $"AppHost:ApiPort={apiPort}", $"AppHost:OcppPort={ocppPort}", $"AppHost:DataDirectory={data.FullName}",
                 "AppHost:Infrastructure=local", $"AppHost:DashboardApiKey={dashboardKey}",
-                $"ASPNETCORE_URLS=http://127.0.0.1:{dashboardPort}", $"ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://127.0.0.1:{otlpPort}",
+                // The dashboard and its OTLP endpoint on ports of our own, as given (the testing builder would move them).
+                $"ASPNETCORE_URLS=http://127.0.0.1:{dashboardPort}", $"ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{otlpPort}",
+                "DcpPublisher:RandomizePorts=false",
             ],
             (options, _) =>
             {
