@@ -1,5 +1,5 @@
 using Npgsql;
-using Pipelet.AppHost.Hosting;
+using Pipelet.LocalServers;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.Dispatcher.Tests.Infrastructure;
 using Pipelet.Testing;
