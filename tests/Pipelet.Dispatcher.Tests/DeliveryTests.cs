@@ -177,7 +177,7 @@ public sealed class DeliveryTests(DispatcherFixture fixture) : IClassFixture<Dis
             r.HitsOf("delete").Any(h => h.EventId == stationEvent.EventId) &&
             r.HitsOf("disable").Any(h => h.EventId == stationEvent.EventId), Patience, "the first tries");
 
-        var disabled = fixture["disable"] with { Enabled = false, UpdatedAt = DateTimeOffset.UtcNow };
+        var disabled = FakeSubscriptions.Disabled(fixture["disable"]);
         fixture.Subscriptions.Put(disabled);
         await fixture.Bus.UpsertAsync(disabled);
         fixture.Subscriptions.Remove(fixture["delete"].WebhookId);

@@ -44,7 +44,7 @@ public class WebhookDeliveryConsumer(
         }
 
         var webhook = await ResolveAsync(delivery.WebhookId, cancellationToken);
-        if (webhook is not { Enabled: true })
+        if (webhook is not { Settings.Enabled: true })
         {
             await attempts.CancelAsync(delivery, cancellationToken);
             return;
@@ -69,7 +69,7 @@ public class WebhookDeliveryConsumer(
 
         // The wait may have lasted half a second: try the webhook as it is now.
         webhook = directory.Find(webhook.WebhookId);
-        if (webhook is not { Enabled: true })
+        if (webhook is not { Settings.Enabled: true })
         {
             lease.Dispose();
             await attempts.CancelAsync(delivery, cancellationToken);

@@ -16,7 +16,7 @@ public sealed class WebhookChangesConsumer(WebhookDirectory directory, RetryCanc
         var webhookId = context.Message.Webhook.WebhookId;
         directory.Upsert(context.Message.Webhook);
         // Asked of the directory, not the message: a stale upsert it ignored changes nothing.
-        if (directory.Find(webhookId) is not { Enabled: true }) cancellation.Cancel(webhookId);
+        if (directory.Find(webhookId) is not { Settings.Enabled: true }) cancellation.Cancel(webhookId);
         return Task.CompletedTask;
     }
 
