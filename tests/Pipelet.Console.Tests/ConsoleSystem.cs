@@ -7,7 +7,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Playwright;
-using Pipelet.AppHost.Hosting;
+using Pipelet.LocalServers;
 using Pipelet.Testing;
 
 namespace Pipelet.Console.Tests;

@@ -1,5 +1,5 @@
 using Npgsql;
-using Pipelet.AppHost.Hosting;
+using Pipelet.LocalServers;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.Dispatcher.Tests.Infrastructure;
 using Pipelet.Testing;
@@ -82,7 +82,8 @@ public sealed class CrashTests(RealInfrastructure infrastructure, ITestOutputHel
             proxy.Resume(broker.Port);
             await bus.PublishManyAsync(rig.Events.Skip(1_500));
 
-            // Play the supervisor: if the dispatcher's watchdog gives up on a stuck bus, start it again.
+            // Play the supervisor: MassTransit can lose a receive endpoint in the restart (MassTransitTopologySetupTests);
+            // the watchdog then exits, and a fresh process takes the work.
             var restarts = 0;
             var all = rig.WaitForAllAsync(Patience);
             while (await Task.WhenAny(all, dispatcher.Exited) != all)

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipelet.Contracts.Events;
 using Pipelet.Contracts.Subscriptions;
+using Pipelet.Dispatcher.Data;
 using Pipelet.Dispatcher.Delivery;
 using Pipelet.Dispatcher.Tests.Infrastructure;
 using Pipelet.Testing;

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Pipelet.AppHost.Hosting;
 using Pipelet.Client;
 using Pipelet.Dispatcher.Tests.Infrastructure;
+using Pipelet.LocalServers;
 using Pipelet.Testing;
 using StandardWebhooks;
 using StandardWebhooks.Diagnostics;

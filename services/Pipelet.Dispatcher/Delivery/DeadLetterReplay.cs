@@ -2,10 +2,12 @@ using System.Text.Json;
 using MassTransit;
 using Npgsql;
 using Pipelet.Contracts.Events;
-using Pipelet.Dispatcher.Apis.Models;
 using Pipelet.Dispatcher.Subscriptions;
 
 namespace Pipelet.Dispatcher.Delivery;
+
+/// <summary>A replay that started: its new delivery and the dead letter it replays.</summary>
+public sealed record ReplayStarted(Guid DeliveryId, Guid ReplayOf);
 
 /// <summary>
 /// Puts dead letters back on a fresh ladder: a new delivery (new id, attempt 1) of the same event to

@@ -60,7 +60,7 @@ public sealed partial class DeliveryAttempts(
         var startedAt = time.GetUtcNow();
         using (lease)
         using (health.Watch(delivery.WebhookId))
-        using (var activity = telemetry.StartAttempt(delivery))
+        using (var activity = DeliveryTelemetry.StartAttempt(delivery.DeliveryId, delivery.WebhookId, delivery.Event, delivery.Attempt))
         {
             result = await sender.SendAsync(webhook, delivery.Event, delivery.Attempt, cancellationToken);
             DeliveryTelemetry.Complete(activity, result);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using MassTransit;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.Dispatcher.Subscriptions;
@@ -98,3 +99,7 @@ public class WebhookDeliveryConsumer(
         return webhook;
     }
 }
+
+/// <summary>The deliveries queue, <see cref="DeliveryOptions.Concurrency"/> tries at once.</summary>
+internal sealed class WebhookDeliveryConsumerDefinition(IOptions<DeliveryOptions> options)
+    : BoundedQueueDefinition<WebhookDeliveryConsumer>(RetryQueues.Deliveries, options.Value.Concurrency);
