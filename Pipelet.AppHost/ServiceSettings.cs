@@ -11,7 +11,7 @@ namespace Pipelet.AppHost;
 internal static class ServiceSettings
 {
     /// <summary>Sections of the AppHost's configuration that are some service's settings.</summary>
-    private static readonly string[] ServiceSections = ["Api", "Webhooks", "Delivery", "Gateway", "ConnectionStrings", "AppHost", "Parameters"];
+    private static readonly string[] ServiceSections = ["Api", "Webhooks", "Delivery", "Gateway", "Console", "ConnectionStrings", "AppHost", "Parameters"];
 
     /// <summary>Passes each setting under <paramref name="sections"/> (<c>Delivery</c>, <c>Api:RateLimit</c>) as an environment variable.</summary>
     public static IResourceBuilder<ProjectResource> WithSettings(this IResourceBuilder<ProjectResource> project, params string[] sections)

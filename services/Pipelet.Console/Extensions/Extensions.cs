@@ -24,13 +24,11 @@ internal static class Extensions
         // where the build put them; a published app has them in its wwwroot, and this finds nothing to add.
         builder.WebHost.UseStaticWebAssets();
 
-        builder.Services.AddOptions<ConsoleOptions>()
-            .BindConfiguration(ConsoleOptions.Section)
+        builder.AddValidatedOptions<ConsoleOptions>(ConsoleOptions.Section)
             .Configure<IConfiguration>((options, configuration) =>
                 options.ApiUrl ??= new Uri(configuration["services:subscriptions:http:0"] ?? DefaultApiUrl))
             .Validate(o => o.ApiUrl is { IsAbsoluteUri: true, Scheme: "http" or "https" },
-                "Console:ApiUrl must be an absolute http(s) URL, e.g. http://localhost:8080/.")
-            .ValidateOnStart();
+                "Console:ApiUrl must be an absolute http(s) URL, e.g. http://localhost:8080/.");
 
         builder.Services.AddRazorComponents()
             .AddInteractiveServerComponents();
