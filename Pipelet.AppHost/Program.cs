@@ -13,6 +13,9 @@ var subscriptionsDb = postgres.AddDatabase("subscriptionsdb");
 var dispatcherDb = postgres.AddDatabase("dispatcherdb");
 
 var encryptionKey = builder.AddGeneratedSecret("webhooks-encryption-key", "Webhooks:EncryptionKey");
+// Each caller of the subscription service's internal API has its own key: only the dispatcher's reads webhook secrets.
+var gatewayInternalKey = builder.AddGeneratedSecret("gateway-internal-key", "InternalApi:CallerKeys:gateway");
+var dispatcherInternalKey = builder.AddGeneratedSecret("dispatcher-internal-key", "InternalApi:CallerKeys:dispatcher");
 
 // The public edge: the REST API on apiPort, and an internal port for service-to-service calls.
 var subscriptions = builder.AddProject<Projects.Pipelet_Subscriptions>("subscriptions")
@@ -22,6 +25,8 @@ var subscriptions = builder.AddProject<Projects.Pipelet_Subscriptions>("subscrip
     .WithReference(rabbitmq).WaitFor(rabbitmq)
     .WithReference(subscriptionsDb).WaitFor(subscriptionsDb)
     .WithEnvironment("Webhooks__EncryptionKey", encryptionKey)
+    .WithEnvironment("InternalApi__CallerKeys__gateway", gatewayInternalKey)
+    .WithEnvironment("InternalApi__CallerKeys__dispatcher", dispatcherInternalKey)
     .WithEnvironment("Delivery__AllowPrivateNetworks", "true") // local development only
     .WithConfigurationSection("Api")
     .WithConfigurationSection("Webhooks")
@@ -37,6 +42,7 @@ var gateway = builder.AddProject<Projects.Pipelet_Gateway>("gateway")
     .WithReference(rabbitmq).WaitFor(rabbitmq)
     .WithReference(gatewayDb).WaitFor(gatewayDb)
     .WithReference(subscriptions.GetEndpoint("internal"))
+    .WithEnvironment("InternalApi__Key", gatewayInternalKey)
     .WithConfigurationSection("Gateway")
     .WithConfigurationSection("Api:RateLimit")
     .WithUrl($"ws://localhost:{ocppPort}/ocpp/{{stationId}}", "OCPP");
@@ -47,6 +53,7 @@ var dispatcher = builder.AddProject<Projects.Pipelet_Dispatcher>("dispatcher")
     .WithReference(rabbitmq).WaitFor(rabbitmq)
     .WithReference(dispatcherDb).WaitFor(dispatcherDb)
     .WithReference(subscriptions.GetEndpoint("internal"))
+    .WithEnvironment("InternalApi__Key", dispatcherInternalKey)
     .WithEnvironment("Delivery__AllowPrivateNetworks", "true") // local development only
     .WithConfigurationSection("Delivery")
     .WithConfigurationSection("Api:RateLimit");

@@ -36,6 +36,7 @@ public sealed class SubscriptionsApp : WebApplicationFactory<subscriptions::Prog
             ["services:dispatcher:http:0"] = dispatcher.Address.ToString(),
             ["Delivery:AllowPrivateNetworks"] = "false",
         };
+        foreach (var (key, value) in InternalApiKeys.CallerKeys) _settings[key] = value;
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;
         UseKestrel(kestrel =>
         {
@@ -63,7 +64,13 @@ public sealed class SubscriptionsApp : WebApplicationFactory<subscriptions::Prog
         return client;
     }
 
-    public HttpClient Internal() => new() { BaseAddress = InternalAddress };
+    /// <summary>A client of the internal port, presenting <paramref name="callerKey"/> (none when null).</summary>
+    public HttpClient Internal(string? callerKey = InternalApiKeys.Dispatcher)
+    {
+        var client = new HttpClient { BaseAddress = InternalAddress };
+        if (callerKey is not null) client.DefaultRequestHeaders.Authorization = new("Bearer", callerKey);
+        return client;
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

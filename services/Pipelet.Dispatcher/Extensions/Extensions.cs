@@ -42,9 +42,7 @@ internal static class Extensions
         // every attempt is in the delivery log and its span already.
         services.AddHttpClient(WebhookSender.HttpClientName).RemoveAllLoggers();
         services.AddSingleton<DeliveryTelemetry>();
-        services.AddSingleton<WebhookDirectory>();
-        services.AddHttpClient(WebhookDirectorySync.HttpClientName);
-        services.AddHostedService<WebhookDirectorySync>();
+        builder.AddWebhookDirectory();
         services.AddSingleton<DeliveryLog>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryLog>());
         services.AddSingleton<DeliveryLogReader>();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.InternalApi;
 using Pipelet.Subscriptions.ApiKeys;
 using Pipelet.Subscriptions.Edge;
 using Pipelet.Subscriptions.Http;
@@ -53,6 +54,7 @@ internal static class Extensions
         builder.Services.AddSingleton<IApiKeyVerifier>(sp => sp.GetRequiredService<LocalApiKeyVerifier>());
         builder.Services.AddHostedService<ApiKeyBootstrap>();
         builder.AddApiKeyAuthentication();
+        builder.AddInternalCallerAuthentication(InternalCallers.Gateway, InternalCallers.Dispatcher);
     }
 
     private static void AddHttpApi(this IHostApplicationBuilder builder)
