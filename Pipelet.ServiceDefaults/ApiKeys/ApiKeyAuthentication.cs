@@ -11,8 +11,7 @@ public static class ApiKeyAuthentication
     /// <c>X-API-Key</c> authentication and one authorization policy per scope (named as the scope).
     /// Keys are checked by the subscription service's internal API (<see cref="IApiKeyCheckApi"/>),
     /// unless the host registered its own <see cref="IApiKeyVerifier"/> first. Also registers the per-key
-    /// rate limiter (<c>Api__RateLimit__*</c>), which a service turns on with
-    /// <see cref="ApiKeyRateLimiting.UseApiKeyRateLimiting"/> after <c>UseAuthentication()</c>.
+    /// rate limiter (<c>Api__RateLimit__*</c>). A service runs all three with <see cref="ApiKeyRateLimiting.UseApiKeyPipeline"/>.
     /// </summary>
     public static IHostApplicationBuilder AddApiKeyAuthentication(this IHostApplicationBuilder builder)
     {

@@ -5,6 +5,7 @@ using Pipelet.Dispatcher.Delivery;
 using Pipelet.Dispatcher.Subscriptions;
 using Pipelet.Dispatcher.Telemetry;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.OpenApi;
 using Pipelet.Webhooks;
 
 namespace Pipelet.Dispatcher.Extensions;
@@ -30,6 +31,8 @@ internal static class Extensions
         });
         services.AddProblemDetails();
         builder.AddApiKeyAuthentication();
+        // The delivery log API's description, which the public edge reads to learn what it forwards here.
+        builder.AddPublicApiDocument();
 
         // Start-up order matters: schema, then the retry queues, then the bus that uses both.
         builder.AddNpgsqlDataSource("dispatcherdb");

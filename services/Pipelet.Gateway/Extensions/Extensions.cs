@@ -10,6 +10,7 @@ using Pipelet.Gateway.Security;
 using Pipelet.Gateway.Stations;
 using Pipelet.Gateway.Transactions;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.OpenApi;
 
 namespace Pipelet.Gateway.Extensions;
 
@@ -70,6 +71,9 @@ internal static class Extensions
         {
             builder.AddApiKeyAuthentication();
         }
+
+        // The stations API's description, which the public edge reads to learn what it forwards here.
+        builder.AddPublicApiDocument();
     }
 
     /// <summary>OCPP-J on <c>/ocpp/{stationId}</c> and the stations API on the same port.</summary>
@@ -81,16 +85,13 @@ internal static class Extensions
         {
             // Stations never carry an API key: their sockets skip these middlewares, which would otherwise
             // each keep an async frame (and an authentication handler) alive for the socket's lifetime.
-            app.UseWhen(context => !StationConnectionHandler.IsOcppPath(context.Request.Path), api =>
-            {
-                api.UseAuthentication();
-                api.UseApiKeyRateLimiting();
-                api.UseAuthorization();
-            });
+            app.UseWhen(context => !StationConnectionHandler.IsOcppPath(context.Request.Path), api => api.UseApiKeyPipeline());
         }
 
-        app.MapGet(StationConnectionHandler.Route, (HttpContext context, StationConnectionHandler handler) => handler.HandleAsync(context));
+        app.MapGet(StationConnectionHandler.Route, (HttpContext context, StationConnectionHandler handler) => handler.HandleAsync(context))
+            .ExcludeFromDescription(); // stations' sockets, not the public API
         app.MapStationsApi(requireApiKey);
+        app.MapOpenApi();
         return app;
     }
 

@@ -32,7 +32,7 @@ internal static class Extensions
         builder.AddApiKeys();
         builder.AddHttpApi();
         builder.AddEdgeForwarding();
-        builder.AddPublicOpenApi();
+        builder.AddEdgeApiDocument();
     }
 
     private static void AddWebhooks(this IHostApplicationBuilder builder)
