@@ -22,6 +22,9 @@ public sealed class StandInServer : IAsyncDisposable
     /// <summary>Every request received, in order.</summary>
     public ConcurrentQueue<ReceivedRequest> Requests { get; } = new();
 
+    /// <summary>The OpenAPI document served at <c>/openapi/v1.json</c>, if any.</summary>
+    public string? Document { get; set; }
+
     /// <summary>The status the server answers with.</summary>
     public int StatusCode { get; set; } = StatusCodes.Status200OK;
 
@@ -31,14 +34,14 @@ public sealed class StandInServer : IAsyncDisposable
     /// </summary>
     public static async Task<StandInServer> StartAsync(string name, string? describedBy = null)
     {
-        var standIn = new StandInServer();
+        var standIn = new StandInServer { Document = describedBy };
         standIn._server = await LoopbackServer.StartAsync(app => app.Run(async context =>
         {
-            if (describedBy is not null && context.Request.Path == ApiDocuments.Path)
+            if (standIn.Document is { } document && context.Request.Path == ApiDocuments.Path)
             {
                 // The edge reads it at start and on every refresh; not one of the requests a test counts.
                 context.Response.ContentType = "application/json";
-                await context.Response.WriteAsync(describedBy);
+                await context.Response.WriteAsync(document);
                 return;
             }
 
