@@ -5,6 +5,7 @@ using Pipelet.Dispatcher.Delivery;
 using Pipelet.Dispatcher.Subscriptions;
 using Pipelet.Dispatcher.Telemetry;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Http;
 using Pipelet.ServiceDefaults.OpenApi;
 using Pipelet.Webhooks;
 
@@ -24,11 +25,7 @@ internal static class Extensions
         services.AddSingleton<IValidateOptions<DeliveryOptions>, SlowThresholdValidator>();
         services.AddSingleton(sp => RetryLadder.Parse(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.RetrySchedule));
 
-        services.ConfigureHttpJsonOptions(json =>
-        {
-            json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
-            json.SerializerOptions.TypeInfoResolverChain.Insert(0, DispatcherJson.Default);
-        });
+        builder.AddApiJson(DispatcherJson.Default);
         services.AddProblemDetails();
         builder.AddApiKeyAuthentication();
         // The delivery log API's description, which the public edge reads to learn what it forwards here.

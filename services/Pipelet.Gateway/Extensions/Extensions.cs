@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -10,6 +9,7 @@ using Pipelet.Gateway.Security;
 using Pipelet.Gateway.Stations;
 using Pipelet.Gateway.Transactions;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Http;
 using Pipelet.ServiceDefaults.OpenApi;
 
 namespace Pipelet.Gateway.Extensions;
@@ -66,7 +66,7 @@ internal static class Extensions
         builder.Services.AddHostedService<StationDirectoryMaintenance>();
 
         builder.Services.AddProblemDetails();
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        builder.AddApiJson();
         if (RequiresApiKey(builder.Configuration))
         {
             builder.AddApiKeyAuthentication();

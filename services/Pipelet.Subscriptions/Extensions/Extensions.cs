@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Http;
 using Pipelet.ServiceDefaults.InternalApi;
 using Pipelet.Subscriptions.ApiKeys;
 using Pipelet.Subscriptions.Edge;
@@ -59,7 +60,7 @@ internal static class Extensions
 
     private static void AddHttpApi(this IHostApplicationBuilder builder)
     {
-        builder.Services.ConfigureHttpJsonOptions(options => SubscriptionsJson.Configure(options.SerializerOptions));
+        builder.AddApiJson(SubscriptionsJson.Default);
         // Body-binding failures become exceptions, which BadRequestProblemHandler turns into field errors.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
