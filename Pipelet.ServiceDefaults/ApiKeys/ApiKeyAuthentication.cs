@@ -19,7 +19,9 @@ public static class ApiKeyAuthentication
         builder.Services.AddMemoryCache();
         if (!builder.Services.Any(d => d.ServiceType == typeof(IApiKeyVerifier)))
         {
-            builder.AddSubscriptionsInternalClient<IApiKeyCheckApi>(ApiKeysJson.Default);
+            // A request waits for its key check: give up (503) after 5 s rather than the default 30.
+            builder.AddSubscriptionsInternalClient<IApiKeyCheckApi>(ApiKeysJson.Default)
+                .ConfigureHttpClient(http => http.Timeout = TimeSpan.FromSeconds(5));
             builder.Services.AddTransient<IApiKeyVerifier, RemoteApiKeyVerifier>();
         }
 

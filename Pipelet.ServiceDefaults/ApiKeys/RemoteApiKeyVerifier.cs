@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection;
 using Refit;
 
 namespace Pipelet.ServiceDefaults.ApiKeys;
@@ -17,9 +18,9 @@ public interface IApiKeyCheckApi
 /// <summary>
 /// Asks the subscription service whether a key is valid, and remembers the answer briefly so a busy
 /// API does not call it per request. The cache lifetime bounds how long a revoked key keeps working
-/// (the product promises 5 s).
+/// (the product promises 5 s). The client is made only on a cache miss: a cached answer costs no HTTP client.
 /// </summary>
-internal sealed class RemoteApiKeyVerifier(IApiKeyCheckApi keyCheck, IMemoryCache cache) : IApiKeyVerifier
+internal sealed class RemoteApiKeyVerifier(IServiceProvider services, IMemoryCache cache) : IApiKeyVerifier
 {
     private static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(4);
 
@@ -32,6 +33,7 @@ internal sealed class RemoteApiKeyVerifier(IApiKeyCheckApi keyCheck, IMemoryCach
             return cached;
         }
 
+        var keyCheck = services.GetRequiredService<IApiKeyCheckApi>();
         using var response = await keyCheck.VerifyAsync(new VerifyApiKeyRequest(key), cancellationToken);
         ApiKeyIdentity? identity = response.StatusCode switch
         {

@@ -31,10 +31,7 @@ public static class InternalApiClients
         builder.AddInternalApiCredentials();
         return builder.Services.AddRefitGeneratedClient<TApi>(json)
             .ConfigureHttpClient((services, http) =>
-            {
-                http.BaseAddress = services.GetRequiredService<IOptions<InternalApiOptions>>().Value.SubscriptionsAddress;
-                http.Timeout = TimeSpan.FromSeconds(5);
-            })
+                http.BaseAddress = services.GetRequiredService<IOptions<InternalApiOptions>>().Value.SubscriptionsAddress)
             .AddHttpMessageHandler<InternalApiKeyHandler>()
             // A call that could not connect (the subscription service restarting) is retried quickly.
             .AddInternalResilience();
