@@ -34,7 +34,7 @@ public static class InternalApiClients
                 http.BaseAddress = services.GetRequiredService<IOptions<InternalApiOptions>>().Value.SubscriptionsAddress)
             .AddHttpMessageHandler<InternalApiKeyHandler>()
             // A call that could not connect (the subscription service restarting) is retried quickly.
-            .AddInternalResilience();
+            .AddInternalClientDefaults();
     }
 
     private static void AddInternalApiCredentials(this IHostApplicationBuilder builder)

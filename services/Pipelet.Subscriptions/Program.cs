@@ -18,6 +18,7 @@ app.UseApiKeyPipeline();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapWebhooksApi();
+app.MapSigningSecretsApi();
 app.MapApiKeysApi();
 app.MapInternalApi();
 app.MapEdgeForwarding();

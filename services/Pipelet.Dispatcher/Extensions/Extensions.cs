@@ -17,24 +17,24 @@ internal static class Extensions
     {
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
-        services.AddOptions<DeliveryOptions>()
-            .BindConfiguration(DeliveryOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<DeliveryOptions>(DeliveryOptions.Section);
+        builder.AddValidatedOptions<DeliveryLogOptions>(DeliveryOptions.Section);
+        builder.AddValidatedOptions<WebhookDirectoryOptions>(DeliveryOptions.Section);
         services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>();
         services.AddSingleton<IValidateOptions<DeliveryOptions>, SlowThresholdValidator>();
         services.AddSingleton(sp => RetryLadder.Parse(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.RetrySchedule));
 
-        builder.AddApiJson(DispatcherJson.Default);
+        builder.AddApiJson();
         services.AddProblemDetails();
         builder.AddApiKeyAuthentication();
         // The delivery log API's description, which the public edge reads to learn what it forwards here.
         builder.AddPublicApiDocument();
 
         // Start-up order matters: schema, then the retry queues, then the bus that uses both.
-        builder.AddNpgsqlDataSource("dispatcherdb");
+        builder.AddNpgsqlDataSource("dispatcherdb", configureDataSourceBuilder: DataSourceDefaults.Configure);
         builder.AddDatabaseMigrations<DeliveryLog>();
-        services.AddSingleton<BrokerConnections>();
+        // For what MassTransit does not do: the retry ladder's queues and every queue's depth.
+        builder.AddRabbitMQClient(Messaging.RabbitMqConnectionName, configureConnectionFactory: factory => factory.ClientProvidedName = "pipelet-dispatcher");
         services.AddHostedService<RetryTopology>();
 
         builder.AddWebhookSending();

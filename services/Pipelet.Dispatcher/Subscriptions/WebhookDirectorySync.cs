@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Pipelet.Dispatcher.Delivery;
+using Pipelet.Dispatcher.Data;
 
 namespace Pipelet.Dispatcher.Subscriptions;
 
@@ -13,7 +13,7 @@ namespace Pipelet.Dispatcher.Subscriptions;
 public sealed partial class WebhookDirectorySync(
     WebhookDirectory directory,
     IServiceProvider services,
-    IOptions<DeliveryOptions> options,
+    IOptions<WebhookDirectoryOptions> options,
     RetryCancellation cancellation,
     TimeProvider time,
     ILogger<WebhookDirectorySync> logger) : BackgroundService

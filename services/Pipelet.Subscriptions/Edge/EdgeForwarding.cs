@@ -27,7 +27,6 @@ internal static class EdgeForwarding
             .BindConfiguration(EdgeOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddServiceDiscovery();
         builder.Services.AddReverseProxy()
             .LoadFromMemory([], [.. Upstream.All.Select(u => u.Cluster())])
             .AddServiceDiscoveryDestinationResolver();
@@ -35,8 +34,7 @@ internal static class EdgeForwarding
         {
             builder.Services.AddKeyedRefitGeneratedClient<IApiDescriptionApi>(upstream.Name)
                 .ConfigureHttpClient(http => http.BaseAddress = upstream.Address)
-                .AddServiceDiscovery()
-                .AddInternalResilience();
+                .AddInternalClientDefaults();
         }
 
         builder.Services.AddSingleton<UpstreamRoutes>();

@@ -61,7 +61,7 @@ internal sealed partial class UpstreamRoutes(
             {
                 failures++;
                 LogReadFailed(logger, upstream.Name, ex.Message);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, failures * 2)), time, stoppingToken);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, failures)), time, stoppingToken); // the upstream is starting: soon
             }
         }
     }

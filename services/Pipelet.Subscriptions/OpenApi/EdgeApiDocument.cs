@@ -13,7 +13,14 @@ namespace Pipelet.Subscriptions.OpenApi;
 internal static class EdgeApiDocument
 {
     public static IHostApplicationBuilder AddEdgeApiDocument(this IHostApplicationBuilder builder) =>
-        builder.AddPublicApiDocument(options => options.AddDocumentTransformer((document, context, _) =>
+        builder.AddPublicApiDocument(options => options
+        // A Secret is a plain string on the wire (its converter says so; the schema generator cannot see that).
+        .AddSchemaTransformer((schema, context, _) =>
+        {
+            if (context.JsonTypeInfo.Type == typeof(Pipelet.Contracts.Subscriptions.Secret)) schema.Type = JsonSchemaType.String;
+            return Task.CompletedTask;
+        })
+        .AddDocumentTransformer((document, context, _) =>
         {
             document.Info = new OpenApiInfo
             {

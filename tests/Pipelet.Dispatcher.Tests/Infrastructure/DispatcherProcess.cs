@@ -1,4 +1,4 @@
-using Pipelet.AppHost.Hosting;
+using Pipelet.LocalServers;
 using Pipelet.Testing;
 
 namespace Pipelet.Dispatcher.Tests.Infrastructure;
