@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Pipelet.AppHost;
@@ -67,6 +68,19 @@ var console = builder.AddProject<Projects.Pipelet_Console>("console", launchProf
     .WithReference(subscriptions.GetEndpoint("http"))
     .WaitFor(subscriptions)
     .WithSettings("Console");
+
+// Each caller of the subscription service's internal API has its own key; only the dispatcher's reads webhook
+// secrets. A fresh pair every run: nothing is kept under them. (Publish mode: to be wired by the deployment.)
+if (builder.ExecutionContext.IsRunMode)
+{
+    var gatewayKey = builder.AddParameter("gateway-internal-key", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), secret: true);
+    var dispatcherKey = builder.AddParameter("dispatcher-internal-key", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), secret: true);
+    subscriptions
+        .WithEnvironment("InternalApi__CallerKeys__gateway", gatewayKey)
+        .WithEnvironment("InternalApi__CallerKeys__dispatcher", dispatcherKey);
+    gateway.WithEnvironment("InternalApi__Key", gatewayKey);
+    dispatcher.WithEnvironment("InternalApi__Key", dispatcherKey);
+}
 
 foreach (var project in new[] { subscriptions, dispatcher, gateway, console })
 {

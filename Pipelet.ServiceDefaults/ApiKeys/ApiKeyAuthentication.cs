@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
+using Pipelet.ServiceDefaults.InternalApi;
 
 namespace Pipelet.ServiceDefaults.ApiKeys;
 
@@ -11,10 +9,9 @@ public static class ApiKeyAuthentication
 {
     /// <summary>
     /// <c>X-API-Key</c> authentication and one authorization policy per scope (named as the scope).
-    /// Keys are checked by the subscription service at <c>services__subscriptions__internal__0</c>,
+    /// Keys are checked by the subscription service's internal API (<see cref="IApiKeyCheckApi"/>),
     /// unless the host registered its own <see cref="IApiKeyVerifier"/> first. Also registers the per-key
-    /// rate limiter (<c>Api__RateLimit__*</c>), which a service turns on with
-    /// <see cref="ApiKeyRateLimiting.UseApiKeyRateLimiting"/> after <c>UseAuthentication()</c>.
+    /// rate limiter (<c>Api__RateLimit__*</c>). A service runs all three with <see cref="ApiKeyRateLimiting.UseApiKeyPipeline"/>.
     /// </summary>
     public static IHostApplicationBuilder AddApiKeyAuthentication(this IHostApplicationBuilder builder)
     {
@@ -22,19 +19,10 @@ public static class ApiKeyAuthentication
         builder.Services.AddMemoryCache();
         if (!builder.Services.Any(d => d.ServiceType == typeof(IApiKeyVerifier)))
         {
-            // Checked at start: a service without the address would otherwise answer every request with a 500.
-            builder.Services.AddOptions<ApiKeyVerificationOptions>()
-                .Configure<IConfiguration>(ApiKeyVerificationOptions.Bind)
-                .Validate(o => o.SubscriptionsAddress is not null, ApiKeyVerificationOptions.MissingAddress)
-                .ValidateOnStart();
-            builder.Services.AddHttpClient<IApiKeyVerifier, RemoteApiKeyVerifier>((services, http) =>
-            {
-                var baseUri = services.GetRequiredService<IOptions<ApiKeyVerificationOptions>>().Value.SubscriptionsAddress!;
-                http.BaseAddress = new Uri(baseUri.ToString().TrimEnd('/') + "/");
-                http.Timeout = TimeSpan.FromSeconds(5);
-            })
-            // A key check that could not connect (the subscription service restarting) is retried quickly.
-            .AddInternalClientDefaults();
+            // A request waits for its key check: give up (503) after 5 s rather than the default 30.
+            builder.AddSubscriptionsInternalClient<IApiKeyCheckApi>(ApiKeysJson.Default)
+                .ConfigureHttpClient(http => http.Timeout = TimeSpan.FromSeconds(5));
+            builder.Services.AddTransient<IApiKeyVerifier, RemoteApiKeyVerifier>();
         }
 
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)

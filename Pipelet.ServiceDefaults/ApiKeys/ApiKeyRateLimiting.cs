@@ -10,15 +10,19 @@ namespace Pipelet.ServiceDefaults.ApiKeys;
 
 /// <summary>
 /// Per-key rate limiting: over the limit a request gets 429 with <c>Retry-After</c> and a problem body.
-/// Registered by <see cref="ApiKeyAuthentication.AddApiKeyAuthentication"/>; a service turns it on with
-/// <see cref="UseApiKeyRateLimiting"/> between <c>UseAuthentication()</c> and <c>UseAuthorization()</c>.
+/// Registered by <see cref="ApiKeyAuthentication.AddApiKeyAuthentication"/>; a service turns it on, with
+/// authentication and authorization around it, with <see cref="UseApiKeyPipeline"/>.
 /// </summary>
 public static class ApiKeyRateLimiting
 {
     private const string PresentedKeyPartitionPrefix = "bad-key:";
 
-    /// <summary>Enforces the per-key limit; the caller must be authenticated first.</summary>
-    public static IApplicationBuilder UseApiKeyRateLimiting(this IApplicationBuilder app) => app.UseRateLimiter();
+    /// <summary>
+    /// The API-key pipeline every service serving the public API runs, in this order: who the key is
+    /// (authentication), whether it is over its rate limit, whether it has the scope (authorization).
+    /// </summary>
+    public static IApplicationBuilder UseApiKeyPipeline(this IApplicationBuilder app) =>
+        app.UseAuthentication().UseRateLimiter().UseAuthorization();
 
     internal static void AddApiKeyRateLimiter(this IServiceCollection services)
     {

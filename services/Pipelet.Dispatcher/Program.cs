@@ -1,5 +1,6 @@
 using Pipelet.Dispatcher.Apis;
 using Pipelet.Dispatcher.Extensions;
+using Pipelet.ServiceDefaults.ApiKeys;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,10 +11,10 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseAuthentication();
-app.UseAuthorization();
+app.UseApiKeyPipeline();
 
 app.MapDefaultEndpoints();
+app.MapOpenApi();
 app.MapDeliveriesApi();
 
 app.Run();

@@ -13,9 +13,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseInternalPortGuard();
-app.UseAuthentication();
-app.UseApiKeyRateLimiting();
-app.UseAuthorization();
+app.UseApiKeyPipeline();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi();

@@ -187,6 +187,7 @@ public sealed partial class ApiKeysTests(SubscriptionsAppFixture fixture) : ICla
             builder =>
             {
                 builder.Configuration["services:subscriptions:internal:0"] = internalAddress.ToString();
+                builder.Configuration["InternalApi:Key"] = InternalApiKeys.Gateway;
                 builder.AddApiKeyAuthentication();
             });
 

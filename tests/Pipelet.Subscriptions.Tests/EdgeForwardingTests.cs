@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Pipelet.Subscriptions.Tests;
 
@@ -73,5 +74,63 @@ public sealed class EdgeForwardingTests(SubscriptionsAppFixture fixture) : IClas
         Assert.Equal(id, webhook.GetProperty("id").GetInt64());
         Assert.Equal(JsonValueKind.Array, (await (await _api.GetAsync("/api/v1/webhooks/events")).ReadJsonAsync()).ValueKind);
         Assert.Equal(before, fixture.Dispatcher.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_forwarded_call_whose_key_lacks_the_routes_scope_is_refused_at_the_edge()
+    {
+        var created = await (await _api.PostJsonAsync("/api/v1/api-keys", """{"name":"reader","scopes":["webhooks:read"]}""")).ReadJsonAsync();
+        using var reader = fixture.App.Public(created.GetProperty("key").GetString());
+        var before = (fixture.Gateway.Requests.Count, fixture.Dispatcher.Requests.Count);
+
+        // The scopes come from the services' own documents: stations:command, deliveries:read, webhooks:write.
+        await (await reader.GetAsync("/api/v1/stations")).AssertProblemAsync(403);
+        await (await reader.GetAsync("/api/v1/failed-deliveries")).AssertProblemAsync(403);
+        await (await reader.PostJsonAsync("/api/v1/webhooks/42/recover", """{"since":"2026-01-01T00:00:00Z"}""")).AssertProblemAsync(403);
+        Assert.Equal(before, (fixture.Gateway.Requests.Count, fixture.Dispatcher.Requests.Count));
+    }
+
+    [Fact]
+    public async Task Only_the_operations_the_services_describe_are_forwarded()
+    {
+        var before = fixture.Gateway.Requests.Count;
+
+        await (await _api.GetAsync("/api/v1/stations/WALLBOX_001/unknown")).AssertProblemAsync(404);
+        await (await _api.DeleteAsync("/api/v1/stations/WALLBOX_001")).AssertProblemAsync(405);
+        await (await _api.GetAsync("/ocpp/WALLBOX_001")).AssertProblemAsync(404);
+        Assert.Equal(before, fixture.Gateway.Requests.Count);
+    }
+}
+
+/// <summary>The edge reads the services' documents again every <c>Edge__RoutesRefresh</c>: a route a service adds is forwarded without a restart.</summary>
+public sealed class EdgeRouteRefreshTests(EdgeRouteRefreshTests.Fixture fixture) : IClassFixture<EdgeRouteRefreshTests.Fixture>
+{
+    public sealed class Fixture : SubscriptionsAppFixture
+    {
+        protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Edge:RoutesRefresh"] = "00:00:01" };
+    }
+
+    [Fact]
+    public async Task A_route_the_gateway_starts_describing_is_forwarded_after_the_next_refresh()
+    {
+        using var api = fixture.App.Public();
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/api/v1/stations/WALLBOX_001/health")).StatusCode);
+
+        var document = JsonNode.Parse(fixture.Gateway.Document!)!;
+        var paths = document["paths"]!.AsObject();
+        paths["/api/v1/stations/{stationId}/health"] = paths["/api/v1/stations/{stationId}"]!.DeepClone();
+        fixture.Gateway.Document = document.ToJsonString();
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        HttpResponseMessage response;
+        while ((response = await api.GetAsync("/api/v1/stations/WALLBOX_001/health")).StatusCode == HttpStatusCode.NotFound && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("gateway", (await response.ReadJsonAsync()).GetProperty("served_by").GetString());
+        var described = JsonDocument.Parse(await api.GetStringAsync("/openapi/v1.json")).RootElement.GetProperty("paths");
+        Assert.True(described.TryGetProperty("/api/v1/stations/{stationId}/health", out _));
     }
 }

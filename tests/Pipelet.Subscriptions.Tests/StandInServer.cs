@@ -5,7 +5,10 @@ using Pipelet.Testing;
 
 namespace Pipelet.Subscriptions.Tests;
 
-/// <summary>A webhook receiver or an upstream service stand-in that records every request and answers with <see cref="StatusCode"/>.</summary>
+/// <summary>
+/// A webhook receiver or an upstream service stand-in that records every request and answers with
+/// <see cref="StatusCode"/> and <c>{"served_by":name}</c>.
+/// </summary>
 public sealed class StandInServer : IAsyncDisposable
 {
     private LoopbackServer _server = null!;
@@ -19,14 +22,29 @@ public sealed class StandInServer : IAsyncDisposable
     /// <summary>Every request received, in order.</summary>
     public ConcurrentQueue<ReceivedRequest> Requests { get; } = new();
 
+    /// <summary>The OpenAPI document served at <c>/openapi/v1.json</c>, if any.</summary>
+    public string? Document { get; set; }
+
     /// <summary>The status the server answers with.</summary>
     public int StatusCode { get; set; } = StatusCodes.Status200OK;
 
-    public static async Task<StandInServer> StartAsync(string name)
+    /// <summary>
+    /// A stand-in called <paramref name="name"/>; with <paramref name="describedBy"/> it also serves that
+    /// OpenAPI document, as the service it stands in for does.
+    /// </summary>
+    public static async Task<StandInServer> StartAsync(string name, string? describedBy = null)
     {
-        var standIn = new StandInServer();
+        var standIn = new StandInServer { Document = describedBy };
         standIn._server = await LoopbackServer.StartAsync(app => app.Run(async context =>
         {
+            if (standIn.Document is { } document && context.Request.Path == ApiDocuments.Path)
+            {
+                // The edge reads it at start and on every refresh; not one of the requests a test counts.
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(document);
+                return;
+            }
+
             using var reader = new StreamReader(context.Request.Body);
             var body = await reader.ReadToEndAsync();
             var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);

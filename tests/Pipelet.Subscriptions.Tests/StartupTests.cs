@@ -33,6 +33,8 @@ public sealed class StartupTests
     [InlineData("Api:InternalPort", "", "Api__InternalPort")]
     [InlineData("Api:BootstrapKey", "short", "Api:BootstrapKey")]
     [InlineData("services:gateway:http:0", "", "services__gateway__http__0")]
+    [InlineData("environment", "Production", "InternalApi__CallerKeys__")] // outside Development the internal API needs its callers' keys
+    [InlineData("InternalApi:CallerKeys:dispatcher", "too-short", "InternalApi__CallerKeys__")]
     public void A_missing_or_bad_setting_stops_the_start_with_a_clear_message(string key, string value, string named)
     {
         using var factory = new Misconfigured(new Dictionary<string, string?> { [key] = value });

@@ -36,6 +36,7 @@ public sealed class SubscriptionsApp : WebApplicationFactory<subscriptions::Prog
             ["services:dispatcher:http:0"] = dispatcher.Address.ToString(),
             ["Delivery:AllowPrivateNetworks"] = "false",
         };
+        foreach (var (key, value) in InternalApiKeys.CallerKeys) _settings[key] = value;
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;
         UseKestrel(kestrel =>
         {
@@ -63,7 +64,25 @@ public sealed class SubscriptionsApp : WebApplicationFactory<subscriptions::Prog
         return client;
     }
 
-    public HttpClient Internal() => new() { BaseAddress = InternalAddress };
+    /// <summary>A client of the internal port, presenting <paramref name="callerKey"/> (none when null).</summary>
+    public HttpClient Internal(string? callerKey = InternalApiKeys.Dispatcher)
+    {
+        var client = new HttpClient { BaseAddress = InternalAddress };
+        if (callerKey is not null) client.DefaultRequestHeaders.Authorization = new("Bearer", callerKey);
+        return client;
+    }
+
+    /// <summary>Waits until the edge has read both upstreams' documents (it reads them in the background from the start).</summary>
+    public async Task WaitUntilForwardingAsync()
+    {
+        var routes = Services.GetRequiredService<subscriptions::Pipelet.Subscriptions.Edge.UpstreamRoutes>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (routes.Documents.Count < 2)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("The edge did not read the gateway's and dispatcher's OpenAPI documents within 30 s.");
+            await Task.Delay(20);
+        }
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -113,10 +132,11 @@ public class SubscriptionsAppFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _infrastructure.InitializeAsync();
-        Gateway = await StandInServer.StartAsync("gateway");
-        Dispatcher = await StandInServer.StartAsync("dispatcher");
+        Gateway = await StandInServer.StartAsync("gateway", ApiDocuments.Read("gateway"));
+        Dispatcher = await StandInServer.StartAsync("dispatcher", ApiDocuments.Read("dispatcher"));
         App = new SubscriptionsApp(_infrastructure, Gateway, Dispatcher, Settings);
         App.StartServer();
+        await App.WaitUntilForwardingAsync();
     }
 
     public async Task DisposeAsync()

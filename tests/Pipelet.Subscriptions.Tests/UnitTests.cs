@@ -149,7 +149,7 @@ public sealed class UnitTests
         Assert.DoesNotContain("TOP-SECRET", new UpdateWebhookRequest(null, null, null, null, null, null, secret).ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("TOP-SECRET", new WebhookPatch(null, null, null, null, null, null, secret).ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("TOP-SECRET", new SigningSecretResponse(secret).ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("hcpms_live_x", new VerifyApiKeyRequest("hcpms_live_x").ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("hcpms_live_x", new ServiceDefaults.ApiKeys.VerifyApiKeyRequest("hcpms_live_x").ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("hcpms_live_x", new CreatedApiKeyResponse(1, "n", "hcpms_live_x", "p", [], DateTimeOffset.UtcNow).ToString(), StringComparison.Ordinal);
     }
 }

@@ -5,6 +5,7 @@ using Pipelet.Dispatcher.Apis.Models;
 using Pipelet.Dispatcher.Data;
 using Pipelet.Dispatcher.Delivery;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.OpenApi;
 
 namespace Pipelet.Dispatcher.Apis;
 
@@ -23,19 +24,32 @@ public static class DeliveriesApi
         var api = app.MapGroup("/api/v1").WithTags("Deliveries");
 
         var read = api.MapGroup("").RequireAuthorization(ApiScopes.DeliveriesRead);
-        read.MapGet("/webhooks/{webhookId:long}/deliveries", ListDeliveries);
-        read.MapGet("/deliveries/{deliveryId:guid}", GetDelivery);
-        read.MapGet("/failed-deliveries", ListFailedDeliveries);
-        read.MapGet("/failed-deliveries/{deliveryId:guid}", GetFailedDelivery);
+        read.MapGet("/webhooks/{id:long}/deliveries", ListDeliveries)
+            .WithSummary("A webhook's deliveries, newest first; filter with ?status=succeeded|retrying|failed|cancelled; ?limit= 1-500 (default 50), next page with ?before={next_before}")
+            .WithResponseExample(DeliveriesApiExamples.DeliveryPage);
+        read.MapGet("/deliveries/{id:guid}", GetDelivery)
+            .WithSummary("One delivery with every attempt")
+            .WithResponseExample(DeliveriesApiExamples.DeliveryDetail);
+        read.MapGet("/failed-deliveries", ListFailedDeliveries)
+            .WithSummary("Dead-lettered deliveries (every attempt of the retry ladder failed), newest first; ?webhook_id= filters; ?limit= 1-500 (default 50), next page with ?before={next_before}")
+            .WithResponseExample(DeliveriesApiExamples.FailedPage);
+        read.MapGet("/failed-deliveries/{id:guid}", GetFailedDelivery)
+            .WithSummary("One dead letter: the event, the webhook (no secret) and every attempt")
+            .WithResponseExample(DeliveriesApiExamples.Failed);
 
         var replay = api.MapGroup("").RequireAuthorization(ApiScopes.WebhooksWrite);
-        replay.MapPost("/failed-deliveries/{deliveryId:guid}/retry", RetryFailedDelivery);
-        replay.MapPost("/webhooks/{webhookId:long}/recover", Recover);
+        replay.MapPost("/failed-deliveries/{id:guid}/retry", RetryFailedDelivery)
+            .WithSummary("Retry a dead-lettered delivery with a fresh retry ladder (409 problem if already retried)")
+            .WithResponseExample(DeliveriesApiExamples.ReplayStarted, StatusCodes.Status202Accepted);
+        replay.MapPost("/webhooks/{id:long}/recover", Recover)
+            .WithSummary("Replay everything dead-lettered for this webhook since a time (body or ?since=)")
+            .WithRequestExample(DeliveriesApiExamples.Recover)
+            .WithResponseExample(DeliveriesApiExamples.RecoverStarted, StatusCodes.Status202Accepted);
         return app;
     }
 
     public static async Task<Results<Ok<Page<DeliverySummary>>, ValidationProblem>> ListDeliveries(
-        long webhookId, [FromQuery] string? status, [FromQuery] string? before, [FromQuery] string? limit,
+        [FromRoute(Name = "id")] long webhookId, [FromQuery] string? status, [FromQuery] string? before, [FromQuery] string? limit,
         DeliveryLogReader log, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -52,7 +66,7 @@ public static class DeliveriesApi
     }
 
     public static async Task<Results<Ok<DeliveryDetail>, ProblemHttpResult>> GetDelivery(
-        Guid deliveryId, DeliveryLogReader log, CancellationToken cancellationToken) =>
+        [FromRoute(Name = "id")] Guid deliveryId, DeliveryLogReader log, CancellationToken cancellationToken) =>
         await log.GetDeliveryAsync(deliveryId, cancellationToken) is { } delivery
             ? TypedResults.Ok(delivery)
             : NotFound($"No delivery {deliveryId}.");
@@ -77,13 +91,13 @@ public static class DeliveriesApi
     }
 
     public static async Task<Results<Ok<FailedDeliveryView>, ProblemHttpResult>> GetFailedDelivery(
-        Guid deliveryId, DeliveryLogReader log, CancellationToken cancellationToken) =>
+        [FromRoute(Name = "id")] Guid deliveryId, DeliveryLogReader log, CancellationToken cancellationToken) =>
         await log.GetFailedAsync(deliveryId, cancellationToken) is { } failed
             ? TypedResults.Ok(failed)
             : NotFound($"No failed delivery {deliveryId}.");
 
     public static async Task<Results<Accepted<ReplayStarted>, ProblemHttpResult>> RetryFailedDelivery(
-        Guid deliveryId, DeadLetterReplay replay, CancellationToken cancellationToken)
+        [FromRoute(Name = "id")] Guid deliveryId, DeadLetterReplay replay, CancellationToken cancellationToken)
     {
         var (outcome, started) = await replay.RetryAsync(deliveryId, cancellationToken);
         return outcome switch
@@ -96,7 +110,7 @@ public static class DeliveriesApi
     }
 
     public static async Task<Results<Accepted<RecoverStarted>, ValidationProblem, ProblemHttpResult>> Recover(
-        long webhookId, [FromQuery] string? since, [FromBody] RecoverRequest? body, DeadLetterReplay replay, CancellationToken cancellationToken)
+        [FromRoute(Name = "id")] long webhookId, [FromQuery] string? since, [FromBody] RecoverRequest? body, DeadLetterReplay replay, CancellationToken cancellationToken)
     {
         DateTimeOffset? from = body?.Since;
         if (from is null && since is not null &&

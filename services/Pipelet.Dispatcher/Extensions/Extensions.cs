@@ -5,6 +5,8 @@ using Pipelet.Dispatcher.Delivery;
 using Pipelet.Dispatcher.Subscriptions;
 using Pipelet.Dispatcher.Telemetry;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Http;
+using Pipelet.ServiceDefaults.OpenApi;
 using Pipelet.Webhooks;
 
 namespace Pipelet.Dispatcher.Extensions;
@@ -22,12 +24,11 @@ internal static class Extensions
         services.AddSingleton<IValidateOptions<DeliveryOptions>, SlowThresholdValidator>();
         services.AddSingleton(sp => RetryLadder.Parse(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.RetrySchedule));
 
-        services.ConfigureHttpJsonOptions(json =>
-        {
-            json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
-        });
+        builder.AddApiJson();
         services.AddProblemDetails();
         builder.AddApiKeyAuthentication();
+        // The delivery log API's description, which the public edge reads to learn what it forwards here.
+        builder.AddPublicApiDocument();
 
         // Start-up order matters: schema, then the retry queues, then the bus that uses both.
         builder.AddNpgsqlDataSource("dispatcherdb", configureDataSourceBuilder: DataSourceDefaults.Configure);
@@ -41,9 +42,7 @@ internal static class Extensions
         // every attempt is in the delivery log and its span already.
         services.AddHttpClient(WebhookSender.HttpClientName).RemoveAllLoggers();
         services.AddSingleton<DeliveryTelemetry>();
-        services.AddSingleton<WebhookDirectory>();
-        services.AddHttpClient(WebhookDirectorySync.HttpClientName).AddInternalClientDefaults();
-        services.AddHostedService<WebhookDirectorySync>();
+        builder.AddWebhookDirectory();
         services.AddSingleton<DeliveryLog>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryLog>());
         services.AddSingleton<DeliveryLogReader>();

@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using Microsoft.Extensions.Options;
 using Pipelet.Dispatcher.Data;
 
@@ -13,19 +12,17 @@ namespace Pipelet.Dispatcher.Subscriptions;
 /// </summary>
 public sealed partial class WebhookDirectorySync(
     WebhookDirectory directory,
-    IHttpClientFactory httpClients,
-    IConfiguration configuration,
+    IServiceProvider services,
     IOptions<WebhookDirectoryOptions> options,
     RetryCancellation cancellation,
     TimeProvider time,
     ILogger<WebhookDirectorySync> logger) : BackgroundService
 {
-    public const string HttpClientName = "subscriptions";
-    public const string ListPath = "internal/v1/webhooks";
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!configuration.TryGetServiceUri("subscriptions", "internal", out var baseUri))
+        // A scope of our own: the Refit client is transient, and this loop lives as long as the service.
+        await using var scope = services.CreateAsyncScope();
+        if (scope.ServiceProvider.GetService<IWebhookDirectoryApi>() is not { } subscriptions)
         {
             // Without a subscription service (tests, tools) the bus is the only source.
             LogNoSource(logger);
@@ -33,15 +30,13 @@ public sealed partial class WebhookDirectorySync(
             return;
         }
 
-        var http = httpClients.CreateClient(HttpClientName);
-        var listUri = new Uri(new Uri(baseUri.ToString().TrimEnd('/') + "/"), ListPath);
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             var started = time.GetUtcNow();
             try
             {
-                var webhooks = await http.GetFromJsonAsync(listUri, DispatcherJson.Default.WebhookSubscriptionArray, stoppingToken) ?? [];
+                var webhooks = await subscriptions.ListAsync(stoppingToken);
                 // Missed on the bus (this instance was down, or its queue lost them): cancel their retries now.
                 cancellation.CancelMissed(directory.Replace(webhooks, started));
                 if (!directory.IsReady) LogLoaded(logger, webhooks.Length);
@@ -49,10 +44,10 @@ public sealed partial class WebhookDirectorySync(
                 failures = 0;
                 await Task.Delay(options.Value.SubscriptionsRefresh, time, stoppingToken);
             }
-            catch (Exception ex) when (ex is HttpRequestException or System.Text.Json.JsonException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is HttpRequestException or Refit.ApiException or System.Text.Json.JsonException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
             {
                 failures++;
-                LogReadFailed(logger, listUri, ex.Message);
+                LogReadFailed(logger, ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, failures * 2)), time, stoppingToken);
             }
         }
@@ -64,6 +59,6 @@ public sealed partial class WebhookDirectorySync(
     [LoggerMessage(LogLevel.Information, "Loaded {Count} webhooks from the subscription service")]
     private static partial void LogLoaded(ILogger logger, int count);
 
-    [LoggerMessage(LogLevel.Warning, "Could not read the webhook list from {Uri}: {Message}; retrying")]
-    private static partial void LogReadFailed(ILogger logger, Uri uri, string message);
+    [LoggerMessage(LogLevel.Warning, "Could not read the webhook list from the subscription service: {Message}; retrying")]
+    private static partial void LogReadFailed(ILogger logger, string message);
 }

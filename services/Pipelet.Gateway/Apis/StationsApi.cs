@@ -5,6 +5,7 @@ using Pipelet.Gateway.Commands;
 using Pipelet.Gateway.Ocpp.Schemas;
 using Pipelet.Gateway.Stations;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.OpenApi;
 
 namespace Pipelet.Gateway.Apis;
 
@@ -19,9 +20,18 @@ internal static class StationsApi
             api.RequireAuthorization(ApiScopes.StationsCommand);
         }
 
-        api.MapGet("/", ListStationsAsync);
-        api.MapGet("/{stationId}", GetStationAsync);
-        api.MapPost("/{stationId}/commands/{action}", SendCommandAsync);
+        api.MapGet("/", ListStationsAsync)
+            .WithSummary("Connected stations: since when, last message, which gateway instance holds them; in order of station id, ?limit= 1-100 (default 50), next page with ?after={next_after}")
+            .WithResponseExample(StationsApiExamples.StationPage);
+        api.MapGet("/{stationId}", GetStationAsync)
+            .WithSummary("One connected station (404 problem when not connected)")
+            .WithResponseExample(StationsApiExamples.Station);
+        api.MapPost("/{stationId}/commands/{action}", SendCommandAsync)
+            .WithSummary("Send an OCPP 1.6 command (Reset, RemoteStartTransaction, ...) with its request payload and wait for the station's answer. " +
+                         "404 problem when not connected; 502 problem for a CALLERROR; 504 problem on timeout")
+            .Accepts<JsonElement>("application/json")
+            .WithRequestExample(StationsApiExamples.Reset)
+            .WithResponseExample(StationsApiExamples.ResetAnswered);
         return api;
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -10,6 +9,8 @@ using Pipelet.Gateway.Security;
 using Pipelet.Gateway.Stations;
 using Pipelet.Gateway.Transactions;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Http;
+using Pipelet.ServiceDefaults.OpenApi;
 
 namespace Pipelet.Gateway.Extensions;
 
@@ -55,11 +56,14 @@ internal static class Extensions
         builder.Services.AddHostedService<StationDirectoryMaintenance>();
 
         builder.Services.AddProblemDetails();
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        builder.AddApiJson();
         if (RequiresApiKey(builder.Configuration))
         {
             builder.AddApiKeyAuthentication();
         }
+
+        // The stations API's description, which the public edge reads to learn what it forwards here.
+        builder.AddPublicApiDocument();
     }
 
     /// <summary>OCPP-J on <c>/ocpp/{stationId}</c> and the stations API on the same port.</summary>
@@ -71,16 +75,13 @@ internal static class Extensions
         {
             // Stations never carry an API key: their sockets skip these middlewares, which would otherwise
             // each keep an async frame (and an authentication handler) alive for the socket's lifetime.
-            app.UseWhen(context => !StationConnectionHandler.IsOcppPath(context.Request.Path), api =>
-            {
-                api.UseAuthentication();
-                api.UseApiKeyRateLimiting();
-                api.UseAuthorization();
-            });
+            app.UseWhen(context => !StationConnectionHandler.IsOcppPath(context.Request.Path), api => api.UseApiKeyPipeline());
         }
 
-        app.MapGet(StationConnectionHandler.Route, (HttpContext context, StationConnectionHandler handler) => handler.HandleAsync(context));
+        app.MapGet(StationConnectionHandler.Route, (HttpContext context, StationConnectionHandler handler) => handler.HandleAsync(context))
+            .ExcludeFromDescription(); // stations' sockets, not the public API
         app.MapStationsApi(requireApiKey);
+        app.MapOpenApi();
         return app;
     }
 

@@ -32,9 +32,3 @@ public sealed record ApiKeyResponse(
     internal static ApiKeyResponse From(ApiKey key) =>
         new(key.Id, key.Name, key.Prefix, key.Scopes, key.CreatedAt, key.LastUsedAt, key.RevokedAt);
 }
-
-/// <summary>Body of <c>POST /internal/v1/api-keys/verify</c>.</summary>
-public sealed record VerifyApiKeyRequest(string? Key)
-{
-    public override string ToString() => "VerifyApiKeyRequest { Key = *** }";
-}

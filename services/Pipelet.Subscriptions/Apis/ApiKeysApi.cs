@@ -1,4 +1,5 @@
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.OpenApi;
 using Pipelet.Subscriptions.ApiKeys;
 using Pipelet.Subscriptions.Http;
 using Pipelet.Subscriptions.OpenApi;

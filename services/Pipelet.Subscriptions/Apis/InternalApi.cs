@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.InternalApi;
 using Pipelet.Subscriptions.ApiKeys;
 using Pipelet.Subscriptions.Extensions;
 using Pipelet.Subscriptions.Webhooks;
@@ -8,8 +9,10 @@ using Pipelet.Subscriptions.Webhooks;
 namespace Pipelet.Subscriptions.Apis;
 
 /// <summary>
-/// <c>/internal/v1</c>, for the other services only: the key check and the dispatcher's full read of
-/// webhooks (with decrypted secrets). Served only on <c>Api__InternalPort</c>; see <see cref="UseInternalPortGuard"/>.
+/// <c>/internal/v1</c>, for the other services only: the key check (gateway and dispatcher) and the
+/// dispatcher's full read of webhooks (with decrypted secrets, so for the dispatcher alone). Served only on
+/// <c>Api__InternalPort</c> (see <see cref="UseInternalPortGuard"/>), and only to a caller presenting its
+/// <c>InternalApi</c> key.
 /// </summary>
 internal static class InternalApi
 {
@@ -18,8 +21,8 @@ internal static class InternalApi
     public static RouteGroupBuilder MapInternalApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/internal/v1").ExcludeFromDescription();
-        api.MapPost("/api-keys/verify", VerifyApiKey);
-        api.MapGet("/webhooks", ListWebhookSubscriptions);
+        api.MapPost("/api-keys/verify", VerifyApiKey).RequireInternalCaller(InternalCallers.Gateway, InternalCallers.Dispatcher);
+        api.MapGet("/webhooks", ListWebhookSubscriptions).RequireInternalCaller(InternalCallers.Dispatcher);
         return api;
     }
 

@@ -1,5 +1,6 @@
 using Pipelet.Contracts.Events;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.OpenApi;
 using Pipelet.Subscriptions.Http;
 using Pipelet.Subscriptions.OpenApi;
 using Pipelet.Subscriptions.Webhooks;

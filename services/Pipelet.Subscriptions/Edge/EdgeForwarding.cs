@@ -1,61 +1,81 @@
+using Refit;
+using Pipelet.Subscriptions.Extensions;
+using Yarp.ReverseProxy.Configuration;
+
 namespace Pipelet.Subscriptions.Edge;
 
 /// <summary>
-/// This service is the public front door (:8080): the routes it does not serve itself are forwarded
-/// to the service that does. The edge requires a valid <c>X-API-Key</c>; the gateway and dispatcher check
-/// it again with their scopes (the header travels with the request). Addresses come from <c>services__gateway__http__0</c> and
-/// <c>services__dispatcher__http__0</c>.
+/// This service is the public front door (:8080): the routes it does not serve itself are forwarded by
+/// YARP to the service that does. Which routes those are, and the scope each needs, the edge learns from
+/// the services' own OpenAPI documents (<see cref="UpstreamRoutes"/>), so they are written once, where they
+/// are served. Addresses come from service discovery (<c>services__gateway__http__0</c>,
+/// <c>services__dispatcher__http__0</c>). The edge requires a valid <c>X-API-Key</c> with the route's scope
+/// and counts the call against the key's rate limit; the upstream checks the key (which travels with the
+/// request) again.
 /// </summary>
 internal static class EdgeForwarding
 {
-    public const string Gateway = "gateway";
-    public const string Dispatcher = "dispatcher";
-
-    /// <summary>Which public paths go where (any method). None collides with this service's own routes.</summary>
-    public static IReadOnlyList<(string Path, string Service)> Routes { get; } =
-    [
-        ("/api/v1/stations/{**rest}", Gateway),
-        ("/api/v1/deliveries/{**rest}", Dispatcher),
-        ("/api/v1/failed-deliveries/{**rest}", Dispatcher),
-        ("/api/v1/webhooks/{id}/deliveries/{**rest}", Dispatcher),
-        ("/api/v1/webhooks/{id}/recover", Dispatcher),
-    ];
-
     public static IHostApplicationBuilder AddEdgeForwarding(this IHostApplicationBuilder builder)
     {
-        var upstreams = new Dictionary<string, Uri>(StringComparer.Ordinal)
+        foreach (var upstream in Upstream.All)
         {
-            [Gateway] = builder.Configuration.GetRequiredServiceUri(Gateway),
-            [Dispatcher] = builder.Configuration.GetRequiredServiceUri(Dispatcher),
-        };
-        builder.Services.AddSingleton(new EdgeUpstreams(upstreams));
-        builder.Services.AddHttpClient<EdgeForwarder>(http => http.Timeout = EdgeForwarder.Timeout)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                // A proxy passes answers through as they are: no redirects, cookies or decompression of its own.
-                AllowAutoRedirect = false,
-                UseCookies = false,
-                UseProxy = false,
-                AutomaticDecompression = System.Net.DecompressionMethods.None,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-            });
+            // Checked at start, so a missing address is a clear failure rather than a 404 for its routes.
+            builder.Configuration.GetRequiredServiceUri(upstream.Name);
+        }
+
+        builder.Services.AddOptions<EdgeOptions>()
+            .BindConfiguration(EdgeOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddReverseProxy()
+            .LoadFromMemory([], [.. Upstream.All.Select(u => u.Cluster())])
+            .AddServiceDiscoveryDestinationResolver();
+        foreach (var upstream in Upstream.All)
+        {
+            builder.Services.AddKeyedRefitGeneratedClient<IApiDescriptionApi>(upstream.Name)
+                .ConfigureHttpClient(http => http.BaseAddress = upstream.Address)
+                .AddInternalClientDefaults();
+        }
+
+        builder.Services.AddSingleton<UpstreamRoutes>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<UpstreamRoutes>());
         return builder;
     }
 
     public static IEndpointRouteBuilder MapEdgeForwarding(this IEndpointRouteBuilder app)
     {
-        foreach (var (path, service) in Routes)
-        {
-            app.Map(path, (HttpContext context, EdgeForwarder forwarder) => forwarder.ForwardAsync(context, service))
-                // A valid key is checked here too (scopes are the upstream's business): a missing or revoked
-                // key is refused at the door at once, and the per-key rate limit covers forwarded calls.
-                .RequireAuthorization()
-                .ExcludeFromDescription(); // described by ForwardedOperations instead
-        }
-
+        app.MapReverseProxy();
         return app;
     }
 }
 
-/// <summary>The base address of each upstream service.</summary>
-internal sealed record EdgeUpstreams(IReadOnlyDictionary<string, Uri> Addresses);
+/// <summary>A service behind the edge: its name in service discovery, and its YARP cluster.</summary>
+internal sealed record Upstream(string Name)
+{
+    public static IReadOnlyList<Upstream> All { get; } = [new("gateway"), new("dispatcher")];
+
+    /// <summary>Resolved by service discovery to every <c>services__{name}__http__N</c>.</summary>
+    public Uri Address => new($"http://{Name}");
+
+    public ClusterConfig Cluster() => new()
+    {
+        ClusterId = Name,
+        Destinations = new Dictionary<string, DestinationConfig> { [Name] = new() { Address = Address.ToString() } },
+        // Our services speak HTTP/1.1 without TLS; ask for it rather than negotiate.
+        HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig
+        {
+            Version = System.Net.HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        },
+    };
+}
+
+/// <summary>Bound from <c>Edge</c> (<c>Edge__RoutesRefresh</c>).</summary>
+internal sealed class EdgeOptions
+{
+    public const string Section = "Edge";
+
+    /// <summary>How often the upstreams' documents are read again, to pick up routes they added or dropped.</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan RoutesRefresh { get; set; } = TimeSpan.FromMinutes(1);
+}

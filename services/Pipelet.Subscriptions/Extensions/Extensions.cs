@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Http;
+using Pipelet.ServiceDefaults.InternalApi;
 using Pipelet.Subscriptions.ApiKeys;
 using Pipelet.Subscriptions.Edge;
 using Pipelet.Subscriptions.Http;
@@ -26,7 +28,7 @@ internal static class Extensions
         builder.AddApiKeys();
         builder.AddHttpApi();
         builder.AddEdgeForwarding();
-        builder.AddPublicOpenApi();
+        builder.AddEdgeApiDocument();
     }
 
     private static void AddWebhooks(this IHostApplicationBuilder builder)
@@ -48,11 +50,12 @@ internal static class Extensions
         builder.Services.AddSingleton<IApiKeyVerifier>(sp => sp.GetRequiredService<LocalApiKeyVerifier>());
         builder.Services.AddHostedService<ApiKeyBootstrap>();
         builder.AddApiKeyAuthentication();
+        builder.AddInternalCallerAuthentication(InternalCallers.Gateway, InternalCallers.Dispatcher);
     }
 
     private static void AddHttpApi(this IHostApplicationBuilder builder)
     {
-        builder.Services.ConfigureHttpJsonOptions(options => SubscriptionsJson.Configure(options.SerializerOptions));
+        builder.AddApiJson(SubscriptionsJson.Default);
         // Body-binding failures become exceptions, which BadRequestProblemHandler turns into field errors.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.ServiceDefaults.ApiKeys;
@@ -7,7 +6,7 @@ using Pipelet.Subscriptions.Webhooks;
 
 namespace Pipelet.Subscriptions.Http;
 
-/// <summary>Source-generated JSON for the API's bodies: snake_case, unknown fields refused.</summary>
+/// <summary>Source-generated JSON for the API's bodies, with the options every public API shares (<see cref="ServiceDefaults.Http.ApiJson"/>).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
@@ -24,13 +23,4 @@ namespace Pipelet.Subscriptions.Http;
 [JsonSerializable(typeof(VerifyApiKeyRequest))]
 [JsonSerializable(typeof(ApiKeyIdentity))]
 [JsonSerializable(typeof(WebhookSubscription[]))]
-internal sealed partial class SubscriptionsJson : JsonSerializerContext
-{
-    /// <summary>The HTTP API's settings: snake_case, unknown fields are an error (a typo must not be silently ignored).</summary>
-    public static void Configure(JsonSerializerOptions options)
-    {
-        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
-        options.TypeInfoResolverChain.Insert(0, Default);
-    }
-}
+internal sealed partial class SubscriptionsJson : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using Pipelet.LocalServers;
+using Pipelet.Testing;
 
 namespace Pipelet.Dispatcher.Tests.Infrastructure;
 
@@ -37,6 +38,7 @@ public sealed class DispatcherProcess : IAsyncDisposable
             ["ConnectionStrings__rabbitmq"] = settings.RabbitMq,
             ["ConnectionStrings__dispatcherdb"] = settings.Database,
             ["services__subscriptions__internal__0"] = settings.Subscriptions.ToString(),
+            ["InternalApi__Key"] = InternalApiKeys.Dispatcher,
             ["Delivery__RetrySchedule"] = settings.RetrySchedule,
             ["Delivery__Timeout"] = settings.Timeout,
             ["Delivery__AllowPrivateNetworks"] = settings.AllowPrivateNetworks ? "true" : "false",

@@ -58,7 +58,9 @@ public sealed class FakeSubscriptions : IAsyncDisposable
         var self = new FakeSubscriptions();
         self._server = await LoopbackServer.StartAsync(app =>
         {
-            app.MapGet("/internal/v1/webhooks", () => Results.Json(self._webhooks.Values.ToArray(), Json));
+            app.MapGet("/internal/v1/webhooks", (HttpRequest request) => InternalApiKeys.Carries(request, InternalApiKeys.Dispatcher)
+                ? Results.Json(self._webhooks.Values.ToArray(), Json)
+                : Results.Unauthorized());
             app.MapApiKeyCheck(new Dictionary<string, ApiKeyIdentity>
             {
                 [AdminKey] = new("1", "admin", ApiScopes.All),

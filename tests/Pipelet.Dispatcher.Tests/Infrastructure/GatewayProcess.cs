@@ -1,4 +1,5 @@
 using Pipelet.LocalServers;
+using Pipelet.Testing;
 
 namespace Pipelet.Dispatcher.Tests.Infrastructure;
 
@@ -17,6 +18,7 @@ public static class GatewayProcess
             ["ConnectionStrings__rabbitmq"] = rabbitMq,
             ["ConnectionStrings__gatewaydb"] = database,
             ["services__subscriptions__internal__0"] = subscriptions.ToString(),
+            ["InternalApi__Key"] = InternalApiKeys.Gateway,
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["Logging__LogLevel__Default"] = "Warning",

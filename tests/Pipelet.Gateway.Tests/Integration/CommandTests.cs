@@ -25,6 +25,7 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
                 ["Gateway:RequireApiKey"] = "true",
                 ["Gateway:CommandTimeout"] = "00:00:02",
                 ["services:subscriptions:internal:0"] = _keys.Address,
+                ["InternalApi:Key"] = InternalApiKeys.Gateway,
             });
         _gateway.Http.DefaultRequestHeaders.Add("X-API-Key", ApiKeyCheckDouble.CommandKey);
     }

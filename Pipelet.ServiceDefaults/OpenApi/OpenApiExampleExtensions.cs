@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 
-namespace Pipelet.Subscriptions.OpenApi;
+namespace Pipelet.ServiceDefaults.OpenApi;
 
 /// <summary>Attach JSON examples to an endpoint's request body and response in the OpenAPI document.</summary>
-internal static class OpenApiExampleExtensions
+public static class OpenApiExampleExtensions
 {
     public static RouteHandlerBuilder WithRequestExample(this RouteHandlerBuilder builder, string json) =>
         builder.AddOpenApiOperationTransformer((operation, _, _) =>
