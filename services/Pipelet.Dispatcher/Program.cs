@@ -1,5 +1,6 @@
 using Pipelet.Dispatcher.Apis;
 using Pipelet.Dispatcher.Extensions;
+using Pipelet.ServiceDefaults.Problems;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -8,10 +9,10 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseProblemResponses();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseJsonBodyCheck();
 
 app.MapDefaultEndpoints();
 app.MapDeliveriesApi();

@@ -1,4 +1,5 @@
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Problems;
 using Pipelet.Subscriptions.Apis;
 using Pipelet.Subscriptions.Edge;
 using Pipelet.Subscriptions.Extensions;
@@ -10,12 +11,12 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseProblemResponses();
 app.UseInternalPortGuard();
 app.UseAuthentication();
 app.UseApiKeyRateLimiting();
 app.UseAuthorization();
+app.UseJsonBodyCheck();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi();

@@ -5,6 +5,7 @@ using Pipelet.Dispatcher.Apis.Models;
 using Pipelet.Dispatcher.Data;
 using Pipelet.Dispatcher.Delivery;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Problems;
 
 namespace Pipelet.Dispatcher.Apis;
 
@@ -23,14 +24,14 @@ public static class DeliveriesApi
         var api = app.MapGroup("/api/v1").WithTags("Deliveries");
 
         var read = api.MapGroup("").RequireAuthorization(ApiScopes.DeliveriesRead);
-        read.MapGet("/webhooks/{webhookId:long}/deliveries", ListDeliveries);
+        read.MapGet("/webhooks/{webhookId:positive-id}/deliveries", ListDeliveries);
         read.MapGet("/deliveries/{deliveryId:guid}", GetDelivery);
         read.MapGet("/failed-deliveries", ListFailedDeliveries);
         read.MapGet("/failed-deliveries/{deliveryId:guid}", GetFailedDelivery);
 
         var replay = api.MapGroup("").RequireAuthorization(ApiScopes.WebhooksWrite);
         replay.MapPost("/failed-deliveries/{deliveryId:guid}/retry", RetryFailedDelivery);
-        replay.MapPost("/webhooks/{webhookId:long}/recover", Recover);
+        replay.MapPost("/webhooks/{webhookId:positive-id}/recover", Recover);
         return app;
     }
 
@@ -65,7 +66,7 @@ public static class DeliveriesApi
         long? webhook = null;
         if (webhookId is not null)
         {
-            if (long.TryParse(webhookId, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) webhook = id;
+            if (PositiveIdRouteConstraint.IsPositiveId(webhookId)) webhook = long.Parse(webhookId, CultureInfo.InvariantCulture);
             else errors["webhook_id"] = ["Must be a webhook id (a positive integer)."];
         }
 
@@ -113,6 +114,8 @@ public static class DeliveriesApi
             });
         }
 
+        // The log's timestamps are UTC; any offset the caller wrote is the same instant.
+        from = from.Value.ToUniversalTime();
         var (outcome, replays) = await replay.RecoverAsync(webhookId, from.Value, cancellationToken);
         return outcome == DeadLetterReplay.Outcome.Started
             ? TypedResults.Accepted($"/api/v1/webhooks/{webhookId}/deliveries", new RecoverStarted(webhookId, from.Value, replays.Count, replays))

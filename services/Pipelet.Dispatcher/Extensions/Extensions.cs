@@ -5,6 +5,7 @@ using Pipelet.Dispatcher.Delivery;
 using Pipelet.Dispatcher.Subscriptions;
 using Pipelet.Dispatcher.Telemetry;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Problems;
 using Pipelet.Webhooks;
 
 namespace Pipelet.Dispatcher.Extensions;
@@ -28,7 +29,7 @@ internal static class Extensions
             json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, DispatcherJson.Default);
         });
-        services.AddProblemDetails();
+        builder.AddProblemResponses();
         builder.AddApiKeyAuthentication();
 
         // Start-up order matters: schema, then the retry queues, then the bus that uses both.

@@ -21,7 +21,8 @@ internal static class StationsApi
 
         api.MapGet("/", ListStationsAsync);
         api.MapGet("/{stationId}", GetStationAsync);
-        api.MapPost("/{stationId}/commands/{action}", SendCommandAsync);
+        // The payload is read by hand (its schema depends on the action); Accepts puts it under the JSON body rule.
+        api.MapPost("/{stationId}/commands/{action}", SendCommandAsync).Accepts<JsonElement>(isOptional: true, "application/json");
         return api;
     }
 
@@ -94,7 +95,7 @@ internal static class StationsApi
         var result = await commands.SendAsync(stationId, action, body.RootElement, cancellationToken);
         return result.Status switch
         {
-            StationCommandStatus.Answered => TypedResults.Ok(new CommandResponse(stationId, action, result.Response ?? default)),
+            StationCommandStatus.Answered => Answered(stationId, action, result.Response),
             StationCommandStatus.NotConnected => NotConnected(stationId),
             StationCommandStatus.CallError => TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway,
                 title: "The station answered with a CALLERROR",
@@ -115,6 +116,20 @@ internal static class StationsApi
                 title: "The command could not be recorded",
                 detail: "The event for this command was not confirmed by the message broker, so it was not sent. Try again later."),
         };
+    }
+
+    /// <summary>The station's CALLRESULT, checked against the command's <c>.conf</c> schema: nonsense from a station is a 502, not an answer.</summary>
+    private static Results<Ok<CommandResponse>, ValidationProblem, ProblemHttpResult> Answered(string stationId, string action, JsonElement? response)
+    {
+        var payload = response ?? default;
+        var validation = new PayloadValidation();
+        OcppSchemas.CentralSystemResponses[action].Validate(payload, validation);
+        if (validation.IsValid) return TypedResults.Ok(new CommandResponse(stationId, action, payload));
+
+        return TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway,
+            title: "The station's answer is not valid OCPP 1.6",
+            detail: $"{stationId} answered {action} with a payload its schema does not allow; see errors.",
+            extensions: new Dictionary<string, object?> { ["errors"] = validation.ToDictionary() });
     }
 
     private static async Task<JsonDocument?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)

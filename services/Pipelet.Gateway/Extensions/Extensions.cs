@@ -10,6 +10,7 @@ using Pipelet.Gateway.Security;
 using Pipelet.Gateway.Stations;
 using Pipelet.Gateway.Transactions;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Problems;
 
 namespace Pipelet.Gateway.Extensions;
 
@@ -64,7 +65,7 @@ internal static class Extensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StationDirectoryWriter>());
         builder.Services.AddHostedService<StationDirectoryMaintenance>();
 
-        builder.Services.AddProblemDetails();
+        builder.AddProblemResponses();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         if (RequiresApiKey(builder.Configuration))
         {
@@ -77,17 +78,20 @@ internal static class Extensions
     {
         app.UseWebSockets();
         var requireApiKey = RequiresApiKey(app.Configuration);
-        if (requireApiKey)
+        // Stations never carry an API key and read no problem details: their sockets skip these middlewares,
+        // which would otherwise each keep an async frame (and an authentication handler) alive for the socket's lifetime.
+        app.UseWhen(context => !StationConnectionHandler.IsOcppPath(context.Request.Path), api =>
         {
-            // Stations never carry an API key: their sockets skip these middlewares, which would otherwise
-            // each keep an async frame (and an authentication handler) alive for the socket's lifetime.
-            app.UseWhen(context => !StationConnectionHandler.IsOcppPath(context.Request.Path), api =>
+            api.UseProblemResponses();
+            if (requireApiKey)
             {
                 api.UseAuthentication();
                 api.UseApiKeyRateLimiting();
                 api.UseAuthorization();
-            });
-        }
+            }
+
+            api.UseJsonBodyCheck();
+        });
 
         app.MapGet(StationConnectionHandler.Route, (HttpContext context, StationConnectionHandler handler) => handler.HandleAsync(context));
         app.MapStationsApi(requireApiKey);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Problems;
 using Pipelet.Subscriptions.ApiKeys;
 using Pipelet.Subscriptions.Edge;
 using Pipelet.Subscriptions.Http;
@@ -58,9 +59,6 @@ internal static class Extensions
     private static void AddHttpApi(this IHostApplicationBuilder builder)
     {
         builder.Services.ConfigureHttpJsonOptions(options => SubscriptionsJson.Configure(options.SerializerOptions));
-        // Body-binding failures become exceptions, which BadRequestProblemHandler turns into field errors.
-        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.AddProblemDetails();
-        builder.Services.AddExceptionHandler<BadRequestProblemHandler>();
+        builder.AddProblemResponses();
     }
 }
