@@ -39,7 +39,7 @@ public sealed class HostileInputTests(SubscriptionsAppFixture fixture) : IClassF
         var endpoints = fixture.App.Services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()
             .Where(e => e.Metadata.GetMetadata<IAcceptsMetadata>() is { ContentTypes.Count: > 0 })
-            .SelectMany(e => e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Select(m => $"{m} {e.RoutePattern.RawText}"))
+            .SelectMany(e => e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Select(m => $"{m} {e.RoutePattern.RawText?.TrimEnd('/')}"))
             .Order(StringComparer.Ordinal);
         Assert.Equal(endpoints, (await BodyEndpointsAsync()).Select(e => e.Route).Order(StringComparer.Ordinal));
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Pipelet.Contracts.Gateway;
 using Pipelet.Gateway.Commands;
+using Pipelet.Gateway.Ocpp;
 using Pipelet.Gateway.Ocpp.Schemas;
 using Pipelet.Gateway.Stations;
 using Pipelet.ServiceDefaults.ApiKeys;
@@ -77,7 +78,7 @@ internal static class StationsApi
         using var body = await ReadBodyAsync(request, cancellationToken);
         if (body is null)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["$"] = ["The body must be a JSON object: the OCPP request payload."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["$"] = ["The body must be a JSON object in UTF-8: the OCPP request payload."] });
         }
 
         var validation = new PayloadValidation();
@@ -123,7 +124,8 @@ internal static class StationsApi
     {
         var payload = response ?? default;
         var validation = new PayloadValidation();
-        OcppSchemas.CentralSystemResponses[action].Validate(payload, validation);
+        if (JsonText.IsDecodable(payload)) OcppSchemas.CentralSystemResponses[action].Validate(payload, validation);
+        else validation.Add(OcppErrorCode.FormationViolation, "The payload holds text that is not valid Unicode.");
         if (validation.IsValid) return TypedResults.Ok(new CommandResponse(stationId, action, payload));
 
         return TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway,
@@ -141,10 +143,12 @@ internal static class StationsApi
             return JsonDocument.Parse("{}"); // bodiless commands (ClearCache, GetLocalListVersion) may omit it
         }
 
+        var utf8 = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        if (!JsonText.IsValidUtf8(utf8.Span)) return null;
         try
         {
-            var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
-            if (document.RootElement.ValueKind == JsonValueKind.Object) return document;
+            var document = JsonDocument.Parse(utf8);
+            if (document.RootElement.ValueKind == JsonValueKind.Object && JsonText.IsDecodable(document.RootElement)) return document;
             document.Dispose();
             return null;
         }
