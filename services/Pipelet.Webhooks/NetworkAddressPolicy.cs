@@ -91,9 +91,17 @@ public static class NetworkAddressPolicy
     /// </summary>
     public static async Task<IPAddress[]> ResolveAllowedAsync(string host, bool allowPrivateNetworks, CancellationToken cancellationToken)
     {
+        // RFC 6761: localhost and its subdomains are loopback whatever DNS says (or fails to say right now).
+        if (!allowPrivateNetworks && IsLocalhostName(host)) return [];
         var addresses = IPAddress.TryParse(host, out var literal)
             ? [literal]
             : await Dns.GetHostAddressesAsync(host, cancellationToken);
         return addresses.Where(a => IsAllowed(a, allowPrivateNetworks)).ToArray();
+    }
+
+    private static bool IsLocalhostName(string host)
+    {
+        var name = host.TrimEnd('.');
+        return name.Equals("localhost", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -119,6 +119,8 @@ public sealed class HostileInputTests(SubscriptionsAppFixture fixture) : IClassF
     [InlineData("http://[fe80::5efe:7f00:1]/hook")]    // ISATAP, link-local
     [InlineData("http://[2001:db8::5efe:a00:1]/hook")] // ISATAP of 10.0.0.1
     [InlineData("http://[::]/hook")]
+    [InlineData("http://localhost./hook")]             // RFC 6761: loopback, even when DNS does not answer for it
+    [InlineData("http://api.localhost/hook")]
     public async Task A_url_on_an_IPv6_form_of_a_private_IPv4_address_is_refused(string url)
     {
         var messages = await (await _api.PostJsonAsync("/api/v1/webhooks",
