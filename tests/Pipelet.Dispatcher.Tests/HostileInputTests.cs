@@ -85,11 +85,8 @@ public sealed class HostileInputTests(HostileInputFixture fixture) : IClassFixtu
     {
         foreach (var (method, path) in new[] { ("GET", $"/api/v1/webhooks/{id}/deliveries"), ("POST", $"/api/v1/webhooks/{id}/recover") })
         {
-            using var request = new HttpRequestMessage(new HttpMethod(method), path);
-            if (method == "POST") request.Content = HostileBodies.Json("""{"since":"2026-01-01T00:00:00Z"}""");
-            using var response = await fixture.Api.SendAsync(request);
-            var text = await response.Content.ReadAsStringAsync();
-            Assert.True(HostileBodies.Describe(response, text, 404) is null, $"{method} {path}: {text}");
+            await HostileBodies.AssertProblemAsync(fixture.Api, new HttpMethod(method), path, 404,
+                method == "POST" ? HostileBodies.Json("""{"since":"2026-01-01T00:00:00Z"}""") : null);
         }
     }
 
@@ -108,10 +105,6 @@ public sealed class HostileInputTests(HostileInputFixture fixture) : IClassFixtu
     [InlineData("GET", "/api/v1/webhooks/1/recover", 405)]
     [InlineData("DELETE", "/api/v1/failed-deliveries", 405)]
     [InlineData("GET", "/api/v1/nothing-here", 404)]
-    public async Task Wrong_methods_and_unknown_routes_are_problems(string method, string path, int status)
-    {
-        using var response = await fixture.Api.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(HostileBodies.Describe(response, text, status) is null, text);
-    }
+    public Task Wrong_methods_and_unknown_routes_are_problems(string method, string path, int status) =>
+        HostileBodies.AssertProblemAsync(fixture.Api, new HttpMethod(method), path, status);
 }

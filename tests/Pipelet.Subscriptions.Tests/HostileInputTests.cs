@@ -1,7 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Http.Metadata;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Pipelet.Testing;
 
 namespace Pipelet.Subscriptions.Tests;
@@ -36,12 +33,7 @@ public sealed class HostileInputTests(SubscriptionsAppFixture fixture) : IClassF
     [Fact]
     public async Task The_matrix_covers_every_endpoint_that_takes_a_body()
     {
-        var endpoints = fixture.App.Services.GetRequiredService<EndpointDataSource>().Endpoints
-            .OfType<RouteEndpoint>()
-            .Where(e => e.Metadata.GetMetadata<IAcceptsMetadata>() is { ContentTypes.Count: > 0 })
-            .SelectMany(e => e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Select(m => $"{m} {e.RoutePattern.RawText?.TrimEnd('/')}"))
-            .Order(StringComparer.Ordinal);
-        Assert.Equal(endpoints, (await BodyEndpointsAsync()).Select(e => e.Route).Order(StringComparer.Ordinal));
+        Assert.Equal(HostileBodies.BodyEndpoints(fixture.App.Services), (await BodyEndpointsAsync()).Select(e => e.Route).Order(StringComparer.Ordinal));
     }
 
     [Theory]
@@ -66,11 +58,7 @@ public sealed class HostileInputTests(SubscriptionsAppFixture fixture) : IClassF
                      ("DELETE", $"/api/v1/api-keys/{id}"),
                  })
         {
-            using var request = new HttpRequestMessage(new HttpMethod(method), path);
-            if (method == "PUT") request.Content = Http.Json("""{"name":"renamed"}""");
-            var response = await _api.SendAsync(request);
-            var body = await response.Content.ReadAsStringAsync();
-            Assert.True(HostileBodies.Describe(response, body, 404) is null, $"{method} {path}: {(int)response.StatusCode} {body}");
+            await HostileBodies.AssertProblemAsync(_api, new HttpMethod(method), path, 404, method == "PUT" ? Http.Json("""{"name":"renamed"}""") : null);
         }
 
         Assert.Equal(HttpStatusCode.OK, (await _api.GetAsync("/api/v1/webhooks/1")).StatusCode);
@@ -136,7 +124,6 @@ public sealed class HostileInputTests(SubscriptionsAppFixture fixture) : IClassF
     public async Task A_wrong_method_is_a_405_problem(string method, string path)
     {
         var client = path.StartsWith("/internal", StringComparison.Ordinal) ? fixture.App.Internal() : _api;
-        var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
-        await response.AssertProblemAsync(405);
+        await HostileBodies.AssertProblemAsync(client, new HttpMethod(method), path, 405);
     }
 }

@@ -1,5 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Pipelet.Testing;
@@ -51,6 +54,27 @@ public static class HostileBodies
 
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
     }
+
+    /// <summary>Sends a request and asserts that the answer is a problem with <paramref name="status"/>.</summary>
+    public static async Task AssertProblemAsync(HttpClient client, HttpMethod method, string path, int status, HttpContent? content = null)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(Describe(response, text, status) is null, $"{method} {path}: {Describe(response, text, status)}");
+    }
+
+    /// <summary>
+    /// Every endpoint of an app that declares a JSON body (<c>Accepts</c> metadata) as <c>METHOD /route</c>, so a test
+    /// can prove its matrix covers them all.
+    /// </summary>
+    public static IReadOnlyList<string> BodyEndpoints(IServiceProvider services) =>
+        services.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<IAcceptsMetadata>() is { ContentTypes.Count: > 0 })
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => $"{m} {e.RoutePattern.RawText?.TrimEnd('/')}"))
+            .Order(StringComparer.Ordinal)
+            .ToList();
 
     /// <summary>Null when the response is a problem with <paramref name="status"/>; otherwise what is wrong.</summary>
     public static string? Describe(HttpResponseMessage response, string body, int status)

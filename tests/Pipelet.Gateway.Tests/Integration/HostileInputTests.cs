@@ -1,9 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.Metadata;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Pipelet.Gateway.Ocpp.Schemas;
 using Pipelet.Gateway.Tests.Infrastructure;
 using Pipelet.Testing;
@@ -43,14 +40,8 @@ public sealed class HostileInputTests(RealInfrastructure infrastructure) : IClas
         HostileBodies.AssertRefusedAsync(_gateway.Http, HttpMethod.Post, "/api/v1/stations/CP-ANY/commands/Reset");
 
     [Fact]
-    public void The_matrix_covers_every_endpoint_that_takes_a_body()
-    {
-        var endpoints = _gateway.Services.GetRequiredService<EndpointDataSource>().Endpoints
-            .OfType<RouteEndpoint>()
-            .Where(e => e.Metadata.GetMetadata<IAcceptsMetadata>() is { ContentTypes.Count: > 0 })
-            .SelectMany(e => e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Select(m => $"{m} {e.RoutePattern.RawText?.TrimEnd('/')}"));
-        Assert.Equal(["POST /api/v1/stations/{stationId}/commands/{action}"], endpoints);
-    }
+    public void The_matrix_covers_every_endpoint_that_takes_a_body() =>
+        Assert.Equal(["POST /api/v1/stations/{stationId}/commands/{action}"], HostileBodies.BodyEndpoints(_gateway.Services));
 
     [Fact]
     public async Task Without_a_key_a_hostile_body_hears_401_first()
@@ -91,6 +82,21 @@ public sealed class HostileInputTests(RealInfrastructure infrastructure) : IClas
         Assert.True(errors.TryGetProperty(field, out _), text);
     }
 
+    [Theory]
+    [InlineData("""[2,"m1","Authorize",{"idTag":"\ud800"}]""")]
+    [InlineData("""[2,"m1","Authorize",{"\udfff":"x","idTag":"A"}]""")]
+    [InlineData("""[2,"m1","DataTransfer",{"vendorId":"v","data":"\ud800\u0041"}]""")]
+    [InlineData("""[2,"\ud800","Heartbeat",{}]""")]
+    public async Task A_station_CALL_with_undecodable_text_is_answered_and_the_socket_keeps_working(string frame)
+    {
+        const string id = "CP-BAD-TEXT";
+        await using var station = await TestStation.ConnectAsync(_gateway, id);
+        await station.SendTextAsync(frame);
+        var answer = await station.ReceiveAsync();
+        Assert.True(answer[0].GetInt32() is 3 or 4, answer.ToString());
+        await station.CallResultAsync("Heartbeat", "{}");
+    }
+
     [Fact]
     public void Every_command_has_a_schema_for_its_answer() =>
         Assert.Equal(OcppSchemas.CentralSystemRequests.Keys.Order(StringComparer.Ordinal), OcppSchemas.CentralSystemResponses.Keys.Order(StringComparer.Ordinal));
@@ -101,10 +107,6 @@ public sealed class HostileInputTests(RealInfrastructure infrastructure) : IClas
     [InlineData("POST", "/api/v1/stations/CP-1", 405)]
     [InlineData("GET", "/api/v1/nothing-here", 404)]
     [InlineData("GET", "/", 404)]
-    public async Task Wrong_methods_and_unknown_routes_are_problems(string method, string path, int status)
-    {
-        using var response = await _gateway.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(HostileBodies.Describe(response, text, status) is null, text);
-    }
+    public Task Wrong_methods_and_unknown_routes_are_problems(string method, string path, int status) =>
+        HostileBodies.AssertProblemAsync(_gateway.Http, new HttpMethod(method), path, status);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
 
@@ -11,6 +12,16 @@ namespace Pipelet.Gateway.Ocpp.Schemas;
 internal static class JsonText
 {
     public static bool IsValidUtf8(ReadOnlySpan<byte> utf8) => Utf8.IsValid(utf8);
+
+    /// <summary>
+    /// <see cref="IsDecodable"/> for every frame a station sends, at the cost of a scan of its bytes: only a value
+    /// whose text holds invalid UTF-8 or a <c>\u</c> escape can fail, and only those are decoded.
+    /// </summary>
+    public static bool IsDecodableCheaply(JsonElement element)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(element);
+        return Utf8.IsValid(raw) && (raw.IndexOf("\\u"u8) < 0 || IsDecodable(element));
+    }
 
     /// <summary>True when every property name and string value decodes.</summary>
     public static bool IsDecodable(JsonElement element)
