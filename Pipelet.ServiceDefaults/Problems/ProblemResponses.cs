@@ -9,8 +9,8 @@ namespace Pipelet.ServiceDefaults.Problems;
 /// <summary>
 /// How every service's HTTP API answers bad input: RFC 7807 problem details for every 4xx and 5xx (405s and
 /// unmatched routes included), a 415 for a body that is not UTF-8 JSON (<see cref="JsonBodyCheck"/>), field
-/// errors for a body that does not bind (<see cref="BadRequestProblemHandler"/>), and <c>{id:positive-id}</c>
-/// for id routes (<see cref="PositiveIdRouteConstraint"/>). One mechanism, so a body that one endpoint
+/// errors for a body that does not bind (<see cref="BadRequestProblemHandler"/>), and <c>{id:positive-id}</c> and
+/// <c>{id:uuid}</c> for id routes (<see cref="PositiveIdRouteConstraint"/>, <see cref="CanonicalUuidRouteConstraint"/>). One mechanism, so a body that one endpoint
 /// refuses with a 4xx is refused the same way by all of them, never with a 500.
 /// </summary>
 public static class ProblemResponses
@@ -21,7 +21,11 @@ public static class ProblemResponses
         builder.Services.AddExceptionHandler<BadRequestProblemHandler>();
         // Body-binding failures become exceptions, which BadRequestProblemHandler turns into field errors.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.Configure<RouteOptions>(options => options.SetParameterPolicy<PositiveIdRouteConstraint>(PositiveIdRouteConstraint.Name));
+        builder.Services.Configure<RouteOptions>(options =>
+        {
+            options.SetParameterPolicy<PositiveIdRouteConstraint>(PositiveIdRouteConstraint.Name);
+            options.SetParameterPolicy<CanonicalUuidRouteConstraint>(CanonicalUuidRouteConstraint.Name);
+        });
         return builder;
     }
 

@@ -91,6 +91,24 @@ public sealed class HostileInputTests(HostileInputFixture fixture) : IClassFixtu
     }
 
     [Theory]
+    [InlineData("{{{0}}}")]
+    [InlineData("({0})")]
+    [InlineData("%20{0}")]
+    [InlineData("{0:N}")]
+    public async Task A_delivery_id_in_another_spelling_than_8_4_4_4_12_does_not_match_the_route(string spelling)
+    {
+        var id = string.Format(System.Globalization.CultureInfo.InvariantCulture, spelling, Guid.NewGuid());
+        foreach (var (method, path) in new[] { ("GET", $"/api/v1/deliveries/{id}"), ("GET", $"/api/v1/failed-deliveries/{id}"), ("POST", $"/api/v1/failed-deliveries/{id}/retry") })
+        {
+            using var response = await fixture.Api.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(HostileBodies.Describe(response, text, 404) is null, $"{method} {path}: {text}");
+            // The handler's 404 names the delivery it looked for; the route's own 404 does not get that far.
+            Assert.DoesNotContain("No ", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
     [InlineData("-1")]
     [InlineData("0")]
     [InlineData("+5")]

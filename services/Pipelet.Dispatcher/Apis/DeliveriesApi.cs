@@ -25,12 +25,12 @@ public static class DeliveriesApi
 
         var read = api.MapGroup("").RequireAuthorization(ApiScopes.DeliveriesRead);
         read.MapGet("/webhooks/{webhookId:positive-id}/deliveries", ListDeliveries);
-        read.MapGet("/deliveries/{deliveryId:guid}", GetDelivery);
+        read.MapGet("/deliveries/{deliveryId:uuid}", GetDelivery);
         read.MapGet("/failed-deliveries", ListFailedDeliveries);
-        read.MapGet("/failed-deliveries/{deliveryId:guid}", GetFailedDelivery);
+        read.MapGet("/failed-deliveries/{deliveryId:uuid}", GetFailedDelivery);
 
         var replay = api.MapGroup("").RequireAuthorization(ApiScopes.WebhooksWrite);
-        replay.MapPost("/failed-deliveries/{deliveryId:guid}/retry", RetryFailedDelivery);
+        replay.MapPost("/failed-deliveries/{deliveryId:uuid}/retry", RetryFailedDelivery);
         replay.MapPost("/webhooks/{webhookId:positive-id}/recover", Recover);
         return app;
     }
