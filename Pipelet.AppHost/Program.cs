@@ -1,59 +1,78 @@
 using Microsoft.Extensions.Configuration;
-using Pipelet.AppHost.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Pipelet.AppHost;
+using Pipelet.AppHost.Infrastructure;
+using Pipelet.LocalServers;
 
+// The dashboard's telemetry HTTP API answers `x-api-key: <AppHost:DashboardApiKey>`. When running, Aspire 13.6 puts a
+// random key of its own over the configured one, so the configured key is read first and put back.
+var dashboardApiKey = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build()["AppHost:DashboardApiKey"];
 var builder = DistributedApplication.CreateBuilder(args);
+if (dashboardApiKey is { Length: > 0 }) builder.Configuration["AppHost:DashboardApiKey"] = dashboardApiKey;
 
 var apiPort = builder.Configuration.GetValue("AppHost:ApiPort", 8080);
 var ocppPort = builder.Configuration.GetValue("AppHost:OcppPort", 9000);
+var dataDirectory = Path.GetFullPath(builder.Configuration["AppHost:DataDirectory"] is { Length: > 0 } data
+    ? data
+    : Path.Combine(builder.AppHostDirectory, "..", ".pipelet"));
 
-var rabbitmq = builder.AddRabbitMQ("rabbitmq");
-var postgres = builder.AddPostgres("postgres");
-var gatewayDb = postgres.AddDatabase("gatewaydb");
-var subscriptionsDb = postgres.AddDatabase("subscriptionsdb");
-var dispatcherDb = postgres.AddDatabase("dispatcherdb");
+var infrastructure = builder.AddInfrastructure(dataDirectory);
+var encryptionKey = builder.AddWebhookEncryptionKey(dataDirectory);
 
-var encryptionKey = builder.AddGeneratedSecret("webhooks-encryption-key", "Webhooks:EncryptionKey");
-
-// The public edge: the REST API on apiPort, and an internal port for service-to-service calls.
-var subscriptions = builder.AddProject<Projects.Pipelet_Subscriptions>("subscriptions")
-    .WithHttpEndpoint(port: apiPort)
-    .WithHttpEndpoint(name: "internal", env: "Api__InternalPort")
+// Endpoints are not proxied: the REST API, OCPP and the internal calls carry load, and a proxy hop costs time.
+// Without a proxy Aspire needs the ports up front, so the AppHost picks free ones.
+var subscriptions = builder.AddProject<Projects.Pipelet_Subscriptions>("subscriptions", launchProfileName: null)
+    .WithHttpEndpoint(port: apiPort, isProxied: false)
+    .WithHttpEndpoint(port: FreePort.Next(), name: "internal", isProxied: false)
     .WithHttpHealthCheck("/health")
-    .WithReference(rabbitmq).WaitFor(rabbitmq)
-    .WithReference(subscriptionsDb).WaitFor(subscriptionsDb)
+    .WithReference(infrastructure.RabbitMq).WaitFor(infrastructure.RabbitMq)
+    .WithReference(infrastructure.SubscriptionsDb).WaitFor(infrastructure.SubscriptionsDb)
     .WithEnvironment("Webhooks__EncryptionKey", encryptionKey)
     .WithEnvironment("Delivery__AllowPrivateNetworks", "true") // local development only
-    .WithConfigurationSection("Api")
-    .WithConfigurationSection("Webhooks")
-    .WithConfigurationSection("Delivery")
-    .WithUrl($"http://localhost:{apiPort}/api/v1", "REST API")
-    .WithUrl(builder.Configuration["Api:BootstrapKey"] is { Length: > 0 }
-        ? "the value of Api__BootstrapKey"
-        : "printed once in the subscriptions log at its first start", "API key");
+    .WithSettings("Api", "Webhooks", "Delivery")
+    .WithUrlForEndpoint("http", url => url.Url = $"http://localhost:{apiPort}/api/v1");
+subscriptions.WithEnvironment("Api__InternalPort", subscriptions.GetEndpoint("internal").Property(EndpointProperty.TargetPort));
 
-var gateway = builder.AddProject<Projects.Pipelet_Gateway>("gateway")
-    .WithHttpEndpoint(port: ocppPort)
+// The dispatcher binds its queues to the station-event exchange at start: a station event published before
+// that would go nowhere, so the gateway, which accepts stations, starts only once the dispatcher is healthy.
+var dispatcher = builder.AddProject<Projects.Pipelet_Dispatcher>("dispatcher", launchProfileName: null)
+    .WithHttpEndpoint(port: FreePort.Next(), isProxied: false)
     .WithHttpHealthCheck("/health")
-    .WithReference(rabbitmq).WaitFor(rabbitmq)
-    .WithReference(gatewayDb).WaitFor(gatewayDb)
-    .WithReference(subscriptions.GetEndpoint("internal"))
-    .WithConfigurationSection("Gateway")
-    .WithConfigurationSection("Api:RateLimit")
-    .WithUrl($"ws://localhost:{ocppPort}/ocpp/{{stationId}}", "OCPP");
-
-var dispatcher = builder.AddProject<Projects.Pipelet_Dispatcher>("dispatcher")
-    .WithHttpEndpoint()
-    .WithHttpHealthCheck("/health")
-    .WithReference(rabbitmq).WaitFor(rabbitmq)
-    .WithReference(dispatcherDb).WaitFor(dispatcherDb)
+    .WithReference(infrastructure.RabbitMq).WaitFor(infrastructure.RabbitMq)
+    .WithReference(infrastructure.DispatcherDb).WaitFor(infrastructure.DispatcherDb)
     .WithReference(subscriptions.GetEndpoint("internal"))
     .WithEnvironment("Delivery__AllowPrivateNetworks", "true") // local development only
-    .WithConfigurationSection("Delivery")
-    .WithConfigurationSection("Api:RateLimit");
+    .WithSettings("Delivery", "Api:RateLimit");
+
+var gateway = builder.AddProject<Projects.Pipelet_Gateway>("gateway", launchProfileName: null)
+    .WithHttpEndpoint(port: ocppPort, isProxied: false)
+    .WithHttpHealthCheck("/health")
+    .WithReference(infrastructure.RabbitMq).WaitFor(infrastructure.RabbitMq)
+    .WithReference(infrastructure.GatewayDb).WaitFor(infrastructure.GatewayDb)
+    .WithReference(subscriptions.GetEndpoint("internal"))
+    .WaitFor(dispatcher)
+    .WithSettings("Gateway", "Api:RateLimit")
+    .WithUrlForEndpoint("http", url => url.Url = $"ws://localhost:{ocppPort}/ocpp/{{stationId}}");
 
 // The edge forwards station commands to the gateway and delivery queries to the dispatcher.
 subscriptions
     .WithReference(gateway)
     .WithReference(dispatcher);
+
+foreach (var project in new[] { subscriptions, dispatcher, gateway })
+{
+    project.WithoutOtherSettings();
+}
+
+if (builder.ExecutionContext.IsRunMode)
+{
+    builder.Services.AddSingleton(new PublicAddresses(
+        $"http://localhost:{apiPort}/api/v1",
+        $"ws://localhost:{ocppPort}/ocpp/{{stationId}}",
+        builder.Configuration["Api:BootstrapKey"] is { Length: > 0 }
+            ? "the value of Api__BootstrapKey"
+            : "printed once in the subscriptions log at its first start (dashboard: subscriptions, Console logs)"));
+    builder.Services.AddHostedService<StartupReport>();
+}
 
 builder.Build().Run();

@@ -21,6 +21,7 @@ app.UseJsonBodyCheck();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapWebhooksApi();
+app.MapSigningSecretsApi();
 app.MapApiKeysApi();
 app.MapInternalApi();
 app.MapEdgeForwarding();

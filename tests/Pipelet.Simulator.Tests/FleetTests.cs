@@ -115,7 +115,7 @@ public sealed class FleetTests
     [Fact]
     public async Task An_unreachable_gateway_is_reported_as_failed_connections()
     {
-        var port = Pipelet.AppHost.Hosting.FreePort.Next();
+        var port = Pipelet.LocalServers.FreePort.Next();
         var options = new SimulatorOptions
         {
             Url = new Uri($"ws://127.0.0.1:{port}/ocpp"),

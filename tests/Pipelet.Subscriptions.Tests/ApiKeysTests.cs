@@ -157,7 +157,7 @@ public sealed partial class ApiKeysTests(SubscriptionsAppFixture fixture) : ICla
     [Fact]
     public async Task Another_service_answers_503_not_401_or_500_when_the_key_check_is_down()
     {
-        await using var other = await OtherServiceAsync(new Uri($"http://127.0.0.1:{AppHost.Hosting.FreePort.Next()}/"));
+        await using var other = await OtherServiceAsync(new Uri($"http://127.0.0.1:{LocalServers.FreePort.Next()}/"));
         using var client = new HttpClient { BaseAddress = other.Address };
         client.DefaultRequestHeaders.Add("X-API-Key", SubscriptionsApp.BootstrapKey);
 

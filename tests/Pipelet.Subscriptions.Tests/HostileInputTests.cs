@@ -55,6 +55,8 @@ public sealed class HostileInputTests(SubscriptionsAppFixture fixture) : IClassF
                      ("PUT", $"/api/v1/webhooks/{id}"),
                      ("DELETE", $"/api/v1/webhooks/{id}"),
                      ("POST", $"/api/v1/webhooks/{id}/test"),
+                     ("GET", $"/api/v1/webhooks/{id}/signing-secret"),
+                     ("POST", $"/api/v1/webhooks/{id}/signing-secret/rotate"),
                      ("DELETE", $"/api/v1/api-keys/{id}"),
                  })
         {

@@ -81,7 +81,7 @@ public sealed class PrivateNetworkTests(LocalDevelopmentFixture fixture) : IClas
     [Fact]
     public async Task An_unreachable_receiver_is_ok_false_with_a_null_status_and_an_error()
     {
-        var closedPort = AppHost.Hosting.FreePort.Next();
+        var closedPort = LocalServers.FreePort.Next();
         using var api = fixture.App.Public(fixture.GeneratedKey);
         var id = await api.CreateWebhookAsync($"http://127.0.0.1:{closedPort}/hook");
 

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Pipelet.AppHost.Hosting;
+using Pipelet.LocalServers;
 using Pipelet.Testing;
 
 namespace Pipelet.Subscriptions.Tests;

@@ -1,4 +1,4 @@
-using Pipelet.AppHost.Hosting;
+using Pipelet.LocalServers;
 
 namespace Pipelet.Testing;
 

@@ -41,7 +41,7 @@ public sealed class RealInfrastructure : IAsyncLifetime
     public async Task<string> CreateDatabaseAsync()
     {
         var name = "test_" + Guid.NewGuid().ToString("N")[..12];
-        await AppHost.Hosting.PostgresServer.CreateDatabaseAsync(Servers.PostgresAdminConnectionString, name);
+        await LocalServers.PostgresServer.CreateDatabaseAsync(Servers.PostgresAdminConnectionString, name);
         _databases.Add(name);
         return new Npgsql.NpgsqlConnectionStringBuilder(Servers.PostgresAdminConnectionString) { Database = name }.ConnectionString;
     }
@@ -50,6 +50,6 @@ public sealed class RealInfrastructure : IAsyncLifetime
     {
         if (_servers is null) return;
         foreach (var vhost in _virtualHosts) await _servers.DeleteVirtualHostAsync(vhost);
-        foreach (var database in _databases) await AppHost.Hosting.PostgresServer.DropDatabaseAsync(_servers.PostgresAdminConnectionString, database);
+        foreach (var database in _databases) await LocalServers.PostgresServer.DropDatabaseAsync(_servers.PostgresAdminConnectionString, database);
     }
 }

@@ -1,5 +1,5 @@
 using System.Net.Http.Headers;
-using Pipelet.AppHost.Hosting;
+using Pipelet.LocalServers;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.Testing;
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Pipelet.AppHost.Hosting;
+using Pipelet.LocalServers;
 
 namespace Pipelet.Dispatcher.Tests.Infrastructure;
 
@@ -100,15 +100,6 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 
-    /// <summary>A service's own build output (same configuration as these tests), e.g. <c>services/Pipelet.Gateway/bin/Release/net10.0/Pipelet.Gateway.dll</c>.</summary>
-    public static string BuildOutput(string project)
-    {
-        var testDirectory = AppContext.BaseDirectory; // .../tests/Pipelet.Dispatcher.Tests/bin/<Configuration>/net10.0/
-        var configuration = new DirectoryInfo(testDirectory).Parent!.Name;
-        var root = new DirectoryInfo(testDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Pipelet.sln"))) root = root.Parent;
-        if (root is null) throw new InvalidOperationException("Cannot find the repository root (Pipelet.sln) above " + testDirectory);
-        var dll = Path.Combine(root.FullName, "services", project, "bin", configuration, "net10.0", project + ".dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build {project} first ({configuration}).", dll);
-    }
+    /// <summary>A service's own build output (same configuration as these tests).</summary>
+    public static string BuildOutput(string project) => Pipelet.Testing.ServiceBuild.OutputOf(project);
 }

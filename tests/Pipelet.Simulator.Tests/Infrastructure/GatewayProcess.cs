@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Pipelet.AppHost.Hosting;
+using Pipelet.LocalServers;
 
 namespace Pipelet.Simulator.Tests.Infrastructure;
 
@@ -37,8 +37,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     public static async Task<GatewayProcess> StartAsync(string rabbitMq, string database, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var gateway = new Projects.Pipelet_Gateway();
-        if (!File.Exists(gateway.TargetPath)) throw new InvalidOperationException($"The gateway is not built: {gateway.TargetPath}");
+        var gateway = Pipelet.Testing.ServiceBuild.OutputOf("Pipelet.Gateway");
 
         var port = FreePort.Next();
         var environment = new Dictionary<string, string?>
@@ -57,9 +56,9 @@ internal sealed class GatewayProcess : IAsyncDisposable
         var process = ChildProcess.Start(
             "gateway",
             Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet",
-            [gateway.TargetPath],
+            [gateway],
             environment,
-            workingDirectory: Path.GetDirectoryName(gateway.ProjectPath),
+            workingDirectory: Path.GetDirectoryName(gateway),
             output: line =>
             {
                 log.Enqueue(line);

@@ -1,4 +1,0 @@
-namespace Pipelet.AppHost.Hosting;
-
-/// <summary>A program the local system needs is not installed; the message says how to install it.</summary>
-public sealed class MissingPrerequisiteException(string message) : Exception(message);

@@ -1,0 +1,48 @@
+using System.Collections;
+using Microsoft.Extensions.Configuration;
+
+namespace Pipelet.AppHost;
+
+/// <summary>
+/// What of the AppHost's own configuration reaches a service: the sections it reads, nothing else. Aspire's
+/// executables inherit the AppHost's environment, so settings meant for another service (a bootstrap key, an
+/// admin connection string) are set empty in this one's.
+/// </summary>
+internal static class ServiceSettings
+{
+    /// <summary>Sections of the AppHost's configuration that are some service's settings.</summary>
+    private static readonly string[] ServiceSections = ["Api", "Webhooks", "Delivery", "Gateway", "ConnectionStrings", "AppHost", "Parameters"];
+
+    /// <summary>Passes each setting under <paramref name="sections"/> (<c>Delivery</c>, <c>Api:RateLimit</c>) as an environment variable.</summary>
+    public static IResourceBuilder<ProjectResource> WithSettings(this IResourceBuilder<ProjectResource> project, params string[] sections)
+    {
+        var configuration = project.ApplicationBuilder.Configuration;
+        foreach (var section in sections)
+        {
+            foreach (var (key, value) in configuration.GetSection(section).AsEnumerable())
+            {
+                if (value is not null) project.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
+            }
+        }
+
+        return project;
+    }
+
+    /// <summary>
+    /// Sets empty every inherited variable of a service section that nothing above gave this project. Call it
+    /// after everything else the project is given.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithoutOtherSettings(this IResourceBuilder<ProjectResource> project) =>
+        project.WithEnvironment(context =>
+        {
+            if (context.ExecutionContext.IsPublishMode) return;
+            foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>())
+            {
+                var section = key.Split("__")[0];
+                if (ServiceSections.Contains(section, StringComparer.OrdinalIgnoreCase) && !context.EnvironmentVariables.ContainsKey(key))
+                {
+                    context.EnvironmentVariables[key] = "";
+                }
+            }
+        });
+}

@@ -1,0 +1,161 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Pipelet.LocalServers;
+using Pipelet.Testing;
+using Xunit.Abstractions;
+
+namespace Pipelet.AppHost.Tests.WholeSystem;
+
+/// <summary>
+/// The AppHost as Aspire runs it, through Aspire.Hosting.Testing, on free ports and a fresh data folder with
+/// local servers: every resource healthy; a station that connects at once is served and its event delivered to a
+/// receiver; the delivery's trace, read from the dashboard's telemetry API, holds the gateway's CALL and the
+/// dispatcher's attempt; each service sees only its own settings; after stop no process of ours is left.
+/// </summary>
+public sealed class WholeSystemTests(ITestOutputHelper output)
+{
+    private const string BootstrapKey = "hcpms_live_wholesystemtestkey0123456789";
+
+    [Fact]
+    public async Task A_station_session_is_delivered_traced_in_the_dashboard_and_nothing_survives_the_stop()
+    {
+        var run = Guid.NewGuid().ToString("N");
+        var data = WorkFolders.Create("pipelet-apphost-test-");
+        var (apiPort, ocppPort, dashboardPort, otlpPort) = (FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
+        var dashboardKey = Guid.NewGuid().ToString("N");
+        var hits = new ConcurrentQueue<(string Event, string TraceParent)>();
+        await using var receiver = await LoopbackServer.StartAsync(app => app.MapPost("/hook", async (HttpRequest request) =>
+        {
+            using var body = await JsonDocument.ParseAsync(request.Body);
+            hits.Enqueue((body.RootElement.GetProperty("event").GetString()!, request.Headers.TraceParent.ToString()));
+            return Results.Ok();
+        }));
+
+        // The bootstrap key comes through the environment, as a user gives it: every executable inherits the
+        // AppHost's environment, and only the subscription service may see it.
+        Environment.SetEnvironmentVariable("Api__BootstrapKey", BootstrapKey);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Pipelet_AppHost>(
+            [
+                $"AppHost:ApiPort={apiPort}", $"AppHost:OcppPort={ocppPort}", $"AppHost:DataDirectory={data.FullName}",
+                "AppHost:Infrastructure=local", $"AppHost:DashboardApiKey={dashboardKey}",
+                // The dashboard and its OTLP endpoint on ports of our own, as given (the testing builder would move them).
+                $"ASPNETCORE_URLS=http://127.0.0.1:{dashboardPort}", $"ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{otlpPort}",
+                "DcpPublisher:RandomizePorts=false",
+            ],
+            (options, _) =>
+            {
+                options.DisableDashboard = false;
+                options.AllowUnsecuredTransport = true;
+            });
+        Environment.SetEnvironmentVariable("Api__BootstrapKey", null);
+        // A mark in every process the AppHost starts, to find what is left after the stop.
+        foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>())
+        {
+            resource.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables["PIPELET_TEST_RUN"] = run));
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var app = await builder.BuildAsync();
+        try
+        {
+            using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+            await app.StartAsync(startup.Token);
+            foreach (var name in new[] { "rabbitmq", "postgres", "gatewaydb", "subscriptionsdb", "dispatcherdb", "subscriptions", "dispatcher", "gateway" })
+            {
+                await app.ResourceNotifications.WaitForResourceHealthyAsync(name, startup.Token);
+            }
+
+            output.WriteLine($"All healthy after {stopwatch.Elapsed.TotalSeconds:0.0} s");
+
+            // A station connecting at once is accepted and its events go somewhere: the gateway started only once
+            // the dispatcher had bound its queue.
+            using var station = new ClientWebSocket();
+            station.Options.AddSubProtocol("ocpp1.6");
+            await station.ConnectAsync(new Uri($"ws://localhost:{ocppPort}/ocpp/CP-WHOLE"), CancellationToken.None);
+            await CallAsync(station, """[2,"boot","BootNotification",{"chargePointVendor":"Pipelet","chargePointModel":"Test"}]""");
+
+            using var api = new HttpClient { BaseAddress = new Uri($"http://localhost:{apiPort}/") };
+            api.DefaultRequestHeaders.Add("X-API-Key", BootstrapKey);
+            using var created = await api.PostAsync("api/v1/webhooks", new StringContent(
+                $$"""{"name":"whole","url":"{{receiver.Address}}hook","events":["Heartbeat"],"secret_header":"X-Webhook-Secret","secret_value":"whole-system-secret"}""",
+                Encoding.UTF8, "application/json"));
+            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+
+            // Heartbeats until one is delivered: the dispatcher learns of the new webhook over the bus a moment later.
+            await PollAsync(async () =>
+            {
+                await CallAsync(station, $$"""[2,"{{Guid.NewGuid():N}}","Heartbeat",{}]""");
+                return !hits.IsEmpty;
+            }, TimeSpan.FromSeconds(60), "no Heartbeat reached the receiver");
+            var (eventName, traceParent) = hits.First();
+            Assert.Equal("Heartbeat", eventName);
+            Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", traceParent);
+            var traceId = traceParent[3..35];
+
+            // The trace as the dashboard holds it: the gateway's CALL span at the root, the dispatcher's attempt in it.
+            using var dashboard = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{dashboardPort}/") };
+            dashboard.DefaultRequestHeaders.Add("x-api-key", dashboardKey);
+            IReadOnlyList<DashboardSpan> spans = [];
+            await PollAsync(async () =>
+            {
+                spans = await DashboardSpan.ReadTraceAsync(dashboard, traceId);
+                return spans.Any(s => s.Name == "webhook attempt") && spans.Any(s => s.Name == "ocpp Heartbeat");
+            }, TimeSpan.FromSeconds(60), "the dashboard has not got the trace's CALL and attempt spans");
+            var call = Assert.Single(spans, s => s.Name == "ocpp Heartbeat");
+            Assert.Null(call.ParentSpanId);
+            Assert.Equal("gateway", call.Service);
+            Assert.Equal("dispatcher", Assert.Single(spans, s => s.Name == "webhook attempt").Service);
+
+            // Settings: the bootstrap key reaches the subscription service only.
+            Assert.Equal(BootstrapKey, EnvironmentOfService("subscriptions", run).GetValueOrDefault("Api__BootstrapKey"));
+            Assert.Equal("", EnvironmentOfService("gateway", run).GetValueOrDefault("Api__BootstrapKey", ""));
+            Assert.Equal("", EnvironmentOfService("dispatcher", run).GetValueOrDefault("Api__BootstrapKey", ""));
+        }
+        finally
+        {
+            stopwatch.Restart();
+            await app.StopAsync();
+            await app.DisposeAsync();
+            output.WriteLine($"Stopped in {stopwatch.Elapsed.TotalSeconds:0.0} s");
+        }
+
+        // Aspire's orchestrator stops what it started a moment after the AppHost: wait for that, then nothing may be left.
+        IReadOnlyList<ProcessTree.Entry> left = [];
+        await PollAsync(() => Task.FromResult((left = ProcessTree.WithVariable("PIPELET_TEST_RUN", run)).Count == 0), TimeSpan.FromSeconds(60),
+            "processes left: " + string.Join('\n', left.Select(p => $"{p.Pid}: {p.CommandLine}")));
+        output.WriteLine($"No process left {stopwatch.Elapsed.TotalSeconds:0.0} s after the stop began");
+        WorkFolders.TryDelete(data.FullName);
+    }
+
+    private static IReadOnlyDictionary<string, string> EnvironmentOfService(string service, string run) =>
+        ProcessTree.WithVariable("PIPELET_TEST_RUN", run)
+            .Select(p => ProcessTree.TryEnvironmentOf(p.Pid))
+            .FirstOrDefault(e => e?.GetValueOrDefault("OTEL_SERVICE_NAME") == service && e.ContainsKey("ASPNETCORE_URLS"))
+        ?? throw new Xunit.Sdk.XunitException($"No process of {service} found.");
+
+    private static async Task CallAsync(ClientWebSocket station, string frame)
+    {
+        await station.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[8192];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var answer = await station.ReceiveAsync(buffer, timeout.Token);
+        Assert.StartsWith("[3,", Encoding.UTF8.GetString(buffer, 0, answer.Count), StringComparison.Ordinal);
+    }
+
+    /// <summary>Asks <paramref name="condition"/> every half second until it holds; fails at the deadline.</summary>
+    private static async Task PollAsync(Func<Task<bool>> condition, TimeSpan timeout, string failure)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (deadline.Elapsed > timeout) throw new Xunit.Sdk.XunitException($"Within {timeout.TotalSeconds:0} s: {failure}");
+            await Task.Delay(500);
+        }
+    }
+}
