@@ -1,6 +1,7 @@
 using Pipelet.Dispatcher.Apis;
 using Pipelet.Dispatcher.Extensions;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Problems;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -9,9 +10,9 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseProblemResponses();
 app.UseApiKeyPipeline();
+app.UseJsonBodyCheck();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi();

@@ -1,4 +1,5 @@
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Problems;
 using Pipelet.Subscriptions.Apis;
 using Pipelet.Subscriptions.Edge;
 using Pipelet.Subscriptions.Extensions;
@@ -10,10 +11,10 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseProblemResponses();
 app.UseInternalPortGuard();
 app.UseApiKeyPipeline();
+app.UseJsonBodyCheck();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi();

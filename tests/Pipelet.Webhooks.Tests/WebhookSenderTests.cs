@@ -94,6 +94,23 @@ public sealed class WebhookSenderTests : IAsyncLifetime
         Assert.Empty(_hits);
     }
 
+    [Theory]
+    [InlineData("::127.0.0.1")]        // IPv4-compatible
+    [InlineData("::ffff:0:127.0.0.1")] // IPv4-translated
+    [InlineData("2002:7f00:1::1")]     // 6to4
+    [InlineData("64:ff9b::127.0.0.1")] // NAT64
+    [InlineData("2001:0:4136:e378:8000:63bf:80ff:fffe")] // Teredo
+    public async Task Refuses_an_IPv6_form_of_loopback_at_connect_time(string address)
+    {
+        var sender = Sender(allowPrivateNetworks: false, out var host);
+        using var _ = host;
+
+        var result = await sender.SendAsync(To(new Uri($"http://[{address}]:{_base.Port}/ok")), Event(), 1, CancellationToken.None);
+
+        Assert.True(result.ErrorKind == AttemptErrorKind.AddressRefused, $"{result.ErrorKind}: {result.Error}");
+        Assert.Empty(_hits);
+    }
+
     [Fact]
     public async Task Redirects_are_failures_and_are_not_followed()
     {

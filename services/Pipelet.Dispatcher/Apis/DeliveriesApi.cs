@@ -6,6 +6,7 @@ using Pipelet.Dispatcher.Data;
 using Pipelet.Dispatcher.Delivery;
 using Pipelet.ServiceDefaults.ApiKeys;
 using Pipelet.ServiceDefaults.OpenApi;
+using Pipelet.ServiceDefaults.Problems;
 
 namespace Pipelet.Dispatcher.Apis;
 
@@ -24,24 +25,24 @@ public static class DeliveriesApi
         var api = app.MapGroup("/api/v1").WithTags("Deliveries");
 
         var read = api.MapGroup("").RequireAuthorization(ApiScopes.DeliveriesRead);
-        read.MapGet("/webhooks/{id:long}/deliveries", ListDeliveries)
+        read.MapGet("/webhooks/{id:positive-id}/deliveries", ListDeliveries)
             .WithSummary("A webhook's deliveries, newest first; filter with ?status=succeeded|retrying|failed|cancelled; ?limit= 1-500 (default 50), next page with ?before={next_before}")
             .WithResponseExample(DeliveriesApiExamples.DeliveryPage);
-        read.MapGet("/deliveries/{id:guid}", GetDelivery)
+        read.MapGet("/deliveries/{id:uuid}", GetDelivery)
             .WithSummary("One delivery with every attempt")
             .WithResponseExample(DeliveriesApiExamples.DeliveryDetail);
         read.MapGet("/failed-deliveries", ListFailedDeliveries)
             .WithSummary("Dead-lettered deliveries (every attempt of the retry ladder failed), newest first; ?webhook_id= filters; ?limit= 1-500 (default 50), next page with ?before={next_before}")
             .WithResponseExample(DeliveriesApiExamples.FailedPage);
-        read.MapGet("/failed-deliveries/{id:guid}", GetFailedDelivery)
+        read.MapGet("/failed-deliveries/{id:uuid}", GetFailedDelivery)
             .WithSummary("One dead letter: the event, the webhook (no secret) and every attempt")
             .WithResponseExample(DeliveriesApiExamples.Failed);
 
         var replay = api.MapGroup("").RequireAuthorization(ApiScopes.WebhooksWrite);
-        replay.MapPost("/failed-deliveries/{id:guid}/retry", RetryFailedDelivery)
+        replay.MapPost("/failed-deliveries/{id:uuid}/retry", RetryFailedDelivery)
             .WithSummary("Retry a dead-lettered delivery with a fresh retry ladder (409 problem if already retried)")
             .WithResponseExample(DeliveriesApiExamples.ReplayStarted, StatusCodes.Status202Accepted);
-        replay.MapPost("/webhooks/{id:long}/recover", Recover)
+        replay.MapPost("/webhooks/{id:positive-id}/recover", Recover)
             .WithSummary("Replay everything dead-lettered for this webhook since a time (body or ?since=)")
             .WithRequestExample(DeliveriesApiExamples.Recover)
             .WithResponseExample(DeliveriesApiExamples.RecoverStarted, StatusCodes.Status202Accepted);
@@ -79,7 +80,7 @@ public static class DeliveriesApi
         long? webhook = null;
         if (webhookId is not null)
         {
-            if (long.TryParse(webhookId, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) webhook = id;
+            if (PositiveIdRouteConstraint.IsPositiveId(webhookId)) webhook = long.Parse(webhookId, CultureInfo.InvariantCulture);
             else errors["webhook_id"] = ["Must be a webhook id (a positive integer)."];
         }
 
@@ -127,6 +128,8 @@ public static class DeliveriesApi
             });
         }
 
+        // The log's timestamps are UTC; any offset the caller wrote is the same instant.
+        from = from.Value.ToUniversalTime();
         var (outcome, replays) = await replay.RecoverAsync(webhookId, from.Value, cancellationToken);
         return outcome == DeadLetterReplay.Outcome.Started
             ? TypedResults.Accepted($"/api/v1/webhooks/{webhookId}/deliveries", new RecoverStarted(webhookId, from.Value, replays.Count, replays))

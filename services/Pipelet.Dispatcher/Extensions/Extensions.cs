@@ -7,6 +7,7 @@ using Pipelet.Dispatcher.Telemetry;
 using Pipelet.ServiceDefaults.ApiKeys;
 using Pipelet.ServiceDefaults.Http;
 using Pipelet.ServiceDefaults.OpenApi;
+using Pipelet.ServiceDefaults.Problems;
 using Pipelet.Webhooks;
 
 namespace Pipelet.Dispatcher.Extensions;
@@ -25,7 +26,7 @@ internal static class Extensions
         services.AddSingleton(sp => RetryLadder.Parse(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.RetrySchedule));
 
         builder.AddApiJson();
-        services.AddProblemDetails();
+        builder.AddProblemResponses();
         builder.AddApiKeyAuthentication();
         // The delivery log API's description, which the public edge reads to learn what it forwards here.
         builder.AddPublicApiDocument();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Pipelet.Contracts.Gateway;
 using Pipelet.Gateway.Commands;
+using Pipelet.Gateway.Ocpp;
 using Pipelet.Gateway.Ocpp.Schemas;
 using Pipelet.Gateway.Stations;
 using Pipelet.ServiceDefaults.ApiKeys;
@@ -29,7 +30,8 @@ internal static class StationsApi
         api.MapPost("/{stationId}/commands/{action}", SendCommandAsync)
             .WithSummary("Send an OCPP 1.6 command (Reset, RemoteStartTransaction, ...) with its request payload and wait for the station's answer. " +
                          "404 problem when not connected; 502 problem for a CALLERROR; 504 problem on timeout")
-            .Accepts<JsonElement>("application/json")
+            // The payload is read by hand (its schema depends on the action); Accepts puts it under the JSON body rule.
+            .Accepts<JsonElement>(isOptional: true, "application/json")
             .WithRequestExample(StationsApiExamples.Reset)
             .WithResponseExample(StationsApiExamples.ResetAnswered);
         return api;
@@ -86,7 +88,7 @@ internal static class StationsApi
         using var body = await ReadBodyAsync(request, cancellationToken);
         if (body is null)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["$"] = ["The body must be a JSON object: the OCPP request payload."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["$"] = ["The body must be a JSON object in UTF-8: the OCPP request payload."] });
         }
 
         var validation = new PayloadValidation();
@@ -104,7 +106,7 @@ internal static class StationsApi
         var result = await commands.SendAsync(stationId, action, body.RootElement, cancellationToken);
         return result.Status switch
         {
-            StationCommandStatus.Answered => TypedResults.Ok(new CommandResponse(stationId, action, result.Response ?? default)),
+            StationCommandStatus.Answered => Answered(stationId, action, result.Response),
             StationCommandStatus.NotConnected => NotConnected(stationId),
             StationCommandStatus.CallError => TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway,
                 title: "The station answered with a CALLERROR",
@@ -127,6 +129,21 @@ internal static class StationsApi
         };
     }
 
+    /// <summary>The station's CALLRESULT, checked against the command's <c>.conf</c> schema: nonsense from a station is a 502, not an answer.</summary>
+    private static Results<Ok<CommandResponse>, ValidationProblem, ProblemHttpResult> Answered(string stationId, string action, JsonElement? response)
+    {
+        var payload = response ?? default;
+        var validation = new PayloadValidation();
+        if (JsonText.IsDecodable(payload)) OcppSchemas.CentralSystemResponses[action].Validate(payload, validation);
+        else validation.Add(OcppErrorCode.FormationViolation, "The payload holds text that is not valid Unicode.");
+        if (validation.IsValid) return TypedResults.Ok(new CommandResponse(stationId, action, payload));
+
+        return TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway,
+            title: "The station's answer is not valid OCPP 1.6",
+            detail: $"{stationId} answered {action} with a payload its schema does not allow; see errors.",
+            extensions: new Dictionary<string, object?> { ["errors"] = validation.ToDictionary() });
+    }
+
     private static async Task<JsonDocument?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
@@ -136,10 +153,12 @@ internal static class StationsApi
             return JsonDocument.Parse("{}"); // bodiless commands (ClearCache, GetLocalListVersion) may omit it
         }
 
+        var utf8 = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        if (!JsonText.IsValidUtf8(utf8.Span)) return null;
         try
         {
-            var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
-            if (document.RootElement.ValueKind == JsonValueKind.Object) return document;
+            var document = JsonDocument.Parse(utf8);
+            if (document.RootElement.ValueKind == JsonValueKind.Object && JsonText.IsDecodable(document.RootElement)) return document;
             document.Dispose();
             return null;
         }

@@ -11,6 +11,7 @@ using Pipelet.Gateway.Transactions;
 using Pipelet.ServiceDefaults.ApiKeys;
 using Pipelet.ServiceDefaults.Http;
 using Pipelet.ServiceDefaults.OpenApi;
+using Pipelet.ServiceDefaults.Problems;
 
 namespace Pipelet.Gateway.Extensions;
 
@@ -55,7 +56,7 @@ internal static class Extensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StationDirectoryWriter>());
         builder.Services.AddHostedService<StationDirectoryMaintenance>();
 
-        builder.Services.AddProblemDetails();
+        builder.AddProblemResponses();
         builder.AddApiJson();
         if (RequiresApiKey(builder.Configuration))
         {
@@ -71,12 +72,14 @@ internal static class Extensions
     {
         app.UseWebSockets();
         var requireApiKey = RequiresApiKey(app.Configuration);
-        if (requireApiKey)
+        // Stations never carry an API key and read no problem details: their sockets skip these middlewares,
+        // which would otherwise each keep an async frame (and an authentication handler) alive for the socket's lifetime.
+        app.UseWhen(context => !StationConnectionHandler.IsOcppPath(context.Request.Path), api =>
         {
-            // Stations never carry an API key: their sockets skip these middlewares, which would otherwise
-            // each keep an async frame (and an authentication handler) alive for the socket's lifetime.
-            app.UseWhen(context => !StationConnectionHandler.IsOcppPath(context.Request.Path), api => api.UseApiKeyPipeline());
-        }
+            api.UseProblemResponses();
+            if (requireApiKey) api.UseApiKeyPipeline();
+            api.UseJsonBodyCheck();
+        });
 
         app.MapGet(StationConnectionHandler.Route, (HttpContext context, StationConnectionHandler handler) => handler.HandleAsync(context))
             .ExcludeFromDescription(); // stations' sockets, not the public API

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pipelet.Gateway.Ocpp.Schemas;
 
 namespace Pipelet.Gateway.Ocpp;
 
@@ -22,14 +23,24 @@ internal static class OcppFrameReader
             return new MalformedFrame(null, false, OcppErrorCode.FormationViolation, "The messageTypeId must be an integer.");
         }
 
-        return messageType switch
+        try
         {
-            OcppFrame.CallType => ReadCall(root),
-            OcppFrame.CallResultType => ReadCallResult(root),
-            OcppFrame.CallErrorType => ReadCallError(root),
-            _ => new UnknownTypeFrame(messageType),
-        };
+            return messageType switch
+            {
+                OcppFrame.CallType => ReadCall(root),
+                OcppFrame.CallResultType => ReadCallResult(root),
+                OcppFrame.CallErrorType => ReadCallError(root),
+                _ => new UnknownTypeFrame(messageType),
+            };
+        }
+        catch (InvalidOperationException)
+        {
+            // A messageId, action or error text that does not decode (a lone surrogate escape, invalid UTF-8 in a binary frame).
+            return new MalformedFrame(null, messageType == OcppFrame.CallType, OcppErrorCode.FormationViolation, UndecodableText);
+        }
     }
+
+    private const string UndecodableText = "The frame holds text that is not valid Unicode (invalid UTF-8 or a lone surrogate escape).";
 
     private static OcppFrame ReadCall(JsonElement root)
     {
@@ -59,6 +70,11 @@ internal static class OcppFrameReader
             return new MalformedFrame(messageId, true, OcppErrorCode.FormationViolation, "The payload must be a JSON object ({} when empty).");
         }
 
+        if (!JsonText.IsDecodableCheaply(root[3]))
+        {
+            return new MalformedFrame(messageId, true, OcppErrorCode.FormationViolation, UndecodableText);
+        }
+
         return new CallFrame(messageId!, action, root[3]);
     }
 
@@ -72,6 +88,11 @@ internal static class OcppFrameReader
         if (root.GetArrayLength() != 3 || root[2].ValueKind != JsonValueKind.Object)
         {
             return new MalformedFrame(messageId, false, OcppErrorCode.FormationViolation, "A CALLRESULT is [3, messageId, payload] with an object payload.");
+        }
+
+        if (!JsonText.IsDecodableCheaply(root[2]))
+        {
+            return new MalformedFrame(messageId, false, OcppErrorCode.FormationViolation, UndecodableText);
         }
 
         return new CallResultFrame(messageId!, root[2]);

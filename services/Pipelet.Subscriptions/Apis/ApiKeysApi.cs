@@ -24,7 +24,7 @@ internal static class ApiKeysApi
             .WithSummary("List API keys (name, first characters, scopes, created, last used, revoked)")
             .WithResponseExample(ApiExamples.ApiKeyPage);
 
-        api.MapDelete("/{id:long}", RevokeApiKey)
+        api.MapDelete("/{id:positive-id}", RevokeApiKey)
             .WithSummary("Revoke an API key; every service refuses it within 5 seconds");
 
         return api;
@@ -35,7 +35,8 @@ internal static class ApiKeysApi
     {
         var errors = new ValidationErrors();
         if (string.IsNullOrWhiteSpace(request.Name)) errors.Add("name", "The name is required.");
-        else if (request.Name.Length > NameLength || request.Name.Any(char.IsControl)) errors.Add("name", $"The name must be at most {NameLength} characters, without control characters.");
+        else if (request.Name.Length > NameLength) errors.Add("name", $"The name must be at most {NameLength} characters.");
+        else if (DisplayNames.Problem(request.Name) is { } problem) errors.Add("name", problem);
 
         var scopes = request.Scopes ?? ApiScopes.Default;
         if (scopes.Count == 0) errors.Add("scopes", $"At least one scope is required. Valid scopes: {string.Join(", ", ApiScopes.All)}.");

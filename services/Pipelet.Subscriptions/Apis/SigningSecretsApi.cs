@@ -14,7 +14,7 @@ internal static class SigningSecretsApi
 {
     public static RouteGroupBuilder MapSigningSecretsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1/webhooks/{id:long}/signing-secret").WithTags("Webhooks")
+        var api = app.MapGroup("/api/v1/webhooks/{id:positive-id}/signing-secret").WithTags("Webhooks")
             .RequireAuthorization(ApiScopes.WebhooksWrite);
 
         api.MapGet("", GetSigningSecret)

@@ -30,22 +30,22 @@ internal static class WebhooksApi
             .WithSummary("List webhooks, oldest first; next page with ?after={next_after}")
             .WithResponseExample(ApiExamples.WebhookPage);
 
-        api.MapGet("/{id:long}", GetWebhook)
+        api.MapGet("/{id:positive-id}", GetWebhook)
             .RequireAuthorization(ApiScopes.WebhooksRead)
             .WithSummary("Read one webhook (the secret value is never returned)")
             .WithResponseExample(ApiExamples.Webhook);
 
-        api.MapPut("/{id:long}", UpdateWebhook)
+        api.MapPut("/{id:positive-id}", UpdateWebhook)
             .RequireAuthorization(ApiScopes.WebhooksWrite)
             .WithSummary("Change a webhook; fields left out keep their value")
             .WithRequestExample(ApiExamples.UpdateWebhook)
             .WithResponseExample(ApiExamples.Webhook);
 
-        api.MapDelete("/{id:long}", DeleteWebhook)
+        api.MapDelete("/{id:positive-id}", DeleteWebhook)
             .RequireAuthorization(ApiScopes.WebhooksWrite)
             .WithSummary("Delete a webhook");
 
-        api.MapPost("/{id:long}/test", TestWebhook)
+        api.MapPost("/{id:positive-id}/test", TestWebhook)
             .RequireAuthorization(ApiScopes.WebhooksWrite)
             .WithSummary("POST a synthetic StartTransaction to the webhook's URL with its secret header")
             .WithResponseExample(ApiExamples.TestResult);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Pipelet.ServiceDefaults.ApiKeys;
 using Pipelet.ServiceDefaults.Http;
 using Pipelet.ServiceDefaults.InternalApi;
+using Pipelet.ServiceDefaults.Problems;
 using Pipelet.Subscriptions.ApiKeys;
 using Pipelet.Subscriptions.Edge;
 using Pipelet.Subscriptions.Http;
@@ -56,9 +57,6 @@ internal static class Extensions
     private static void AddHttpApi(this IHostApplicationBuilder builder)
     {
         builder.AddApiJson(SubscriptionsJson.Default);
-        // Body-binding failures become exceptions, which BadRequestProblemHandler turns into field errors.
-        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.AddProblemDetails();
-        builder.Services.AddExceptionHandler<BadRequestProblemHandler>();
+        builder.AddProblemResponses();
     }
 }

@@ -58,7 +58,7 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
 
         if (string.IsNullOrWhiteSpace(name)) errors.Add("name", "The name must not be empty.");
         else if (name.Length > WebhookLimits.NameLength) errors.Add("name", $"The name may be at most {WebhookLimits.NameLength} characters long.");
-        else if (name.Any(char.IsControl)) errors.Add("name", "The name must not contain control characters.");
+        else if (DisplayNames.Problem(name) is { } problem) errors.Add("name", problem);
         return name;
     }
 

@@ -4,7 +4,7 @@ using static Pipelet.Gateway.Ocpp.Schemas.T;
 namespace Pipelet.Gateway.Ocpp.Schemas;
 
 /// <summary>
-/// The request payloads of OCPP 1.6 edition 2 (chapter 6, message definitions; chapter 7, types), with
+/// The request payloads (and the answers to our commands) of OCPP 1.6 edition 2 (chapter 6, message definitions; chapter 7, types), with
 /// the errata applied: StopTransaction's idTag and reason optional, "Celsius" and "Celcius" both valid
 /// units, timestamps with fractions and offsets.
 /// </summary>
@@ -45,6 +45,16 @@ internal static class OcppSchemas
 
     private static readonly EnumType ChargingRateUnit = Enum("A", "W");
 
+    private static readonly OcppType ChargingSchedule = Object(
+        Optional("duration", Integer),
+        Optional("startSchedule", Timestamp),
+        Required("chargingRateUnit", ChargingRateUnit),
+        Required("chargingSchedulePeriod", Array(Object(
+            Required("startPeriod", NonNegativeInteger),
+            Required("limit", Number),
+            Optional("numberPhases", Integer)), minItems: 1)),
+        Optional("minChargingRate", Number));
+
     private static readonly OcppType ChargingProfile = Object(
         Required("chargingProfileId", Integer),
         Optional("transactionId", Integer),
@@ -54,15 +64,9 @@ internal static class OcppSchemas
         Optional("recurrencyKind", Enum("Daily", "Weekly")),
         Optional("validFrom", Timestamp),
         Optional("validTo", Timestamp),
-        Required("chargingSchedule", Object(
-            Optional("duration", Integer),
-            Optional("startSchedule", Timestamp),
-            Required("chargingRateUnit", ChargingRateUnit),
-            Required("chargingSchedulePeriod", Array(Object(
-                Required("startPeriod", NonNegativeInteger),
-                Required("limit", Number),
-                Optional("numberPhases", Integer)), minItems: 1)),
-            Optional("minChargingRate", Number))));
+        Required("chargingSchedule", ChargingSchedule));
+
+    private static readonly ObjectType AcceptedOrRejected = Object(Required("status", Enum("Accepted", "Rejected")));
 
     private static readonly OcppType DataTransfer = Object(
         Required("vendorId", CiString(255)),
@@ -179,6 +183,44 @@ internal static class OcppSchemas
             Optional("retries", NonNegativeInteger),
             Required("retrieveDate", Timestamp),
             Optional("retryInterval", NonNegativeInteger)),
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>
+    /// What a station may answer to each command (the <c>.conf</c> messages): its CALLRESULT payload is
+    /// checked like a CALL's before it goes back to the API caller.
+    /// </summary>
+    public static FrozenDictionary<string, ObjectType> CentralSystemResponses { get; } = new Dictionary<string, ObjectType>
+    {
+        ["CancelReservation"] = AcceptedOrRejected,
+        ["ChangeAvailability"] = Object(Required("status", Enum("Accepted", "Rejected", "Scheduled"))),
+        ["ChangeConfiguration"] = Object(Required("status", Enum("Accepted", "Rejected", "RebootRequired", "NotSupported"))),
+        ["ClearCache"] = AcceptedOrRejected,
+        ["ClearChargingProfile"] = Object(Required("status", Enum("Accepted", "Unknown"))),
+        ["DataTransfer"] = Object(
+            Required("status", Enum("Accepted", "Rejected", "UnknownMessageId", "UnknownVendorId")),
+            Optional("data", Text)),
+        ["GetCompositeSchedule"] = Object(
+            Required("status", Enum("Accepted", "Rejected")),
+            Optional("connectorId", Integer),
+            Optional("scheduleStart", Timestamp),
+            Optional("chargingSchedule", ChargingSchedule)),
+        ["GetConfiguration"] = Object(
+            Optional("configurationKey", Array(Object(
+                Required("key", CiString(50)),
+                Required("readonly", TrueOrFalse),
+                Optional("value", CiString(500))))),
+            Optional("unknownKey", Array(CiString(50)))),
+        ["GetDiagnostics"] = Object(Optional("fileName", CiString(255))),
+        ["GetLocalListVersion"] = Object(Required("listVersion", Integer)),
+        ["RemoteStartTransaction"] = AcceptedOrRejected,
+        ["RemoteStopTransaction"] = AcceptedOrRejected,
+        ["ReserveNow"] = Object(Required("status", Enum("Accepted", "Faulted", "Occupied", "Rejected", "Unavailable"))),
+        ["Reset"] = AcceptedOrRejected,
+        ["SendLocalList"] = Object(Required("status", Enum("Accepted", "Failed", "NotSupported", "VersionMismatch"))),
+        ["SetChargingProfile"] = Object(Required("status", Enum("Accepted", "Rejected", "NotSupported"))),
+        ["TriggerMessage"] = Object(Required("status", Enum("Accepted", "Rejected", "NotImplemented"))),
+        ["UnlockConnector"] = Object(Required("status", Enum("Unlocked", "UnlockFailed", "NotSupported"))),
+        ["UpdateFirmware"] = Object(),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>

@@ -123,6 +123,17 @@ internal sealed class DecimalType : OcppType
     }
 }
 
+internal sealed class BooleanType : OcppType
+{
+    public override void Validate(JsonElement value, PayloadValidation result)
+    {
+        if (value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            result.Add(OcppErrorCode.TypeConstraintViolation, $"{result.Describe()} must be true or false.");
+        }
+    }
+}
+
 internal sealed class DateTimeType : OcppType
 {
     private const int LongestTimestamp = 64;
@@ -260,6 +271,7 @@ internal static class T
     public static readonly OcppType PositiveInteger = new IntegerType(1);
     public static readonly OcppType Number = new DecimalType();
     public static readonly OcppType Timestamp = new DateTimeType();
+    public static readonly OcppType TrueOrFalse = new BooleanType();
 
     public static EnumType Enum(params string[] values) => new(values);
 

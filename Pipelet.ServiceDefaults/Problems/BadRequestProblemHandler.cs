@@ -2,17 +2,21 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
 
-namespace Pipelet.Subscriptions.Http;
+namespace Pipelet.ServiceDefaults.Problems;
 
 /// <summary>
 /// Turns the framework's body-binding failures (malformed JSON, wrong types, unknown fields, no body,
 /// wrong content type) into RFC 7807 validation problems with a field-level error, instead of an
-/// empty 400. Needs <c>RouteHandlerOptions.ThrowOnBadRequest</c> so those failures arrive here.
+/// empty 400. Needs <c>RouteHandlerOptions.ThrowOnBadRequest</c> so those failures arrive here
+/// (<see cref="ProblemResponses.AddProblemResponses"/> sets it). Field names are snake_case, as on every API of ours.
 /// </summary>
 internal sealed partial class BadRequestProblemHandler(IProblemDetailsService problems) : IExceptionHandler
 {
+    private const string Timestamp = "an ISO 8601 timestamp with an offset, e.g. 2026-04-14T12:00:00Z";
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is not BadHttpRequestException badRequest) return false;
@@ -70,6 +74,11 @@ internal sealed partial class BadRequestProblemHandler(IProblemDetailsService pr
             return (field, $"Wrong type: expected {expected}.");
         }
 
+        if (json.Message.Contains("maximum configured depth", StringComparison.Ordinal))
+        {
+            return ("body", "The body nests JSON too deeply.");
+        }
+
         return ("body", "The body is not valid JSON" + (json.LineNumber is { } line
             ? $" (line {line + 1}, byte {json.BytePositionInLine + 1})."
             : "."));
@@ -85,6 +94,7 @@ internal sealed partial class BadRequestProblemHandler(IProblemDetailsService pr
             var t when t == typeof(string) => "a string",
             var t when t == typeof(bool) => "true or false",
             var t when t == typeof(int) || t == typeof(long) => "a whole number",
+            var t when t == typeof(DateTimeOffset) || t == typeof(DateTime) => Timestamp,
             var t when typeof(IEnumerable<string>).IsAssignableFrom(t) => "an array of strings",
             _ => "a JSON object",
         };
@@ -94,6 +104,7 @@ internal sealed partial class BadRequestProblemHandler(IProblemDetailsService pr
         "System.String" => "a string",
         "System.Boolean" or "System.Nullable`1[System.Boolean]" => "true or false",
         "System.Int32" or "System.Int64" or "System.Nullable`1[System.Int64]" or "System.Nullable`1[System.Int32]" => "a whole number",
+        _ when clrType.Contains("System.DateTimeOffset", StringComparison.Ordinal) => Timestamp,
         _ when clrType.Contains("String]", StringComparison.Ordinal) || clrType.Contains("String[]", StringComparison.Ordinal) => "an array of strings",
         _ when clrType.StartsWith("Pipelet.", StringComparison.Ordinal) => "a JSON object",
         _ => "a different type",
