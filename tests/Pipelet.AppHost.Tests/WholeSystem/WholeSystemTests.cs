@@ -17,7 +17,9 @@ namespace Pipelet.AppHost.Tests.WholeSystem;
 /// local servers: every resource healthy; a station that connects at once is served and its event delivered to a
 /// receiver; the delivery's trace, read from the dashboard's telemetry API, holds the gateway's CALL and the
 /// dispatcher's attempt; each service sees only its own settings; after stop no process of ours is left.
+/// Not beside <see cref="ServiceDefaults.TelemetryExportTests"/>, whose process-wide listeners would see this test's calls.
 /// </summary>
+[Collection(nameof(ServiceDefaults.TelemetryExportTests))]
 public sealed class WholeSystemTests(ITestOutputHelper output)
 {
     private const string BootstrapKey = "hcpms_live_wholesystemtestkey0123456789";
