@@ -114,7 +114,7 @@ internal static class InfrastructureExtensions
         var epmdCommand = LocalRabbitMq.Epmd(rabbitData, rabbitPorts.Epmd);
         var epmd = builder.AddExecutable("rabbitmq-epmd", epmdCommand.FileName, epmdCommand.WorkingDirectory, [.. epmdCommand.Arguments])
             .WithEnvironment(epmdCommand)
-            .WithHealthCheck(AddCheck(builder, "rabbitmq-epmd", ct => LocalRabbitMq.AcceptsConnectionsAsync("127.0.0.1", rabbitPorts.Epmd, ct)));
+            .WithHealthCheck(AddCheck(builder, "rabbitmq-epmd", ct => LocalRabbitMq.EpmdAnswersAsync("127.0.0.1", rabbitPorts.Epmd, ct)));
         var nodeCommand = LocalRabbitMq.Node(rabbitData, rabbitPorts);
         var rabbitmq = builder.AddResource(new LocalRabbitMQResource("rabbitmq", nodeCommand, rabbitPorts.Amqp))
             .WithArgs([.. nodeCommand.Arguments])
