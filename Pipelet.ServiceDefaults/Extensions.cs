@@ -1,16 +1,22 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// The Aspire service-defaults contract, built on the packages our feed has: telemetry over OTLP,
-/// health endpoints, and HttpClient defaults. Keeping the names and meaning of Aspire's template
-/// lets the real Aspire packages replace this file later without touching the services.
+/// Aspire's service defaults (the template's Extensions.cs): OpenTelemetry, health checks, service
+/// discovery and the standard resilience handler, with Pipelet's sources and meters. One departure from the
+/// template: discovery and resilience are not HttpClient defaults but <see cref="AddInternalClientDefaults"/>,
+/// because webhook sends must get neither (their retries are the dispatcher's ladder, and a subscriber's URL
+/// must never be resolved to one of our own services).
 /// </summary>
 public static class Extensions
 {
@@ -18,26 +24,39 @@ public static class Extensions
     public const string AlivenessEndpointPath = "/alive";
     private const string LiveTag = "live";
 
+    /// <summary>Activity sources and meters of ours and of the libraries whose own integrations do not add them.</summary>
+    private static readonly string[] Sources = ["Pipelet.*", "MassTransit"];
+
+    private static readonly string[] Meters = ["Pipelet.*", "MassTransit", "RabbitMQ.Client"];
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.AddQuietLoggingDefaults();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
-
-        builder.Services.ConfigureHttpClientDefaults(http =>
-        {
-            // A deadline for every client; clients set a shorter one of their own (webhook sends: 10 s).
-            // No retries by default: internal clients opt in with AddInternalResilience(), and webhook
-            // sends must never be retried here (their retries are the dispatcher's ladder).
-            http.ConfigureHttpClient(client => client.Timeout = InternalResilience.TotalTimeout);
-        });
-
+        builder.Services.AddServiceDiscovery();
         return builder;
     }
 
     /// <summary>
-    /// Npgsql logs every command at Information, once per query and per health probe. These defaults sit
-    /// below every other configuration source, so appsettings or <c>Logging__LogLevel__*</c> still win.
+    /// The template's HttpClient defaults, for a client of one of our own services: its address may be a service
+    /// name (<c>http://_internal.subscriptions</c> reads <c>services__subscriptions__internal__0</c>), and transient
+    /// failures are retried within a total deadline (the standard resilience handler: 30 s in all, 10 s an
+    /// attempt, 3 retries, a circuit breaker). Never on webhook sends.
+    /// </summary>
+    public static IHttpClientBuilder AddInternalClientDefaults(this IHttpClientBuilder http)
+    {
+        // Also for a host that took no service defaults (AddServiceDiscovery registers once).
+        http.Services.AddServiceDiscovery();
+        http.AddServiceDiscovery();
+        http.AddStandardResilienceHandler();
+        return http;
+    }
+
+    /// <summary>
+    /// Npgsql logs every command at Information, once per query and per health probe, and the resilience handler
+    /// every attempt of an internal call. These defaults sit below every other configuration source, so
+    /// appsettings or <c>Logging__LogLevel__*</c> still win.
     /// </summary>
     public static TBuilder AddQuietLoggingDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -46,10 +65,60 @@ public static class Extensions
             InitialData = new Dictionary<string, string?>
             {
                 ["Logging:LogLevel:Npgsql.Command"] = "Warning",
+                ["Logging:LogLevel:Polly"] = "Warning",
             },
         });
         return builder;
     }
+
+    /// <summary>
+    /// Traces, metrics and logs over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (from any configuration
+    /// source), named by <c>OTEL_SERVICE_NAME</c>, as the template has it. Without an exporter no provider is built
+    /// and the client integrations' tracing and metrics are off: nothing listens, so the hot paths (a span per
+    /// CALL, per publish, per delivery attempt, per SQL command) cost nothing when nobody collects them.
+    /// </summary>
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            // Below every other source, as the logging defaults: a setting of the service's own still wins.
+            builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+            {
+                InitialData = new Dictionary<string, string?>
+                {
+                    ["Aspire:Npgsql:DisableTracing"] = "true",
+                    ["Aspire:Npgsql:DisableMetrics"] = "true",
+                    ["Aspire:RabbitMQ:Client:DisableTracing"] = "true",
+                },
+            });
+            return builder;
+        }
+
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(Meters))
+            .WithTracing(tracing => tracing
+                .AddSource(builder.Environment.ApplicationName)
+                .AddSource(Sources)
+                // Probes arrive every few seconds from the AppHost or Kubernetes; their spans would drown the real ones.
+                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !IsProbe(context.Request.Path))
+                .AddHttpClientInstrumentation());
+
+        builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        return builder;
+    }
+
+    private static bool IsProbe(PathString path) =>
+        path.StartsWithSegments(HealthEndpointPath) || path.StartsWithSegments(AlivenessEndpointPath);
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -61,7 +130,7 @@ public static class Extensions
     /// <summary>
     /// <c>/health</c>: ready, every registered check passes (its dependencies answer).
     /// <c>/alive</c>: live, only the checks tagged "live" (the process is responsive).
-    /// Mapped in every environment because Kubernetes probes use them in production.
+    /// Mapped in every environment, unlike the template: Kubernetes probes use them in production.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {

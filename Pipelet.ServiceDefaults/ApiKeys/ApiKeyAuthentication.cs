@@ -34,7 +34,7 @@ public static class ApiKeyAuthentication
                 http.Timeout = TimeSpan.FromSeconds(5);
             })
             // A key check that could not connect (the subscription service restarting) is retried quickly.
-            .AddInternalResilience();
+            .AddInternalClientDefaults();
         }
 
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)

@@ -12,9 +12,11 @@ internal sealed class GatewayOptions
     public int HeartbeatInterval { get; set; } = 300;
 
     /// <summary>How long a command waits for a station's answer, queueing included (hh:mm:ss).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a station's CALL waits for the broker's confirm before it gets InternalError.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:02:00")]
     public TimeSpan EventPublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>AMQP channels events are published on (one connection), each with its own publish loop. One was fastest on 2 cores.</summary>
@@ -40,11 +42,14 @@ internal sealed class GatewayOptions
     public int EventBatchesInFlight { get; set; } = 4;
 
     /// <summary>How often the gateway logs how many events it published in how many messages (00:00:00: never).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan EventStatisticsInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>WebSocket ping period; a peer that does not pong within <see cref="WebSocketPongTimeout"/> is dropped.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan WebSocketPingInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan WebSocketPongTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Frames above this size are discarded and a CALL among them gets a FormationViolation.</summary>

@@ -20,6 +20,7 @@ app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapWebhooksApi();
+app.MapSigningSecretsApi();
 app.MapApiKeysApi();
 app.MapInternalApi();
 app.MapEdgeForwarding();

@@ -7,6 +7,7 @@ using System.Security.Authentication;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Pipelet.Contracts.Events;
+using Pipelet.Contracts.Subscriptions;
 
 namespace Pipelet.Webhooks;
 
@@ -14,6 +15,7 @@ namespace Pipelet.Webhooks;
 /// Sends one delivery attempt to a subscriber. The dispatcher and the subscription service's test
 /// endpoint both send through here, so a test that passes means real deliveries will too.
 /// Never throws for the receiver's failures: every outcome is an <see cref="AttemptResult"/>.
+/// Every request is signed (Standard Webhooks) over the exact bytes sent, with the webhook's active keys.
 /// </summary>
 public sealed class WebhookSender(HttpClient http, IOptions<WebhookSendingOptions> options, TimeProvider time)
 {
@@ -21,19 +23,29 @@ public sealed class WebhookSender(HttpClient http, IOptions<WebhookSendingOption
     private const int ResponseBodyLimit = 1024;
     private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
 
-    public async Task<AttemptResult> SendAsync(WebhookTarget target, StationEvent stationEvent, int attempt, CancellationToken cancellationToken)
+    public async Task<AttemptResult> SendAsync(WebhookSubscription webhook, StationEvent stationEvent, int attempt, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, target.Url)
+        var body = DeliveryBody.Serialize(stationEvent);
+        var messageId = stationEvent.EventId.ToString();
+        var now = time.GetUtcNow();
+        var timestamp = now.ToUnixTimeSeconds();
+        using var request = new HttpRequestMessage(HttpMethod.Post, webhook.Settings.Url)
         {
-            Content = new ByteArrayContent(DeliveryBody.Serialize(stationEvent)) { Headers = { ContentType = Json } },
+            Content = new ByteArrayContent(body) { Headers = { ContentType = Json } },
         };
         request.Headers.TryAddWithoutValidation("User-Agent", WebhookHeaders.UserAgent);
-        request.Headers.Add(WebhookHeaders.Id, stationEvent.EventId.ToString());
-        request.Headers.Add(WebhookHeaders.Timestamp, time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add(WebhookHeaders.Id, messageId);
+        request.Headers.Add(WebhookHeaders.Timestamp, timestamp.ToString(CultureInfo.InvariantCulture));
         request.Headers.Add(WebhookHeaders.Attempt, attempt.ToString(CultureInfo.InvariantCulture));
-        if (!string.IsNullOrEmpty(target.SecretHeader))
+        if (webhook.Signing is { } signing)
         {
-            request.Headers.TryAddWithoutValidation(target.SecretHeader, target.SecretValue ?? "");
+            var secrets = WebhookSignature.ActiveSecrets(signing, now, options.Value.SigningSecretOverlap);
+            request.Headers.TryAddWithoutValidation(WebhookHeaders.Signature, WebhookSignature.Sign(secrets, messageId, timestamp, body));
+        }
+
+        if (webhook.Settings.SecretHeader is { } secretHeader)
+        {
+            request.Headers.TryAddWithoutValidation(secretHeader.Name, secretHeader.Value.Value);
         }
 
         var timeout = options.Value.Timeout;
@@ -43,13 +55,13 @@ public sealed class WebhookSender(HttpClient http, IOptions<WebhookSendingOption
         try
         {
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
-            var body = await ReadPrefixAsync(response.Content, deadline.Token);
+            var responseBody = await ReadPrefixAsync(response.Content, deadline.Token);
             var status = (int)response.StatusCode;
             var ok = status is >= 200 and <= 299;
             return new AttemptResult(ok, status, Stopwatch.GetElapsedTime(started),
                 ok ? AttemptErrorKind.None : AttemptErrorKind.HttpStatus,
                 ok ? null : $"The receiver answered {status} {response.ReasonPhrase}".TrimEnd(),
-                body);
+                responseBody);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -58,7 +70,7 @@ public sealed class WebhookSender(HttpClient http, IOptions<WebhookSendingOption
         }
         catch (HttpRequestException ex)
         {
-            var (kind, message) = Classify(ex, target.Url);
+            var (kind, message) = Classify(ex, webhook.Settings.Url);
             return Failed(started, kind, message);
         }
     }

@@ -48,14 +48,14 @@ public sealed class BatchTests(RealInfrastructure infrastructure) : IClassFixtur
 
             // Every other outcome is durable: the healthy deliveries logged, the failing one's retry scheduled.
             await receiver.WaitUntilAsync(r =>
-                events.All(e => r.HitsOf(healthy.Name).Any(h => h.EventId == e.EventId)) &&
-                r.HitsOf(failing.Name).Any(h => h.EventId == failingEvent.EventId) &&
-                r.ArrivalsOf(held.Name).Any(h => h.EventId == heldEvent.EventId), Patience, "every first try, the held one in flight");
+                events.All(e => r.HitsOf(healthy.Settings.Name).Any(h => h.EventId == e.EventId)) &&
+                r.HitsOf(failing.Settings.Name).Any(h => h.EventId == failingEvent.EventId) &&
+                r.ArrivalsOf(held.Settings.Name).Any(h => h.EventId == heldEvent.EventId), Patience, "every first try, the held one in flight");
             await log.WaitUntilAsync("SELECT count(*) = $1 FROM deliveries WHERE webhook_id = $2 AND status = 'succeeded'", Patience,
                 "the healthy deliveries logged", (long)events.Count, healthy.WebhookId);
             await log.WaitUntilAsync("SELECT EXISTS (SELECT 1 FROM deliveries WHERE delivery_id = $1 AND status = 'retrying')", Patience,
                 "the failing delivery's retry logged", DeliveryIds.For(failingEvent.EventId, failing.WebhookId));
-            Assert.All(receiver.HitsOf(healthy.Name), h => Assert.Equal(trace.TraceId.ToString(), h.Header("traceparent").Split('-')[1]));
+            Assert.All(receiver.HitsOf(healthy.Settings.Name), h => Assert.Equal(trace.TraceId.ToString(), h.Header("traceparent").Split('-')[1]));
         }
         finally
         {
@@ -72,10 +72,10 @@ public sealed class BatchTests(RealInfrastructure infrastructure) : IClassFixtur
             "every delivery of the batch succeeded", (long)events.Count + 2);
 
         // The redelivered batch resumed each event from the log: the healthy receiver got every event once.
-        Assert.All(events, e => Assert.Single(receiver.HitsOf(healthy.Name), h => h.EventId == e.EventId));
-        Assert.Single(receiver.ArrivalsOf(held.Name), h => h.EventId == heldEvent.EventId); // the try the crash cut off
-        Assert.Single(receiver.HitsOf(held.Name), h => h.EventId == heldEvent.EventId);     // and the one after the restart
-        Assert.Contains(receiver.HitsOf(failing.Name), h => h.EventId == failingEvent.EventId && h.Attempt == 2);
+        Assert.All(events, e => Assert.Single(receiver.HitsOf(healthy.Settings.Name), h => h.EventId == e.EventId));
+        Assert.Single(receiver.ArrivalsOf(held.Settings.Name), h => h.EventId == heldEvent.EventId); // the try the crash cut off
+        Assert.Single(receiver.HitsOf(held.Settings.Name), h => h.EventId == heldEvent.EventId);     // and the one after the restart
+        Assert.Contains(receiver.HitsOf(failing.Settings.Name), h => h.EventId == failingEvent.EventId && h.Attempt == 2);
     }
 
     /// <summary>Ready messages in a queue (unacknowledged ones are not counted), once it reaches <paramref name="expected"/> or after a while.</summary>

@@ -109,7 +109,7 @@ public sealed class DeliveryBenchmark(RealInfrastructure infrastructure, ITestOu
     private static async Task<TimeSpan> BareLoopAsync(CrashRig rig)
     {
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, AllowAutoRedirect = false });
-        var url = rig.Webhook.Url;
+        var url = rig.Webhook.Settings.Url;
         var stopwatch = Stopwatch.StartNew();
         await Parallel.ForEachAsync(rig.Events, new ParallelOptions { MaxDegreeOfParallelism = 256 }, async (e, ct) =>
         {

@@ -17,7 +17,7 @@ public sealed class DeliveryLogRetentionTests(RealInfrastructure infrastructure)
         var cutoff = new DateTimeOffset(2026, 11, 5, 0, 0, 0, TimeSpan.Zero);
         var old = cutoff - TimeSpan.FromDays(1);
         var recent = cutoff + TimeSpan.FromDays(1);
-        var retention = new DeliveryLogRetention(schema.DataSource, Options.Create(new DeliveryOptions()), TimeProvider.System, NullLogger<DeliveryLogRetention>.Instance);
+        var retention = new DeliveryLogRetention(schema.DataSource, Options.Create(new DeliveryLogOptions()), TimeProvider.System, NullLogger<DeliveryLogRetention>.Instance);
 
         var oldSucceeded = await schema.AddDeliveryAsync(1, DeliveryStatus.Succeeded, old, attempts: 2);
         var oldCancelled = await schema.AddDeliveryAsync(1, DeliveryStatus.Cancelled, old);

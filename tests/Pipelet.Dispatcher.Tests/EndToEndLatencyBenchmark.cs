@@ -39,8 +39,7 @@ public sealed class EndToEndLatencyBenchmark(RealInfrastructure infrastructure, 
         await using var receiver = await Receiver.StartAsync();
         receiver.KeepHits = false;
         await using var subscriptions = await FakeSubscriptions.StartAsync();
-        subscriptions.Put(new WebhookSubscription(FakeSubscriptions.NextWebhookId(), "e2e", receiver.Hook("e2e"), true, [EventCatalogue.DataTransfer], null,
-            "X-Webhook-Secret", "e2e-secret", DateTimeOffset.UtcNow));
+        subscriptions.Put(FakeSubscriptions.NewWebhook("e2e", receiver.Hook("e2e"), events: [EventCatalogue.DataTransfer]));
 
         // Token -> when the receiver saw it first (Stopwatch ticks).
         var hits = new ConcurrentDictionary<int, long>();

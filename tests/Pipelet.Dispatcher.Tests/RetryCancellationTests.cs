@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipelet.Contracts.Events;
 using Pipelet.Contracts.Subscriptions;
+using Pipelet.Dispatcher.Data;
 using Pipelet.Dispatcher.Delivery;
 using Pipelet.Dispatcher.Tests.Infrastructure;
 using Pipelet.Testing;
@@ -46,7 +47,7 @@ public sealed class RetryCancellationTests(RealInfrastructure infrastructure) : 
 
         // As the subscription service does it: the change in its list, then the message on the bus.
         var changed = Stopwatch.StartNew();
-        var disabled = webhooks["disable"] with { Enabled = false, UpdatedAt = DateTimeOffset.UtcNow };
+        var disabled = FakeSubscriptions.Disabled(webhooks["disable"]);
         subscriptions.Put(disabled);
         await bus.UpsertAsync(disabled);
         subscriptions.Remove(webhooks["delete"].WebhookId);
@@ -75,8 +76,7 @@ public sealed class RetryCancellationTests(RealInfrastructure infrastructure) : 
         var vhost = (await infrastructure.CreateVirtualHostAsync()).ToString();
         await using var receiver = await Receiver.StartAsync();
         await using var subscriptions = await FakeSubscriptions.StartAsync();
-        var webhook = new WebhookSubscription(FakeSubscriptions.NextWebhookId(), "missed", receiver.Hook("missed"), true, ["*"], null,
-            null, null, DateTimeOffset.UtcNow);
+        var webhook = FakeSubscriptions.NewWebhook("missed", receiver.Hook("missed"));
         subscriptions.Put(webhook);
         await using var dispatcher = await DispatcherProcess.StartAsync(new DispatcherProcess.Settings(vhost, database, subscriptions.BaseUri, RetrySchedule: "1m",
             Extra: new Dictionary<string, string?> { ["Delivery__SubscriptionsRefresh"] = "00:00:01" }));
@@ -88,7 +88,7 @@ public sealed class RetryCancellationTests(RealInfrastructure infrastructure) : 
             """, deliveryId, webhook.WebhookId);
 
         // Disabled in the subscription service's list only: no message on the bus.
-        subscriptions.Put(webhook with { Enabled = false, UpdatedAt = DateTimeOffset.UtcNow });
+        subscriptions.Put(FakeSubscriptions.Disabled(webhook));
 
         await log.WaitUntilAsync("SELECT EXISTS (SELECT 1 FROM deliveries WHERE delivery_id = $1 AND status = 'cancelled')", TimeSpan.FromSeconds(15), "cancelled by the full read", deliveryId);
     }

@@ -1,5 +1,4 @@
 using Pipelet.Dispatcher.Delivery;
-using Pipelet.Dispatcher.Telemetry;
 
 namespace Pipelet.Dispatcher.Tests;
 

@@ -58,7 +58,7 @@ public sealed class SlowLaneTests(RealInfrastructure infrastructure) : IClassFix
             "every event at the healthy webhook while the others hang");
 
         // The hanging receivers were tried beyond what the fan-out may hold inline, and each was marked slow.
-        await receiver.WaitUntilAsync(r => hanging.All(h => r.ArrivalsOf(h.Name).Count > InlinePerWebhook), Patience,
+        await receiver.WaitUntilAsync(r => hanging.All(h => r.ArrivalsOf(h.Settings.Name).Count > InlinePerWebhook), Patience,
             "tries of every hanging webhook beyond its inline ones");
         // Marked once a first try has run into the 10 s timeout, which can come after the healthy webhook has everything.
         var marked = Stopwatch.StartNew();

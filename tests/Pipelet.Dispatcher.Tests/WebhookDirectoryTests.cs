@@ -11,7 +11,7 @@ public sealed class WebhookDirectoryTests
     private static readonly DateTimeOffset T0 = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
 
     private static WebhookSubscription Webhook(long id, string[] events, string[]? stations = null, bool enabled = true, DateTimeOffset? updated = null) =>
-        new(id, $"w{id}", new Uri($"https://example.com/{id}"), enabled, events, stations, null, null, updated ?? T0);
+        new(id, new WebhookSettings($"w{id}", new Uri($"https://example.com/{id}"), enabled, events, stations, null), null, updated ?? T0);
 
     private static StationEvent Event(string name, string station) =>
         new(Guid.CreateVersion7(), name, station, T0, JsonDocument.Parse("{}").RootElement);
@@ -40,7 +40,7 @@ public sealed class WebhookDirectoryTests
         var directory = new WebhookDirectory();
         directory.Upsert(Webhook(1, ["*"], updated: T0.AddMinutes(2)));
         directory.Upsert(Webhook(1, ["StopTransaction"], updated: T0.AddMinutes(1)));
-        Assert.Equal(["*"], directory.Find(1)!.Events);
+        Assert.Equal(["*"], directory.Find(1)!.Settings.Events);
 
         directory.Delete(1, T0.AddMinutes(3));
         directory.Upsert(Webhook(1, ["*"], updated: T0.AddMinutes(2)));

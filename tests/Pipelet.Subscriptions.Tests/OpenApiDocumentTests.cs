@@ -15,6 +15,8 @@ public sealed class OpenApiDocumentTests(SubscriptionsAppFixture fixture) : ICla
         { "put", "/api/v1/webhooks/{id}" },
         { "delete", "/api/v1/webhooks/{id}" },
         { "post", "/api/v1/webhooks/{id}/test" },
+        { "get", "/api/v1/webhooks/{id}/signing-secret" },
+        { "post", "/api/v1/webhooks/{id}/signing-secret/rotate" },
         { "post", "/api/v1/api-keys" },
         { "get", "/api/v1/api-keys" },
         { "delete", "/api/v1/api-keys/{id}" },
@@ -87,5 +89,16 @@ public sealed class OpenApiDocumentTests(SubscriptionsAppFixture fixture) : ICla
         var page = list.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("example");
         Assert.Equal("WALLBOX_001", page.GetProperty("items")[0].GetProperty("station_id").GetString());
         Assert.Equal(JsonValueKind.Null, page.GetProperty("next_after").ValueKind);
+    }
+
+    [Fact]
+    public async Task Secrets_are_described_as_strings()
+    {
+        var schemas = JsonDocument.Parse(await DocumentAsync()).RootElement.GetProperty("components").GetProperty("schemas");
+        Assert.Equal("string", schemas.GetProperty("Secret").GetProperty("type").GetString());
+        var signingSecret = JsonDocument.Parse(await DocumentAsync()).RootElement.GetProperty("paths")
+            .GetProperty("/api/v1/webhooks/{id}/signing-secret").GetProperty("get").GetProperty("responses").GetProperty("200")
+            .GetProperty("content").GetProperty("application/json").GetProperty("example");
+        Assert.StartsWith("whsec_", signingSecret.GetProperty("signing_secret").GetString(), StringComparison.Ordinal);
     }
 }

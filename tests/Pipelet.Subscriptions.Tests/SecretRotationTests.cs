@@ -47,7 +47,8 @@ public sealed class SecretRotationTests : IAsyncLifetime
 
         await using (var rotating = Start(current, previous: retired))
         {
-            Assert.Contains(rotating.LogLines, line => line.Contains("Re-sealed 1 webhook secret(s)", StringComparison.Ordinal));
+            // Its secret header's value and its signing secret.
+            Assert.Contains(rotating.LogLines, line => line.Contains("Re-sealed 2 webhook secret(s)", StringComparison.Ordinal));
             Assert.Equal("my-secret-value-here", await SecretOfAsync(rotating, id));
         }
 
@@ -80,6 +81,6 @@ public sealed class SecretRotationTests : IAsyncLifetime
     {
         using var internalApi = app.Internal();
         var all = await (await internalApi.GetAsync("/internal/v1/webhooks")).ReadJsonAsync();
-        return all.EnumerateArray().Single(w => w.GetProperty("webhook_id").GetInt64() == id).GetProperty("secret_value").GetString();
+        return all.EnumerateArray().Single(w => w.GetProperty("webhook_id").GetInt64() == id).GetProperty("settings").GetProperty("secret_header").GetProperty("value").GetString();
     }
 }

@@ -1,6 +1,7 @@
 extern alias subscriptions;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using Pipelet.Contracts.Subscriptions;
 using subscriptions::Pipelet.Subscriptions.ApiKeys;
 using subscriptions::Pipelet.Subscriptions.Http;
 using subscriptions::Pipelet.Subscriptions.Webhooks;
@@ -33,20 +34,20 @@ public sealed class UnitTests
     public void A_secret_round_trips_and_each_encryption_differs()
     {
         var protector = Protector();
-        var first = protector.Protect("my-secret-value-here");
-        var second = protector.Protect("my-secret-value-here");
+        var first = protector.Protect("my-secret-value-here", SealedColumn.SecretValue);
+        var second = protector.Protect("my-secret-value-here", SealedColumn.SecretValue);
         Assert.NotEqual(first, second);
-        Assert.Equal("my-secret-value-here", protector.Unprotect(first));
+        Assert.Equal("my-secret-value-here", protector.Unprotect(first, SealedColumn.SecretValue));
     }
 
     [Fact]
     public void A_tampered_ciphertext_or_another_key_is_refused()
     {
         var protector = Protector();
-        var sealedBytes = protector.Protect("my-secret-value-here");
+        var sealedBytes = protector.Protect("my-secret-value-here", SealedColumn.SecretValue);
         sealedBytes[^1] ^= 1;
-        Assert.ThrowsAny<CryptographicException>(() => protector.Unprotect(sealedBytes));
-        Assert.ThrowsAny<CryptographicException>(() => Protector().Unprotect(protector.Protect("x")));
+        Assert.ThrowsAny<CryptographicException>(() => protector.Unprotect(sealedBytes, SealedColumn.SecretValue));
+        Assert.ThrowsAny<CryptographicException>(() => Protector().Unprotect(protector.Protect("x", SealedColumn.SecretValue), SealedColumn.SecretValue));
     }
 
     [Fact]
@@ -54,14 +55,14 @@ public sealed class UnitTests
     {
         var retiredKey = RandomNumberGenerator.GetBytes(32);
         var currentKey = RandomNumberGenerator.GetBytes(32);
-        var sealedBefore = Protector(retiredKey).Protect("my-secret-value-here");
+        var sealedBefore = Protector(retiredKey).Protect("my-secret-value-here", SealedColumn.SecretValue);
         var rotated = Protector(currentKey, retiredKey);
 
-        Assert.Equal("my-secret-value-here", rotated.Unprotect(sealedBefore));
+        Assert.Equal("my-secret-value-here", rotated.Unprotect(sealedBefore, SealedColumn.SecretValue));
         Assert.False(rotated.IsCurrent(sealedBefore));
-        Assert.True(rotated.IsCurrent(rotated.Protect("x")));
-        Assert.Equal("x", Protector(currentKey).Unprotect(rotated.Protect("x")));
-        var refused = Assert.ThrowsAny<CryptographicException>(() => Protector(currentKey).Unprotect(sealedBefore));
+        Assert.True(rotated.IsCurrent(rotated.Protect("x", SealedColumn.SecretValue)));
+        Assert.Equal("x", Protector(currentKey).Unprotect(rotated.Protect("x", SealedColumn.SecretValue), SealedColumn.SecretValue));
+        var refused = Assert.ThrowsAny<CryptographicException>(() => Protector(currentKey).Unprotect(sealedBefore, SealedColumn.SecretValue));
         Assert.Contains("Webhooks__PreviousEncryptionKeys__N", refused.Message, StringComparison.Ordinal);
     }
 
@@ -81,9 +82,9 @@ public sealed class UnitTests
 
         var rotated = Protector(RandomNumberGenerator.GetBytes(32), retiredKey);
 
-        Assert.Equal("my-secret-value-here", rotated.Unprotect(firstFormat));
+        Assert.Equal("my-secret-value-here", rotated.Unprotect(firstFormat, SealedColumn.SecretValue));
         Assert.False(rotated.IsCurrent(firstFormat));
-        Assert.ThrowsAny<CryptographicException>(() => Protector().Unprotect(firstFormat));
+        Assert.ThrowsAny<CryptographicException>(() => Protector().Unprotect(firstFormat, SealedColumn.SecretValue));
     }
 
     [Fact]
@@ -115,38 +116,39 @@ public sealed class UnitTests
     [Fact]
     public void A_patch_keeps_what_it_does_not_name()
     {
-        var current = new WebhookSettings("n", "https://a.example/x", true, ["StartTransaction"], ["S1"], "X-Secret", "v");
+        var current = new WebhookSettings("n", new Uri("https://a.example/x"), true, ["StartTransaction"], ["S1"], new WebhookSecretHeader("X-Secret", new Secret("v")));
         var errors = new ValidationErrors();
 
-        var patched = new WebhookPatch(null, null, false, null, null, null, "v2").ApplyTo(current, errors);
+        var patched = new WebhookPatch(null, null, false, null, null, null, new Secret("v2")).ApplyTo(current, errors);
 
         Assert.True(errors.IsEmpty);
-        Assert.Equal(current with { Enabled = false, SecretValue = "v2" }, patched);
+        Assert.Equal(current with { Enabled = false, SecretHeader = new WebhookSecretHeader("X-Secret", new Secret("v2")) }, patched);
     }
 
     [Fact]
     public void An_empty_secret_header_removes_the_secret_and_an_empty_station_list_the_filter()
     {
-        var current = new WebhookSettings("n", "https://a.example/x", true, ["*"], ["S1"], "X-Secret", "v");
+        var current = new WebhookSettings("n", new Uri("https://a.example/x"), true, ["*"], ["S1"], new WebhookSecretHeader("X-Secret", new Secret("v")));
         var errors = new ValidationErrors();
 
         var patched = new WebhookPatch(null, null, null, null, [], "", null).ApplyTo(current, errors);
 
         Assert.True(errors.IsEmpty);
         Assert.Null(patched.SecretHeader);
-        Assert.Null(patched.SecretValue);
         Assert.Null(patched.Stations);
     }
 
     [Fact]
     public void Printing_a_webhook_or_a_request_never_shows_the_secret()
     {
-        var settings = new WebhookSettings("n", "https://a.example/x", true, ["*"], null, "X-Secret", "TOP-SECRET");
-        var webhook = new Webhook(1, settings, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+        var secret = new Secret("TOP-SECRET");
+        var settings = new WebhookSettings("n", new Uri("https://a.example/x"), true, ["*"], null, new WebhookSecretHeader("X-Secret", secret));
+        var webhook = new Webhook(1, settings, new WebhookSigningSecrets(new Secret("whsec_TOP-SECRET"), secret, DateTimeOffset.UtcNow), DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
         Assert.DoesNotContain("TOP-SECRET", webhook.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("TOP-SECRET", new CreateWebhookRequest("n", "u", true, ["*"], null, "X-Secret", "TOP-SECRET").ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("TOP-SECRET", new UpdateWebhookRequest(null, null, null, null, null, null, "TOP-SECRET").ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("TOP-SECRET", new WebhookPatch(null, null, null, null, null, null, "TOP-SECRET").ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("TOP-SECRET", new CreateWebhookRequest("n", "u", true, ["*"], null, "X-Secret", secret).ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("TOP-SECRET", new UpdateWebhookRequest(null, null, null, null, null, null, secret).ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("TOP-SECRET", new WebhookPatch(null, null, null, null, null, null, secret).ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("TOP-SECRET", new SigningSecretResponse(secret).ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("hcpms_live_x", new VerifyApiKeyRequest("hcpms_live_x").ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("hcpms_live_x", new CreatedApiKeyResponse(1, "n", "hcpms_live_x", "p", [], DateTimeOffset.UtcNow).ToString(), StringComparison.Ordinal);
     }

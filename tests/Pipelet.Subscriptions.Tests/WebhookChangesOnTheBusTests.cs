@@ -47,14 +47,14 @@ public sealed class WebhookChangesOnTheBusTests(SubscriptionsAppFixture fixture)
     {
         var id = await _api.CreateWebhookAsync();
         var created = await NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == id);
-        Assert.Equal(new Uri("https://my-app.example.com/webhooks/ocpp"), created.Webhook.Url);
-        Assert.Equal("X-Webhook-Secret", created.Webhook.SecretHeader);
-        Assert.Equal("my-secret-value-here", created.Webhook.SecretValue);
-        Assert.Equal(["StartTransaction", "StopTransaction"], created.Webhook.Events);
+        Assert.Equal(new Uri("https://my-app.example.com/webhooks/ocpp"), created.Webhook.Settings.Url);
+        Assert.Equal(new WebhookSecretHeader("X-Webhook-Secret", new Secret("my-secret-value-here")), created.Webhook.Settings.SecretHeader);
+        Assert.StartsWith("whsec_", created.Webhook.Signing!.Current.Value, StringComparison.Ordinal);
+        Assert.Equal(["StartTransaction", "StopTransaction"], created.Webhook.Settings.Events);
 
         await _api.PutJsonAsync($"/api/v1/webhooks/{id}", """{"enabled":false,"stations":["WALLBOX_001"]}""");
-        var updated = await NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == id && !m.Webhook.Enabled);
-        Assert.Equal(["WALLBOX_001"], updated.Webhook.Stations);
+        var updated = await NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == id && !m.Webhook.Settings.Enabled);
+        Assert.Equal(["WALLBOX_001"], updated.Webhook.Settings.Stations);
 
         await _api.DeleteAsync($"/api/v1/webhooks/{id}");
         await NextAsync<WebhookDeleted>(m => m.WebhookId == id);

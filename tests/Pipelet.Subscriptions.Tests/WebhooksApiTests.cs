@@ -126,8 +126,10 @@ public sealed class WebhooksApiTests(SubscriptionsAppFixture fixture) : IClassFi
         using var internalApi = fixture.App.Internal();
         var all = await (await internalApi.GetAsync("/internal/v1/webhooks")).ReadJsonAsync();
         var mine = all.EnumerateArray().Single(w => w.GetProperty("webhook_id").GetInt64() == id);
-        Assert.Equal("my-secret-value-here", mine.GetProperty("secret_value").GetString());
-        Assert.Equal("X-Webhook-Secret", mine.GetProperty("secret_header").GetString());
+        var secretHeader = mine.GetProperty("settings").GetProperty("secret_header");
+        Assert.Equal("my-secret-value-here", secretHeader.GetProperty("value").GetString());
+        Assert.Equal("X-Webhook-Secret", secretHeader.GetProperty("name").GetString());
+        Assert.StartsWith("whsec_", mine.GetProperty("signing").GetProperty("current").GetString(), StringComparison.Ordinal);
 
         await (await _api.GetAsync("/internal/v1/webhooks")).AssertProblemAsync(404);
         using var spoofed = new HttpRequestMessage(HttpMethod.Get, "/internal/v1/webhooks");

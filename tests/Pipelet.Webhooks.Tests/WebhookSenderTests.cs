@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pipelet.Contracts.Events;
+using Pipelet.Contracts.Subscriptions;
 using Pipelet.Testing;
 
 namespace Pipelet.Webhooks.Tests;
@@ -52,6 +53,9 @@ public sealed class WebhookSenderTests : IAsyncLifetime
         return host.Services.GetRequiredService<WebhookSender>();
     }
 
+    private static WebhookSubscription To(Uri url, WebhookSecretHeader? secretHeader = null) =>
+        new(1, new WebhookSettings("test", url, true, ["*"], null, secretHeader), new WebhookSigningSecrets(WebhookSignature.NewSecret()), DateTimeOffset.UtcNow);
+
     private static StationEvent Event() =>
         new(Guid.CreateVersion7(), "Heartbeat", "CP-1", DateTimeOffset.UtcNow, JsonDocument.Parse("{}").RootElement);
 
@@ -62,7 +66,7 @@ public sealed class WebhookSenderTests : IAsyncLifetime
         using var _ = host;
         var stationEvent = Event();
 
-        var result = await sender.SendAsync(new WebhookTarget(new Uri(_base, "ok"), "X-Webhook-Secret", "s3cret"), stationEvent, 3, CancellationToken.None);
+        var result = await sender.SendAsync(To(new Uri(_base, "ok"), new WebhookSecretHeader("X-Webhook-Secret", new Secret("s3cret"))), stationEvent, 3, CancellationToken.None);
 
         Assert.True(result.Succeeded, $"{result.ErrorKind}: {result.Error}");
         Assert.Equal(200, result.StatusCode);
@@ -81,8 +85,8 @@ public sealed class WebhookSenderTests : IAsyncLifetime
         var sender = Sender(allowPrivateNetworks: false, out var host);
         using var _ = host;
 
-        var byAddress = await sender.SendAsync(new WebhookTarget(new Uri(_base, "ok"), null, null), Event(), 1, CancellationToken.None);
-        var byName = await sender.SendAsync(new WebhookTarget(new Uri($"http://localhost:{_base.Port}/ok"), null, null), Event(), 1, CancellationToken.None);
+        var byAddress = await sender.SendAsync(To(new Uri(_base, "ok")), Event(), 1, CancellationToken.None);
+        var byName = await sender.SendAsync(To(new Uri($"http://localhost:{_base.Port}/ok")), Event(), 1, CancellationToken.None);
 
         Assert.Equal(AttemptErrorKind.AddressRefused, byAddress.ErrorKind);
         Assert.Equal(AttemptErrorKind.AddressRefused, byName.ErrorKind);
@@ -96,7 +100,7 @@ public sealed class WebhookSenderTests : IAsyncLifetime
         var sender = Sender(allowPrivateNetworks: true, out var host);
         using var _ = host;
 
-        var result = await sender.SendAsync(new WebhookTarget(new Uri(_base, "redirect"), null, null), Event(), 1, CancellationToken.None);
+        var result = await sender.SendAsync(To(new Uri(_base, "redirect")), Event(), 1, CancellationToken.None);
 
         Assert.False(result.Succeeded);
         Assert.Equal(AttemptErrorKind.HttpStatus, result.ErrorKind);
@@ -114,9 +118,9 @@ public sealed class WebhookSenderTests : IAsyncLifetime
         var closedPort = ((IPEndPoint)closed.LocalEndpoint).Port;
         closed.Stop();
 
-        var slow = await sender.SendAsync(new WebhookTarget(new Uri(_base, "slow"), null, null), Event(), 1, CancellationToken.None);
-        var refused = await sender.SendAsync(new WebhookTarget(new Uri($"http://127.0.0.1:{closedPort}/"), null, null), Event(), 1, CancellationToken.None);
-        var failed = await sender.SendAsync(new WebhookTarget(new Uri(_base, "fail"), null, null), Event(), 1, CancellationToken.None);
+        var slow = await sender.SendAsync(To(new Uri(_base, "slow")), Event(), 1, CancellationToken.None);
+        var refused = await sender.SendAsync(To(new Uri($"http://127.0.0.1:{closedPort}/")), Event(), 1, CancellationToken.None);
+        var failed = await sender.SendAsync(To(new Uri(_base, "fail")), Event(), 1, CancellationToken.None);
 
         Assert.Equal(AttemptErrorKind.Timeout, slow.ErrorKind);
         Assert.Equal(AttemptErrorKind.ConnectionRefused, refused.ErrorKind);

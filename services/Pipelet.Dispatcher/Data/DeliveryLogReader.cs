@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Npgsql;
-using Pipelet.Dispatcher.Apis.Models;
 
 namespace Pipelet.Dispatcher.Data;
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Pipelet.Dispatcher.Delivery;
 
 namespace Pipelet.Dispatcher.Data;
 
@@ -11,7 +10,7 @@ namespace Pipelet.Dispatcher.Data;
 /// </summary>
 public sealed partial class DeliveryLogRetention(
     NpgsqlDataSource dataSource,
-    IOptions<DeliveryOptions> options,
+    IOptions<DeliveryLogOptions> options,
     TimeProvider time,
     ILogger<DeliveryLogRetention> logger) : BackgroundService
 {

@@ -1,20 +1,21 @@
-using MassTransit;
 using Microsoft.Extensions.Options;
 
 namespace Pipelet.Dispatcher.Delivery;
 
 /// <summary>
-/// Exits the process when the bus stays unhealthy too long. Under load, MassTransit 8.4.0 with
-/// RabbitMQ.Client 7.1.2 can keep retrying on a connection that a broker restart already closed,
-/// and never resume its consumers (the same family as MassTransit issues #5692 and #5865). A fresh
-/// process always reconnects, and exiting is safe by design: unacknowledged messages go back to
-/// their queues, and the delivery log makes a repeat cost at most a duplicate. The supervisor
-/// (Kubernetes, the AppHost) restarts the dispatcher.
+/// Exits the process when work waits in the queues this instance consumes and none of it has been consumed
+/// for <c>Delivery__BusStallTimeout</c>. MassTransit 8.5.12 can lose a receive endpoint for good in a broker
+/// restart: a send made inside a consume (a retry onto its rung, a handed-off try) waits forever on its
+/// channel's one-time topology setup once that setup failed with the connection (<c>OneTimeContextPayload</c>
+/// queues later callers and nothing runs them; <c>MassTransitTopologySetupTests</c> shows it), so that consume
+/// never ends, and the endpoint, which restarts only after its consumes end, keeps no consumer on its queue
+/// while the bus reports itself healthy. A fresh process always reconnects, and exiting is safe by design:
+/// unacknowledged messages go back to their queues, and the delivery log makes a repeat cost at most a
+/// duplicate. The supervisor (Kubernetes, the AppHost) restarts the dispatcher.
 /// </summary>
 public sealed partial class BusWatchdog(
-    IBusControl bus,
     ConsumeProgress progress,
-    Telemetry.RetryQueueDepths depths,
+    RetryQueueDepths depths,
     IOptions<DeliveryOptions> options,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
@@ -22,50 +23,30 @@ public sealed partial class BusWatchdog(
 {
     public const int ExitCode = 75; // EX_TEMPFAIL: try again
 
+    /// <summary>A queue depth older than this says nothing about now (the broker may be away).</summary>
+    private static readonly TimeSpan FreshDepth = TimeSpan.FromSeconds(15);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var limit = options.Value.BusStallTimeout;
         if (limit <= TimeSpan.Zero) return;
 
-        // Give the bus its first connection before judging it.
-        await Task.Delay(limit, time, stoppingToken);
-        DateTimeOffset? unhealthySince = null;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var health = bus.CheckHealth();
+            await Task.Delay(TimeSpan.FromSeconds(2), time, stoppingToken);
             var (waiting, readAt) = depths.Waiting;
             var now = time.GetUtcNow();
-            // Work waits in our queues, the count is fresh, and nothing was consumed for the whole limit:
-            // the consumers are gone even if the bus says it is fine.
-            var starving = waiting > 0 && now - readAt < TimeSpan.FromSeconds(15) && now - progress.Last >= limit;
-            if (starving)
+            if (waiting > 0 && now - readAt < FreshDepth && now - progress.Last >= limit)
             {
-                LogStalled(logger, limit.TotalSeconds, $"{waiting} messages waiting, none consumed since {progress.Last:O}");
+                LogStalled(logger, limit.TotalSeconds, waiting, progress.Last);
                 Environment.ExitCode = ExitCode;
                 lifetime.StopApplication();
                 return;
             }
-
-            if (health.Status == BusHealthStatus.Healthy)
-            {
-                unhealthySince = null;
-            }
-            else
-            {
-                unhealthySince ??= time.GetUtcNow();
-                if (time.GetUtcNow() - unhealthySince >= limit)
-                {
-                    LogStalled(logger, limit.TotalSeconds, health.Description);
-                    Environment.ExitCode = ExitCode;
-                    lifetime.StopApplication();
-                    return;
-                }
-            }
-
-            await Task.Delay(TimeSpan.FromSeconds(2), time, stoppingToken);
         }
     }
 
-    [LoggerMessage(LogLevel.Critical, "The bus has been unhealthy for {Seconds} s ({Description}); exiting so the supervisor restarts the dispatcher")]
-    private static partial void LogStalled(ILogger logger, double seconds, string description);
+    [LoggerMessage(LogLevel.Critical,
+        "{Waiting} messages wait for this instance and none was consumed for {Seconds} s (last at {LastConsumed:O}); exiting so the supervisor restarts the dispatcher")]
+    private static partial void LogStalled(ILogger logger, double seconds, long waiting, DateTimeOffset lastConsumed);
 }

@@ -2,10 +2,12 @@ using System.Text.Json;
 using MassTransit;
 using Npgsql;
 using Pipelet.Contracts.Events;
-using Pipelet.Dispatcher.Apis.Models;
 using Pipelet.Dispatcher.Subscriptions;
 
 namespace Pipelet.Dispatcher.Delivery;
+
+/// <summary>A replay that started: its new delivery and the dead letter it replays.</summary>
+public sealed record ReplayStarted(Guid DeliveryId, Guid ReplayOf);
 
 /// <summary>
 /// Puts dead letters back on a fresh ladder: a new delivery (new id, attempt 1) of the same event to
@@ -33,7 +35,7 @@ public sealed class DeadLetterReplay(NpgsqlDataSource dataSource, IBus bus, Webh
             eventJson = reader.GetString(1);
         }
 
-        if (directory.Find(webhookId) is not { Enabled: true }) return (Outcome.WebhookUnavailable, null);
+        if (directory.Find(webhookId) is not { Settings.Enabled: true }) return (Outcome.WebhookUnavailable, null);
         var replay = await StartAsync(connection, transaction, failedDeliveryId, webhookId, eventJson, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return (Outcome.Started, replay);
@@ -42,7 +44,7 @@ public sealed class DeadLetterReplay(NpgsqlDataSource dataSource, IBus bus, Webh
     /// <summary>Replays every dead letter of the webhook that failed at or after <paramref name="since"/> and was not replayed yet.</summary>
     public async Task<(Outcome Outcome, IReadOnlyList<ReplayStarted> Replays)> RecoverAsync(long webhookId, DateTimeOffset since, CancellationToken cancellationToken)
     {
-        if (directory.Find(webhookId) is not { Enabled: true }) return (Outcome.WebhookUnavailable, []);
+        if (directory.Find(webhookId) is not { Settings.Enabled: true }) return (Outcome.WebhookUnavailable, []);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var select = new NpgsqlCommand("""

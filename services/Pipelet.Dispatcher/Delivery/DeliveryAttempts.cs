@@ -60,9 +60,9 @@ public sealed partial class DeliveryAttempts(
         var startedAt = time.GetUtcNow();
         using (lease)
         using (health.Watch(delivery.WebhookId))
-        using (var activity = telemetry.StartAttempt(delivery))
+        using (var activity = DeliveryTelemetry.StartAttempt(delivery.DeliveryId, delivery.WebhookId, delivery.Event, delivery.Attempt))
         {
-            result = await sender.SendAsync(new WebhookTarget(webhook.Url, webhook.SecretHeader, webhook.SecretValue), delivery.Event, delivery.Attempt, cancellationToken);
+            result = await sender.SendAsync(webhook, delivery.Event, delivery.Attempt, cancellationToken);
             DeliveryTelemetry.Complete(activity, result);
         }
 
@@ -79,7 +79,7 @@ public sealed partial class DeliveryAttempts(
         else if (ladder.DelayAfter(delivery.Attempt) is { } wait)
         {
             await log.WriteAsync(Record(delivery, DeliveryStatus.Retrying, delivery.Attempt, attempt, nextAttemptAt: time.GetUtcNow() + wait), cancellationToken);
-            if (directory.Find(delivery.WebhookId) is not { Enabled: true })
+            if (directory.Find(delivery.WebhookId) is not { Settings.Enabled: true })
             {
                 // Disabled or deleted while this try was out: RetryCancellation's statement may have run before
                 // the row above was written, so cancel here, after it, and schedule nothing.

@@ -5,7 +5,9 @@ namespace Pipelet.Dispatcher.Delivery;
 
 /// <summary>
 /// Bound from the <c>Delivery</c> section. <c>Delivery__Timeout</c> and <c>Delivery__AllowPrivateNetworks</c>
-/// belong to the sender (<see cref="Webhooks.WebhookSendingOptions"/>), which reads the same section.
+/// belong to the sender (<see cref="Webhooks.WebhookSendingOptions"/>), <c>Delivery__Retention</c> to the delivery
+/// log (<see cref="Data.DeliveryLogOptions"/>) and <c>Delivery__SubscriptionsRefresh</c> to the webhook directory
+/// (<see cref="Subscriptions.WebhookDirectoryOptions"/>), which read the same section.
 /// </summary>
 public sealed class DeliveryOptions
 {
@@ -13,10 +15,6 @@ public sealed class DeliveryOptions
 
     /// <summary>The waits between tries (<c>Delivery__RetrySchedule</c>).</summary>
     public string RetrySchedule { get; set; } = RetryLadder.DefaultSchedule;
-
-    /// <summary>How long the delivery log keeps attempts and dead letters (<c>Delivery__Retention</c>).</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
-    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>Retries and handed-off first tries in flight per dispatcher instance (<c>Delivery__Concurrency</c>).</summary>
     [Range(1, 10_000)]
@@ -104,14 +102,10 @@ public sealed class DeliveryOptions
     public TimeSpan SlowFor { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// How long the bus may stay unhealthy before the process exits for its supervisor to restart it
-    /// (<c>Delivery__BusStallTimeout</c>; zero turns the watchdog off). See <see cref="BusWatchdog"/>.
+    /// How long work may wait in this instance's queues with nothing consumed before the process exits for its
+    /// supervisor to restart it (<c>Delivery__BusStallTimeout</c>; zero turns the watchdog off). See <see cref="BusWatchdog"/>.
     /// </summary>
     public TimeSpan BusStallTimeout { get; set; } = TimeSpan.FromSeconds(90);
-
-    /// <summary>How often the full webhook list is re-read from the subscription service, to heal missed changes.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
-    public TimeSpan SubscriptionsRefresh { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>Rejects at start, with the settings' names: a malformed <c>Delivery__RetrySchedule</c>, and concurrency limits that contradict each other.</summary>

@@ -11,7 +11,7 @@ namespace Pipelet.Dispatcher.Delivery;
 /// <c>x-overflow=reject-publish</c>) move a message to the deliveries queue with publisher-confirm
 /// semantics, so a broker restart between expiry and arrival cannot lose it; checked on RabbitMQ 3.10.8.
 /// </summary>
-public sealed partial class RetryTopology(BrokerConnections broker, RetryLadder ladder, ILogger<RetryTopology> logger) : IHostedService
+public sealed partial class RetryTopology(IConnection broker, RetryLadder ladder, ILogger<RetryTopology> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -23,9 +23,9 @@ public sealed partial class RetryTopology(BrokerConnections broker, RetryLadder 
                 LogDeclared(logger, ladder.ToString());
                 return;
             }
-            catch (Exception ex) when (ex is BrokerUnreachableException or OperationInterruptedException or IOException or AlreadyClosedException && failures < 120)
+            catch (Exception ex) when (ex is OperationInterruptedException or IOException or AlreadyClosedException && failures < 120)
             {
-                // The broker may still be starting next to us.
+                // The connection may be recovering from a broker restart.
                 LogWaiting(logger, ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             }
@@ -36,8 +36,7 @@ public sealed partial class RetryTopology(BrokerConnections broker, RetryLadder 
 
     private async Task DeclareAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await broker.OpenAsync("topology", cancellationToken);
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        await using var channel = await broker.CreateChannelAsync(cancellationToken: cancellationToken);
 
         // The same declaration MassTransit makes for its receive endpoint's exchange.
         await channel.ExchangeDeclareAsync(RetryQueues.Deliveries, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);

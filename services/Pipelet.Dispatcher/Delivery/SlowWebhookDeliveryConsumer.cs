@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using MassTransit;
 using Pipelet.Dispatcher.Subscriptions;
 using Pipelet.Dispatcher.Telemetry;
@@ -24,3 +25,7 @@ public sealed class SlowWebhookDeliveryConsumer(
     /// <summary>A slow webhook's slots free slowly: waiting for one would only hold one of the few slow-lane slots.</summary>
     protected override bool WaitsForSlot => false;
 }
+
+/// <summary>The slow lane, <see cref="DeliveryOptions.SlowConcurrency"/> tries at once.</summary>
+internal sealed class SlowWebhookDeliveryConsumerDefinition(IOptions<DeliveryOptions> options)
+    : BoundedQueueDefinition<SlowWebhookDeliveryConsumer>(RetryQueues.SlowDeliveries, options.Value.SlowConcurrency);

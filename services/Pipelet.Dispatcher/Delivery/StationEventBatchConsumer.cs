@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using MassTransit;
 using Pipelet.Contracts.Events;
 using Pipelet.Dispatcher.Telemetry;
@@ -68,3 +69,10 @@ public sealed class StationEventBatchConsumer(StationEventFanOut fanOut, FanOutS
         }
     }
 }
+
+/// <summary>
+/// The gateway's station-event batches, <see cref="DeliveryOptions.BatchConcurrency"/> messages at once; their
+/// events share the instance's <see cref="DeliveryOptions.FanOutConcurrency"/> slots (<see cref="FanOutSlots"/>).
+/// </summary>
+internal sealed class StationEventBatchConsumerDefinition(IOptions<DeliveryOptions> options)
+    : BoundedQueueDefinition<StationEventBatchConsumer>(RetryQueues.StationEvents, options.Value.BatchConcurrency);

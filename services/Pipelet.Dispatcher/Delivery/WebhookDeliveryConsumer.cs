@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using MassTransit;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.Dispatcher.Subscriptions;
@@ -43,7 +44,7 @@ public class WebhookDeliveryConsumer(
         }
 
         var webhook = await ResolveAsync(delivery.WebhookId, cancellationToken);
-        if (webhook is not { Enabled: true })
+        if (webhook is not { Settings.Enabled: true })
         {
             await attempts.CancelAsync(delivery, cancellationToken);
             return;
@@ -68,7 +69,7 @@ public class WebhookDeliveryConsumer(
 
         // The wait may have lasted half a second: try the webhook as it is now.
         webhook = directory.Find(webhook.WebhookId);
-        if (webhook is not { Enabled: true })
+        if (webhook is not { Settings.Enabled: true })
         {
             lease.Dispose();
             await attempts.CancelAsync(delivery, cancellationToken);
@@ -98,3 +99,7 @@ public class WebhookDeliveryConsumer(
         return webhook;
     }
 }
+
+/// <summary>The deliveries queue, <see cref="DeliveryOptions.Concurrency"/> tries at once.</summary>
+internal sealed class WebhookDeliveryConsumerDefinition(IOptions<DeliveryOptions> options)
+    : BoundedQueueDefinition<WebhookDeliveryConsumer>(RetryQueues.Deliveries, options.Value.Concurrency);

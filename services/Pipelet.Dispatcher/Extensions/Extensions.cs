@@ -15,10 +15,9 @@ internal static class Extensions
     {
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
-        services.AddOptions<DeliveryOptions>()
-            .BindConfiguration(DeliveryOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<DeliveryOptions>(DeliveryOptions.Section);
+        builder.AddValidatedOptions<DeliveryLogOptions>(DeliveryOptions.Section);
+        builder.AddValidatedOptions<WebhookDirectoryOptions>(DeliveryOptions.Section);
         services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>();
         services.AddSingleton<IValidateOptions<DeliveryOptions>, SlowThresholdValidator>();
         services.AddSingleton(sp => RetryLadder.Parse(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.RetrySchedule));
@@ -26,15 +25,15 @@ internal static class Extensions
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
-            json.SerializerOptions.TypeInfoResolverChain.Insert(0, DispatcherJson.Default);
         });
         services.AddProblemDetails();
         builder.AddApiKeyAuthentication();
 
         // Start-up order matters: schema, then the retry queues, then the bus that uses both.
-        builder.AddNpgsqlDataSource("dispatcherdb");
+        builder.AddNpgsqlDataSource("dispatcherdb", configureDataSourceBuilder: DataSourceDefaults.Configure);
         builder.AddDatabaseMigrations<DeliveryLog>();
-        services.AddSingleton<BrokerConnections>();
+        // For what MassTransit does not do: the retry ladder's queues and every queue's depth.
+        builder.AddRabbitMQClient(Messaging.RabbitMqConnectionName, configureConnectionFactory: factory => factory.ClientProvidedName = "pipelet-dispatcher");
         services.AddHostedService<RetryTopology>();
 
         builder.AddWebhookSending();
@@ -43,7 +42,7 @@ internal static class Extensions
         services.AddHttpClient(WebhookSender.HttpClientName).RemoveAllLoggers();
         services.AddSingleton<DeliveryTelemetry>();
         services.AddSingleton<WebhookDirectory>();
-        services.AddHttpClient(WebhookDirectorySync.HttpClientName);
+        services.AddHttpClient(WebhookDirectorySync.HttpClientName).AddInternalClientDefaults();
         services.AddHostedService<WebhookDirectorySync>();
         services.AddSingleton<DeliveryLog>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryLog>());

@@ -1,6 +1,6 @@
 using MassTransit;
 using Pipelet.Contracts.Subscriptions;
-using Pipelet.Dispatcher.Delivery;
+using Pipelet.Dispatcher.Data;
 
 namespace Pipelet.Dispatcher.Subscriptions;
 
@@ -16,7 +16,7 @@ public sealed class WebhookChangesConsumer(WebhookDirectory directory, RetryCanc
         var webhookId = context.Message.Webhook.WebhookId;
         directory.Upsert(context.Message.Webhook);
         // Asked of the directory, not the message: a stale upsert it ignored changes nothing.
-        if (directory.Find(webhookId) is not { Enabled: true }) cancellation.Cancel(webhookId);
+        if (directory.Find(webhookId) is not { Settings.Enabled: true }) cancellation.Cancel(webhookId);
         return Task.CompletedTask;
     }
 
@@ -26,5 +26,20 @@ public sealed class WebhookChangesConsumer(WebhookDirectory directory, RetryCanc
         directory.Delete(webhookId, context.Message.DeletedAt);
         if (directory.Find(webhookId) is null) cancellation.Cancel(webhookId);
         return Task.CompletedTask;
+    }
+}
+
+internal sealed class WebhookChangesConsumerDefinition : ConsumerDefinition<WebhookChangesConsumer>
+{
+    public WebhookChangesConsumerDefinition()
+    {
+        // Every instance must see every change: a temporary (auto-delete) queue per instance.
+        Endpoint(e =>
+        {
+            e.Name = "dispatcher-webhook-changes";
+            e.InstanceId = Guid.NewGuid().ToString("N")[..12];
+            e.Temporary = true;
+        });
+        ConcurrentMessageLimit = 1; // changes apply in order
     }
 }

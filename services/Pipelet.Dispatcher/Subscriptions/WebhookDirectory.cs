@@ -88,7 +88,7 @@ public sealed class WebhookDirectory
         {
             var listed = webhooks.Select(w => w.WebhookId).ToHashSet();
             var wereActive = webhooks.Select(w => w.WebhookId).Concat(_webhooks.Keys)
-                .Where(id => _webhooks.TryGetValue(id, out var known) ? known.Enabled : !_deleted.ContainsKey(id))
+                .Where(id => _webhooks.TryGetValue(id, out var known) ? known.Settings.Enabled : !_deleted.ContainsKey(id))
                 .ToHashSet();
             foreach (var gone in _webhooks.Values.Where(w => !listed.Contains(w.WebhookId) && w.UpdatedAt < readStartedAt).ToList())
             {
@@ -105,7 +105,7 @@ public sealed class WebhookDirectory
             }
 
             Publish();
-            return wereActive.Where(id => _webhooks.GetValueOrDefault(id) is not { Enabled: true }).Order().ToList();
+            return wereActive.Where(id => _webhooks.GetValueOrDefault(id) is not { Settings.Enabled: true }).Order().ToList();
         }
     }
 

@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using Microsoft.Extensions.Options;
-using Pipelet.Dispatcher.Delivery;
+using Pipelet.Dispatcher.Data;
 
 namespace Pipelet.Dispatcher.Subscriptions;
 
@@ -15,7 +15,7 @@ public sealed partial class WebhookDirectorySync(
     WebhookDirectory directory,
     IHttpClientFactory httpClients,
     IConfiguration configuration,
-    IOptions<DeliveryOptions> options,
+    IOptions<WebhookDirectoryOptions> options,
     RetryCancellation cancellation,
     TimeProvider time,
     ILogger<WebhookDirectorySync> logger) : BackgroundService

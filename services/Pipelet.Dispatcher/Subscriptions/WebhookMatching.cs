@@ -7,7 +7,7 @@ namespace Pipelet.Dispatcher.Subscriptions;
 public static class WebhookMatching
 {
     public static bool Wants(WebhookSubscription webhook, string eventName, string stationId) =>
-        webhook.Enabled
-        && webhook.Events.Any(e => e == EventCatalogue.Wildcard || string.Equals(e, eventName, StringComparison.Ordinal))
-        && (webhook.Stations is not { Count: > 0 } stations || stations.Contains(stationId, StringComparer.Ordinal));
+        webhook.Settings is { Enabled: true } settings
+        && settings.Events.Any(e => e == EventCatalogue.Wildcard || string.Equals(e, eventName, StringComparison.Ordinal))
+        && (settings.Stations is not { Count: > 0 } stations || stations.Contains(stationId, StringComparer.Ordinal));
 }

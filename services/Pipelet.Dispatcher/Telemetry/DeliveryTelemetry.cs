@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Pipelet.Contracts.Events;
-using Pipelet.Dispatcher.Delivery;
 using Pipelet.Webhooks;
 
 namespace Pipelet.Dispatcher.Telemetry;
@@ -64,17 +63,18 @@ public sealed class DeliveryTelemetry
         return activity;
     }
 
-    public Activity? StartAttempt(WebhookDelivery delivery)
+    /// <summary>The span of one try of one delivery of <paramref name="stationEvent"/> to one webhook.</summary>
+    public static Activity? StartAttempt(Guid deliveryId, long webhookId, StationEvent stationEvent, int attempt)
     {
         var activity = Source.StartActivity("webhook attempt", ActivityKind.Internal);
         if (activity is { IsAllDataRequested: true })
         {
-            activity.SetTag("pipelet.delivery.id", delivery.DeliveryId);
-            activity.SetTag("pipelet.webhook.id", delivery.WebhookId);
-            activity.SetTag("pipelet.event.id", delivery.Event.EventId);
-            activity.SetTag("pipelet.event.name", delivery.Event.Event);
-            activity.SetTag("pipelet.station.id", delivery.Event.StationId);
-            activity.SetTag("pipelet.attempt", delivery.Attempt);
+            activity.SetTag("pipelet.delivery.id", deliveryId);
+            activity.SetTag("pipelet.webhook.id", webhookId);
+            activity.SetTag("pipelet.event.id", stationEvent.EventId);
+            activity.SetTag("pipelet.event.name", stationEvent.Event);
+            activity.SetTag("pipelet.station.id", stationEvent.StationId);
+            activity.SetTag("pipelet.attempt", attempt);
         }
 
         return activity;

@@ -4,31 +4,31 @@ using RabbitMQ.Client;
 namespace Pipelet.Gateway.Events;
 
 /// <summary>
-/// The gateway's own AMQP connection for events, apart from MassTransit's bus: a few channels with
-/// publisher confirms tracked by RabbitMQ.Client and no limit on outstanding confirms (each channel's
-/// publish loop bounds its batches in flight). MassTransit 8.4 costs about four times the CPU per
-/// confirmed publish here (docs/benchmarks/gateway.md). A connection or channel the broker closed is
-/// reopened on next use, so during an outage each publish fails fast and the station retries.
+/// The gateway's event channels on the connection Aspire.RabbitMQ.Client registers, apart from MassTransit's
+/// bus: a few channels with publisher confirms tracked by RabbitMQ.Client and no limit on outstanding confirms
+/// (each channel's publish loop bounds its batches in flight). MassTransit costs about four times the CPU per
+/// confirmed publish here (docs/benchmarks/gateway.md). The connection recovers by itself after a broker
+/// restart; while it is down, opening a channel fails at once, so each publish fails fast and the station retries.
 /// </summary>
-internal sealed class EventChannels(IConfiguration configuration, IOptions<GatewayOptions> options, ILogger<EventChannels> logger) : IAsyncDisposable
+internal sealed class EventChannels(IConnection connection, IConfiguration configuration, IOptions<GatewayOptions> options, ILogger<EventChannels> logger)
+    : IAsyncDisposable
 {
     private readonly SemaphoreSlim _open = new(1, 1);
-    private readonly Uri _broker = new(configuration.GetRequiredConnectionString(Connections.RabbitMqConnectionName));
-    private IConnection? _connection;
-    private IChannel?[] _channels = [];
+    private readonly IChannel?[] _channels = new IChannel?[options.Value.EventPublishChannels];
     private int _next;
 
-    public Uri Broker => _broker;
+    /// <summary>The broker's address (as the bus sees it, for the envelope's addresses).</summary>
+    public Uri Broker { get; } = new(configuration.GetConnectionString(Messaging.RabbitMqConnectionName)
+        ?? throw new InvalidOperationException($"ConnectionStrings__{Messaging.RabbitMqConnectionName} is missing."));
 
-    /// <summary>A channel that was open a moment ago; opens the connection (and declares the exchange) on first use.</summary>
+    /// <summary>A channel that was open a moment ago; opens it (and declares the exchange) on first use.</summary>
     public ValueTask<IChannel> NextAsync(CancellationToken cancellationToken) =>
-        GetAsync((int)((uint)Interlocked.Increment(ref _next) % (uint)options.Value.EventPublishChannels), cancellationToken);
+        GetAsync((int)((uint)Interlocked.Increment(ref _next) % (uint)_channels.Length), cancellationToken);
 
     /// <summary>Channel <paramref name="index"/> (each publish loop has its own), reopened if the broker closed it.</summary>
     public async ValueTask<IChannel> GetAsync(int index, CancellationToken cancellationToken)
     {
-        var channels = Volatile.Read(ref _channels);
-        if (index < channels.Length && channels[index] is { IsOpen: true } open) return open;
+        if (Volatile.Read(ref _channels[index]) is { IsOpen: true } open) return open;
         return await ReopenAsync(index, cancellationToken);
     }
 
@@ -37,38 +37,23 @@ internal sealed class EventChannels(IConfiguration configuration, IOptions<Gatew
         await _open.WaitAsync(cancellationToken);
         try
         {
-            if (_connection is not { IsOpen: true })
+            if (_channels[index] is { IsOpen: true } open) return open;
+            if (_channels[index] is { } closed)
             {
-                if (_connection is not null) await _connection.DisposeAsync();
-                _connection = null;
-                var factory = new ConnectionFactory
-                {
-                    Uri = _broker,
-                    ClientProvidedName = "pipelet-gateway-events",
-                    // Reopened here on next use instead: a publish during an outage fails at once.
-                    AutomaticRecoveryEnabled = false,
-                };
-                _connection = await factory.CreateConnectionAsync(cancellationToken);
-                Volatile.Write(ref _channels, new IChannel?[options.Value.EventPublishChannels]);
-                logger.LogInformation("Event connection to RabbitMQ open with {Channels} channel(s)", options.Value.EventPublishChannels);
+                _channels[index] = null;
+                await closed.DisposeAsync();
             }
 
-            var channels = _channels;
-            for (var i = 0; i < channels.Length; i++)
-            {
-                if (channels[i] is { IsOpen: true }) continue;
-                if (channels[i] is { } closed) await closed.DisposeAsync();
-                // No rate limiter: RabbitMQ.Client's default one would delay publishes once 64 confirms are outstanding.
-                var channel = await _connection.CreateChannelAsync(
-                    new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true,
-                        outstandingPublisherConfirmationsRateLimiter: null), cancellationToken);
-                // As MassTransit declares a message type's exchange, so either may come first.
-                await channel.ExchangeDeclareAsync(StationEventEnvelope.Exchange, ExchangeType.Fanout, durable: true, autoDelete: false,
-                    cancellationToken: cancellationToken);
-                channels[i] = channel;
-            }
-
-            return channels[index]!;
+            // No rate limiter: RabbitMQ.Client's default one would delay publishes once 64 confirms are outstanding.
+            // Throws at once while the connection is down (it recovers on its own).
+            var channel = await connection.CreateChannelAsync(
+                new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true,
+                    outstandingPublisherConfirmationsRateLimiter: null), cancellationToken);
+            // As MassTransit declares a message type's exchange, so either may come first.
+            await channel.ExchangeDeclareAsync(StationEventEnvelope.Exchange, ExchangeType.Fanout, durable: true, autoDelete: false,
+                cancellationToken: cancellationToken);
+            Volatile.Write(ref _channels[index], channel);
+            return channel;
         }
         finally
         {
@@ -79,9 +64,8 @@ internal sealed class EventChannels(IConfiguration configuration, IOptions<Gatew
     /// <summary>Takes a channel out of use (it is closed and replaced on next use).</summary>
     public void Discard(IChannel channel)
     {
-        var channels = Volatile.Read(ref _channels);
-        var index = Array.IndexOf(channels, channel);
-        if (index >= 0 && Interlocked.CompareExchange(ref channels[index], null, channel) == channel)
+        var index = Array.IndexOf(_channels, channel);
+        if (index >= 0 && Interlocked.CompareExchange(ref _channels[index], null, channel) == channel)
         {
             logger.LogWarning("An event channel failed; it is replaced");
             _ = channel.CloseAsync().ContinueWith(closing =>
@@ -99,7 +83,6 @@ internal sealed class EventChannels(IConfiguration configuration, IOptions<Gatew
             if (channel is not null) await channel.DisposeAsync();
         }
 
-        if (_connection is not null) await _connection.DisposeAsync();
         _open.Dispose();
     }
 }

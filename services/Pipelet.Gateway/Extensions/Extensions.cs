@@ -17,27 +17,16 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<GatewayOptions>()
-            .BindConfiguration(GatewayOptions.SectionName)
-            .ValidateDataAnnotations()
-            .Validate(o => o.CommandTimeout > TimeSpan.Zero && o.CommandTimeout <= TimeSpan.FromMinutes(10),
-                "Gateway:CommandTimeout must be between 00:00:00.001 and 00:10:00 (hh:mm:ss).")
-            .Validate(o => o.EventPublishTimeout > TimeSpan.Zero && o.EventPublishTimeout <= TimeSpan.FromMinutes(2),
-                "Gateway:EventPublishTimeout must be between 00:00:00.001 and 00:02:00 (hh:mm:ss).")
-            .Validate(o => o.EventStatisticsInterval >= TimeSpan.Zero, "Gateway:EventStatisticsInterval must not be negative (00:00:00 turns it off).")
-            .Validate(o => o.WebSocketPingInterval >= TimeSpan.Zero && o.WebSocketPongTimeout >= TimeSpan.Zero,
-                "Gateway:WebSocketPingInterval and Gateway:WebSocketPongTimeout must not be negative.")
-            .Validate(o => o.StationAuthentication.Stations.Values.All(StationPasswordHasher.IsWellFormed),
-                "Gateway:StationAuthentication:Stations values must be password hashes (pbkdf2-sha256$...), never plaintext.")
-            .ValidateOnStart();
+        builder.AddValidatedOptions<GatewayOptions>(GatewayOptions.SectionName);
         builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, IdTagListValidator>();
+        builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, StationPasswordsValidator>();
 
         var instance = GatewayInstance.Create(builder.Configuration[$"{GatewayOptions.SectionName}:InstanceId"]);
         builder.Services.AddSingleton(instance);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<GatewayMetrics>();
 
-        builder.AddNpgsqlDataSource("gatewaydb");
+        builder.AddNpgsqlDataSource("gatewaydb", configureDataSourceBuilder: DataSourceDefaults.Configure);
         builder.AddDatabaseMigrations<GatewayOptions>();
         builder.AddRabbitMqBus(bus =>
         {
@@ -48,8 +37,9 @@ internal static class Extensions
             });
         });
 
+        // Events go out on this connection's own channels (EventChannels); its health check makes /health wait for the broker.
+        builder.AddRabbitMQClient(Messaging.RabbitMqConnectionName, configureConnectionFactory: factory => factory.ClientProvidedName = "pipelet-gateway");
         builder.Services.AddSingleton<EventChannels>();
-        builder.Services.AddHealthChecks().AddCheck<EventChannelsHealthCheck>("rabbitmq-events", tags: ["ready"]);
         builder.Services.AddSingleton<StationEventPublisher>();
         builder.Services.AddSingleton<TransactionLedger>();
         builder.Services.TryAddSingleton<IIdTagAuthorizer, ConfiguredIdTagAuthorizer>();

@@ -13,19 +13,14 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDataSource("subscriptionsdb");
+        builder.AddNpgsqlDataSource("subscriptionsdb", configureDataSourceBuilder: DataSourceDefaults.Configure);
         builder.AddDatabaseMigrations<WebhookStore>();
         builder.AddRabbitMqBus();
         builder.AddWebhookSending();
 
-        builder.Services.AddOptions<ApiOptions>()
-            .BindConfiguration(ApiOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<ApiOptions>(ApiOptions.Section);
+        builder.AddValidatedOptions<WebhookEncryptionOptions>(WebhookEncryptionOptions.Section);
         builder.Services.AddSingleton<IValidateOptions<WebhookEncryptionOptions>, WebhookEncryptionOptionsValidator>();
-        builder.Services.AddOptions<WebhookEncryptionOptions>()
-            .BindConfiguration(WebhookEncryptionOptions.Section)
-            .ValidateOnStart();
 
         builder.AddWebhooks();
         builder.AddApiKeys();

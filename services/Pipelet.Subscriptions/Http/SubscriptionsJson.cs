@@ -16,6 +16,7 @@ namespace Pipelet.Subscriptions.Http;
 [JsonSerializable(typeof(WebhookResponse))]
 [JsonSerializable(typeof(Page<WebhookResponse>))]
 [JsonSerializable(typeof(WebhookTestResult))]
+[JsonSerializable(typeof(SigningSecretResponse))]
 [JsonSerializable(typeof(EventResponse[]))]
 [JsonSerializable(typeof(CreateApiKeyRequest))]
 [JsonSerializable(typeof(CreatedApiKeyResponse))]

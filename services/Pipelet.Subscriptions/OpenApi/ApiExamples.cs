@@ -42,4 +42,6 @@ internal static class ApiExamples
          "created_at":"2026-04-14T12:00:00.000+00:00","last_used_at":"2026-04-14T12:05:00.000+00:00","revoked_at":null}],
          "next_after":null}
         """;
+
+    public const string SigningSecret = """{"signing_secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}""";
 }

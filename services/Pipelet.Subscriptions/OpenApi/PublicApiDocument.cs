@@ -45,6 +45,13 @@ internal static class PublicApiDocument
                 AddCommonResponses(operation);
                 return Task.CompletedTask;
             });
+
+            // A Secret is a plain string on the wire (its converter says so; the schema generator cannot see that).
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (context.JsonTypeInfo.Type == typeof(Pipelet.Contracts.Subscriptions.Secret)) schema.Type = JsonSchemaType.String;
+                return Task.CompletedTask;
+            });
         });
         return builder;
     }

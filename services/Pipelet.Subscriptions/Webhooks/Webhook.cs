@@ -1,26 +1,31 @@
 using Pipelet.Contracts.Subscriptions;
+using Pipelet.Subscriptions.Http;
 
 namespace Pipelet.Subscriptions.Webhooks;
 
-/// <summary>What a subscriber chooses for a webhook. <see cref="Stations"/> null means every station.</summary>
-internal sealed record WebhookSettings(
-    string Name,
-    string Url,
-    bool Enabled,
-    IReadOnlyList<string> Events,
-    IReadOnlyList<string>? Stations,
-    string? SecretHeader,
-    string? SecretValue)
+/// <summary>A stored webhook. <see cref="Signing"/> is null only before the start-up backfill gave an old row its key.</summary>
+internal sealed record Webhook(long Id, WebhookSettings Settings, WebhookSigningSecrets? Signing, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
-    // The secret value must never reach a log line through the generated ToString.
-    public override string ToString() =>
-        $"WebhookSettings {{ Name = {Name}, Url = {Url}, Enabled = {Enabled}, Events = [{string.Join(", ", Events)}], SecretHeader = {SecretHeader} }}";
+    public WebhookSubscription ToSubscription() => new(Id, Settings, Signing, UpdatedAt);
 }
 
-/// <summary>A stored webhook.</summary>
-internal sealed record Webhook(long Id, WebhookSettings Settings, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+/// <summary>The rule that a secret header and its value are set together, for a new webhook and for a changed one alike.</summary>
+internal static class WebhookSecretHeaderRule
 {
-    public WebhookSubscription ToSubscription() => new(
-        Id, Settings.Name, new Uri(Settings.Url), Settings.Enabled, Settings.Events, Settings.Stations,
-        Settings.SecretHeader, Settings.SecretValue, UpdatedAt);
+    public static WebhookSecretHeader? Pair(string? header, Secret? value, ValidationErrors errors)
+    {
+        switch (header, value)
+        {
+            case (null, null):
+                return null;
+            case (null, _):
+                errors.Add("secret_header", "A secret value needs a secret header: send secret_header with it.");
+                return null;
+            case (_, null):
+                errors.Add("secret_value", "A secret header needs a secret value: send secret_value with it.");
+                return null;
+            default:
+                return new WebhookSecretHeader(header, value);
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Pipelet.Contracts.Subscriptions;
 
 namespace Pipelet.Subscriptions.Webhooks;
 
@@ -10,10 +11,7 @@ public sealed record CreateWebhookRequest(
     IReadOnlyList<string>? Events,
     IReadOnlyList<string>? Stations,
     string? SecretHeader,
-    string? SecretValue)
-{
-    public override string ToString() => $"CreateWebhookRequest {{ Name = {Name}, Url = {Url}, SecretHeader = {SecretHeader} }}";
-}
+    Secret? SecretValue);
 
 /// <summary>
 /// Body of <c>PUT /api/v1/webhooks/{id}</c>: a field left out (or null) keeps its value.
@@ -26,10 +24,7 @@ public sealed record UpdateWebhookRequest(
     IReadOnlyList<string>? Events,
     IReadOnlyList<string>? Stations,
     string? SecretHeader,
-    string? SecretValue)
-{
-    public override string ToString() => $"UpdateWebhookRequest {{ Name = {Name}, Url = {Url}, SecretHeader = {SecretHeader} }}";
-}
+    Secret? SecretValue);
 
 /// <summary>A webhook as the API shows it. The secret value is write-only: only whether one is set.</summary>
 public sealed record WebhookResponse(
@@ -45,8 +40,8 @@ public sealed record WebhookResponse(
     DateTimeOffset UpdatedAt)
 {
     internal static WebhookResponse From(Webhook webhook) => new(
-        webhook.Id, webhook.Settings.Name, webhook.Settings.Url, webhook.Settings.Enabled, webhook.Settings.Events,
-        webhook.Settings.Stations, webhook.Settings.SecretHeader, webhook.Settings.SecretValue is not null,
+        webhook.Id, webhook.Settings.Name, webhook.Settings.Url.OriginalString, webhook.Settings.Enabled, webhook.Settings.Events,
+        webhook.Settings.Stations, webhook.Settings.SecretHeader?.Name, webhook.Settings.SecretHeader is not null,
         webhook.CreatedAt, webhook.UpdatedAt);
 }
 
@@ -56,6 +51,9 @@ public sealed record WebhookTestResult(
     int? StatusCode,
     long DurationMs,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error);
+
+/// <summary>The answer of <c>GET /api/v1/webhooks/{id}/signing-secret</c> and of its rotation: the key that verifies our signatures.</summary>
+public sealed record SigningSecretResponse(Secret SigningSecret);
 
 /// <summary>One entry of <c>GET /api/v1/webhooks/events</c>.</summary>
 public sealed record EventResponse(string Name, string Direction, string Description);

@@ -1,6 +1,8 @@
 using Npgsql;
 using NpgsqlTypes;
+using Pipelet.Contracts.Subscriptions;
 using Pipelet.Subscriptions.Http;
+using Pipelet.Webhooks;
 
 namespace Pipelet.Subscriptions.Webhooks;
 
@@ -10,7 +12,9 @@ namespace Pipelet.Subscriptions.Webhooks;
 /// </summary>
 internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretProtector protector, WebhookOutboxSignal outbox)
 {
-    internal const string Columns = "id, name, url, enabled, events, stations, secret_header, secret_value, created_at, updated_at";
+    internal const string Columns =
+        "id, name, url, enabled, events, stations, secret_header, secret_value, created_at, updated_at, " +
+        "signing_secret, previous_signing_secret, signing_secret_rotated_at";
 
     public async Task<Webhook> CreateAsync(WebhookSettings settings, CancellationToken cancellationToken)
     {
@@ -18,11 +22,12 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var insert = new NpgsqlCommand(
             $"""
-            INSERT INTO webhooks (name, url, enabled, events, stations, secret_header, secret_value)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            INSERT INTO webhooks (name, url, enabled, events, stations, secret_header, secret_value, signing_secret)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             RETURNING {Columns}
             """, connection, transaction);
         AddSettings(insert, settings);
+        insert.Parameters.Add(new() { Value = protector.Protect(WebhookSignature.NewSecret().Value, SealedColumn.SigningSecret) });
         var webhook = await ReadSingleAsync(insert, cancellationToken);
         await RecordChangeAsync(connection, transaction, webhook!.Id, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -48,7 +53,7 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
             : new Page<Webhook>(items, null);
     }
 
-    /// <summary>Every webhook with its decrypted secret: the dispatcher's start-up read.</summary>
+    /// <summary>Every webhook with its decrypted secrets: the dispatcher's full read.</summary>
     public async Task<List<Webhook>> ListAllAsync(CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM webhooks ORDER BY id");
@@ -56,45 +61,99 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
     }
 
     /// <summary>
-    /// Re-seals, under the current key, every secret sealed under a retired one. Each row is replaced only if
-    /// it still holds the value read, so a concurrent update wins. Returns the count and the rows no key opens.
+    /// Re-seals, under the current key, every secret sealed under a retired one. Each value is replaced only if
+    /// it is still the one read, so a concurrent update wins. Returns the count and the rows no key opens.
     /// </summary>
     public async Task<(int Resealed, List<long> Unreadable)> ResealSecretsAsync(CancellationToken cancellationToken)
     {
-        var stale = new List<(long Id, byte[] Sealed)>();
-        await using (var select = dataSource.CreateCommand("SELECT id, secret_value FROM webhooks WHERE secret_value IS NOT NULL ORDER BY id"))
+        var resealed = 0;
+        var unreadable = new SortedSet<long>();
+        foreach (var column in SealedColumn.All)
+        {
+            var stale = new List<(long Id, byte[] Sealed)>();
+            await using (var select = dataSource.CreateCommand($"SELECT id, {column.Name} FROM webhooks WHERE {column.Name} IS NOT NULL ORDER BY id"))
+            await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var sealedBytes = reader.GetFieldValue<byte[]>(1);
+                    if (!protector.IsCurrent(sealedBytes)) stale.Add((reader.GetInt64(0), sealedBytes));
+                }
+            }
+
+            foreach (var (id, sealedBytes) in stale)
+            {
+                string secret;
+                try
+                {
+                    secret = protector.Unprotect(sealedBytes, column);
+                }
+                catch (System.Security.Cryptography.CryptographicException)
+                {
+                    unreadable.Add(id);
+                    continue;
+                }
+
+                await using var update = dataSource.CreateCommand($"UPDATE webhooks SET {column.Name} = $1 WHERE id = $2 AND {column.Name} = $3");
+                update.Parameters.Add(new() { Value = protector.Protect(secret, column) });
+                update.Parameters.Add(new() { Value = id });
+                update.Parameters.Add(new() { Value = sealedBytes });
+                resealed += await update.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        return (resealed, unreadable.ToList());
+    }
+
+    /// <summary>Gives every webhook stored before signing existed its signing secret (and the dispatcher the news). Returns how many.</summary>
+    public async Task<int> AddMissingSigningSecretsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var ids = new List<long>();
+        await using (var select = new NpgsqlCommand("SELECT id FROM webhooks WHERE signing_secret IS NULL FOR UPDATE", connection, transaction))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var sealedBytes = reader.GetFieldValue<byte[]>(1);
-                if (!protector.IsCurrent(sealedBytes)) stale.Add((reader.GetInt64(0), sealedBytes));
-            }
+            while (await reader.ReadAsync(cancellationToken)) ids.Add(reader.GetInt64(0));
         }
 
-        var resealed = 0;
-        var unreadable = new List<long>();
-        foreach (var (id, sealedBytes) in stale)
+        foreach (var id in ids)
         {
-            string secret;
-            try
-            {
-                secret = protector.Unprotect(sealedBytes);
-            }
-            catch (System.Security.Cryptography.CryptographicException)
-            {
-                unreadable.Add(id);
-                continue;
-            }
-
-            await using var update = dataSource.CreateCommand("UPDATE webhooks SET secret_value = $1 WHERE id = $2 AND secret_value = $3");
-            update.Parameters.Add(new() { Value = protector.Protect(secret) });
+            await using var update = new NpgsqlCommand("UPDATE webhooks SET signing_secret = $1, updated_at = now() WHERE id = $2", connection, transaction);
+            update.Parameters.Add(new() { Value = protector.Protect(WebhookSignature.NewSecret().Value, SealedColumn.SigningSecret) });
             update.Parameters.Add(new() { Value = id });
-            update.Parameters.Add(new() { Value = sealedBytes });
-            resealed += await update.ExecuteNonQueryAsync(cancellationToken);
+            await update.ExecuteNonQueryAsync(cancellationToken);
+            await RecordChangeAsync(connection, transaction, id, cancellationToken);
         }
 
-        return (resealed, unreadable);
+        await transaction.CommitAsync(cancellationToken);
+        if (ids.Count > 0) outbox.Notify();
+        return ids.Count;
+    }
+
+    /// <summary>
+    /// Replaces the signing secret with a new one; the old one becomes the previous secret, which keeps signing
+    /// for the sender's overlap. Returns the updated webhook, or null when it does not exist.
+    /// </summary>
+    public async Task<Webhook?> RotateSigningSecretAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var update = new NpgsqlCommand(
+            $"""
+            UPDATE webhooks SET previous_signing_secret = signing_secret, signing_secret = $1,
+                signing_secret_rotated_at = now(), updated_at = now()
+            WHERE id = $2
+            RETURNING {Columns}
+            """, connection, transaction);
+        update.Parameters.Add(new() { Value = protector.Protect(WebhookSignature.NewSecret().Value, SealedColumn.SigningSecret) });
+        update.Parameters.Add(new() { Value = id });
+        var rotated = await ReadSingleAsync(update, cancellationToken);
+        if (rotated is null) return null;
+        await RecordChangeAsync(connection, transaction, id, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        outbox.Notify();
+        return rotated;
     }
 
     /// <summary>Applies a patch under a row lock, so two partial updates never undo each other.</summary>
@@ -146,26 +205,36 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
         reader.GetInt64(offset),
         new WebhookSettings(
             reader.GetString(offset + 1),
-            reader.GetString(offset + 2),
+            new Uri(reader.GetString(offset + 2)),
             reader.GetBoolean(offset + 3),
             reader.GetFieldValue<string[]>(offset + 4),
             reader.IsDBNull(offset + 5) ? null : reader.GetFieldValue<string[]>(offset + 5),
-            reader.IsDBNull(offset + 6) ? null : reader.GetString(offset + 6),
-            reader.IsDBNull(offset + 7) ? null : protector.Unprotect(reader.GetFieldValue<byte[]>(offset + 7))),
+            reader.IsDBNull(offset + 6)
+                ? null
+                : new WebhookSecretHeader(reader.GetString(offset + 6), ReadSecret(reader, offset + 7, SealedColumn.SecretValue)!)),
+        reader.IsDBNull(offset + 10)
+            ? null
+            : new WebhookSigningSecrets(
+                ReadSecret(reader, offset + 10, SealedColumn.SigningSecret)!,
+                ReadSecret(reader, offset + 11, SealedColumn.PreviousSigningSecret),
+                reader.IsDBNull(offset + 12) ? null : reader.GetFieldValue<DateTimeOffset>(offset + 12)),
         reader.GetFieldValue<DateTimeOffset>(offset + 8),
         reader.GetFieldValue<DateTimeOffset>(offset + 9));
+
+    private Secret? ReadSecret(NpgsqlDataReader reader, int ordinal, SealedColumn column) =>
+        reader.IsDBNull(ordinal) ? null : new Secret(protector.Unprotect(reader.GetFieldValue<byte[]>(ordinal), column));
 
     private void AddSettings(NpgsqlCommand command, WebhookSettings settings)
     {
         command.Parameters.Add(new() { Value = settings.Name });
-        command.Parameters.Add(new() { Value = settings.Url });
+        command.Parameters.Add(new() { Value = settings.Url.OriginalString });
         command.Parameters.Add(new() { Value = settings.Enabled });
         command.Parameters.Add(new() { Value = settings.Events.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = (object?)settings.Stations?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new() { Value = (object?)settings.SecretHeader ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)settings.SecretHeader?.Name ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new()
         {
-            Value = settings.SecretValue is null ? DBNull.Value : protector.Protect(settings.SecretValue),
+            Value = settings.SecretHeader is { } header ? protector.Protect(header.Value.Value, SealedColumn.SecretValue) : DBNull.Value,
             NpgsqlDbType = NpgsqlDbType.Bytea,
         });
     }

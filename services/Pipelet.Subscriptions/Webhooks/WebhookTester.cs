@@ -6,7 +6,7 @@ namespace Pipelet.Subscriptions.Webhooks;
 
 /// <summary>
 /// <c>POST /webhooks/{id}/test</c>: sends a synthetic StartTransaction of the documented shape through the
-/// same <see cref="WebhookSender"/> the dispatcher uses, so a passing test means real deliveries will pass too.
+/// same <see cref="WebhookSender"/> the dispatcher uses (signed and with the secret header alike), so a passing test means real deliveries will pass too.
 /// </summary>
 internal sealed class WebhookTester(WebhookSender sender, TimeProvider time)
 {
@@ -16,8 +16,7 @@ internal sealed class WebhookTester(WebhookSender sender, TimeProvider time)
     {
         var now = time.GetUtcNow();
         var stationEvent = new StationEvent(Guid.CreateVersion7(now), EventCatalogue.StartTransaction, StationId, now, SamplePayload(now));
-        var target = new WebhookTarget(new Uri(webhook.Settings.Url), webhook.Settings.SecretHeader, webhook.Settings.SecretValue);
-        var result = await sender.SendAsync(target, stationEvent, attempt: 1, cancellationToken);
+        var result = await sender.SendAsync(webhook.ToSubscription(), stationEvent, attempt: 1, cancellationToken);
         return new WebhookTestResult(
             result.Succeeded,
             result.StatusCode,

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using Pipelet.Contracts.Events;
+using Pipelet.Contracts.Subscriptions;
 using Pipelet.Subscriptions.Http;
 using Pipelet.Webhooks;
 
@@ -27,17 +28,9 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
         var stations = CheckStations(request.Stations, errors);
         var header = CheckSecretHeader(request.SecretHeader, allowEmpty: false, errors);
         var value = CheckSecretValue(request.SecretValue, allowEmpty: false, errors);
-        if (request.SecretHeader is not null && request.SecretValue is null)
-        {
-            errors.Add("secret_value", "A secret header needs a secret value: send secret_value with it.");
-        }
-        else if (request.SecretHeader is null && request.SecretValue is not null)
-        {
-            errors.Add("secret_header", "A secret value needs a secret header: send secret_header with it.");
-        }
-
+        var secretHeader = WebhookSecretHeaderRule.Pair(header, value, errors);
         if (!errors.IsEmpty) return (null, errors);
-        var settings = new WebhookSettings(name!, url!, request.Enabled ?? true, events!, stations is { Count: > 0 } ? stations : null, header, value);
+        var settings = new WebhookSettings(name!, new Uri(url!), request.Enabled ?? true, events!, stations is { Count: > 0 } ? stations : null, secretHeader);
         return (settings, errors);
     }
 
@@ -46,7 +39,7 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
         var errors = new ValidationErrors();
         var patch = new WebhookPatch(
             CheckName(request.Name, required: false, errors),
-            await CheckUrlAsync(request.Url, required: false, errors, cancellationToken),
+            await CheckUrlAsync(request.Url, required: false, errors, cancellationToken) is { } url ? new Uri(url) : null,
             request.Enabled,
             CheckEvents(request.Events, required: false, errors),
             CheckStations(request.Stations, errors),
@@ -192,9 +185,10 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
         return header;
     }
 
-    private static string? CheckSecretValue(string? value, bool allowEmpty, ValidationErrors errors)
+    private static Secret? CheckSecretValue(Secret? secret, bool allowEmpty, ValidationErrors errors)
     {
-        if (value is null || (allowEmpty && value.Length == 0)) return value;
+        var value = secret?.Value;
+        if (value is null || (allowEmpty && value.Length == 0)) return secret;
         if (value.Length == 0 || value.Length > WebhookLimits.SecretValueLength)
         {
             errors.Add("secret_value", $"The secret value must be 1 to {WebhookLimits.SecretValueLength} characters long.");
@@ -204,7 +198,7 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
             errors.Add("secret_value", "The secret value must be printable ASCII without leading or trailing spaces (it travels as an HTTP header value).");
         }
 
-        return value;
+        return secret;
     }
 
     // RFC 7230 section 3.2.6: token = 1*tchar.

@@ -95,13 +95,15 @@ public sealed class TelemetryExportTests
     }
 
     [Fact]
-    public void Nothing_is_registered_without_an_endpoint()
+    public void Without_an_endpoint_nothing_listens()
     {
         var builder = WebApplication.CreateBuilder();
         builder.AddServiceDefaults();
+        builder.AddNpgsqlDataSource("db", settings => settings.ConnectionString = "Host=127.0.0.1;Database=unused");
         using var app = builder.Build();
 
         Assert.Null(app.Services.GetService(typeof(OpenTelemetry.Trace.TracerProvider)));
+        Assert.Null(Source.StartActivity("unexported"));
     }
 }
 

@@ -30,8 +30,7 @@ public sealed class CrashRig : IAsyncDisposable
         var receiver = await Receiver.StartAsync();
         receiver.KeepHits = false;
         var subscriptions = await FakeSubscriptions.StartAsync();
-        var webhook = new WebhookSubscription(FakeSubscriptions.NextWebhookId(), "crash", receiver.Hook("crash"), true, ["*"], null,
-            "X-Webhook-Secret", "crash-secret", DateTimeOffset.UtcNow);
+        var webhook = FakeSubscriptions.NewWebhook("crash", receiver.Hook("crash"));
         subscriptions.Put(webhook);
         var batch = Enumerable.Range(0, events).Select(i => TestBus.Event(EventCatalogue.MeterValues, $"CP-{i % 50}", $$"""{"n":{{i}}}""")).ToList();
         var failing = batch.Where((_, i) => failFirstEvery > 0 && i % failFirstEvery == 0).Select(e => e.EventId).ToHashSet();

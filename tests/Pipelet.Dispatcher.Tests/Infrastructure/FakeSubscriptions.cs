@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.ServiceDefaults.ApiKeys;
 using Pipelet.Testing;
+using Pipelet.Webhooks;
 
 namespace Pipelet.Dispatcher.Tests.Infrastructure;
 
@@ -34,11 +35,21 @@ public sealed class FakeSubscriptions : IAsyncDisposable
     /// </summary>
     public WebhookSubscription Subscribe(string name, Uri url, IReadOnlyList<string>? stations = null, IReadOnlyList<string>? events = null)
     {
-        var webhook = new WebhookSubscription(NextWebhookId(), name, url, true, events ?? ["*"], stations,
-            "X-Webhook-Secret", $"secret-of-{name}", DateTimeOffset.UtcNow);
+        var webhook = NewWebhook(name, url, stations, events);
         Put(webhook);
         return webhook;
     }
+
+    /// <summary>A new enabled webhook with a fresh id and signing secret and the secret header <c>X-Webhook-Secret: secret-of-{name}</c>.</summary>
+    public static WebhookSubscription NewWebhook(string name, Uri url, IReadOnlyList<string>? stations = null, IReadOnlyList<string>? events = null) =>
+        new(NextWebhookId(),
+            new WebhookSettings(name, url, true, events ?? ["*"], stations, new WebhookSecretHeader("X-Webhook-Secret", new Secret($"secret-of-{name}"))),
+            new WebhookSigningSecrets(WebhookSignature.NewSecret()),
+            DateTimeOffset.UtcNow);
+
+    /// <summary>The webhook disabled, as a change made now.</summary>
+    public static WebhookSubscription Disabled(WebhookSubscription webhook) =>
+        webhook with { Settings = webhook.Settings with { Enabled = false }, UpdatedAt = DateTimeOffset.UtcNow };
 
     public void Remove(long webhookId) => _webhooks.TryRemove(webhookId, out _);
 

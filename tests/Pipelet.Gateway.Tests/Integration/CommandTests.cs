@@ -271,6 +271,32 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
         await station.CallResultAsync("Heartbeat", "{}");
     }
 
+    [Fact]
+    public async Task Our_client_lists_reads_and_commands_stations_and_surfaces_every_problem_as_one_exception()
+    {
+        const string id = "CP-CMD-CLIENT";
+        await using var station = await ConnectAsync(id);
+        var client = Pipelet.Client.PipeletClient.Create(_gateway.Http);
+
+        Assert.Contains(await Pipelet.Client.PipeletPaging.ListAllAsync(client.Stations, pageSize: 1).ToListAsync(), s => s.StationId == id);
+        Assert.Equal(id, (await client.Stations.GetAsync(id)).StationId);
+
+        var reset = client.Stations.SendCommandAsync(id, "Reset", new { type = "Soft" });
+        var call = await station.ReceiveAsync();
+        await station.SendTextAsync($$"""[3,"{{call[1].GetString()}}",{"status":"Accepted"}]""");
+        Assert.Equal("Accepted", (await reset).Response.GetProperty("status").GetString());
+
+        var refused = client.Stations.SendCommandAsync(id, "Reset", new { type = "Hard" });
+        call = await station.ReceiveAsync();
+        await station.SendTextAsync($$"""[4,"{{call[1].GetString()}}","NotSupported","not here",{}]""");
+        Assert.Equal(502, (await Assert.ThrowsAsync<Pipelet.Client.PipeletApiException>(() => refused)).Status);
+
+        var invalid = await Assert.ThrowsAsync<Pipelet.Client.PipeletApiException>(() => client.Stations.SendCommandAsync(id, "Reset", new { type = "Sideways" }));
+        Assert.Equal(400, invalid.Status);
+        Assert.NotEmpty(invalid.Errors);
+        Assert.Equal(404, (await Assert.ThrowsAsync<Pipelet.Client.PipeletApiException>(() => client.Stations.GetAsync("CP-NOWHERE"))).Status);
+    }
+
     private static void AssertJsonEqual(string expected, JsonElement actual)
     {
         using var document = JsonDocument.Parse(expected);

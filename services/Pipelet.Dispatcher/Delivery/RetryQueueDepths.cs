@@ -1,8 +1,9 @@
 using System.Diagnostics.Metrics;
-using Pipelet.Dispatcher.Delivery;
 using RabbitMQ.Client;
 
-namespace Pipelet.Dispatcher.Telemetry;
+using Pipelet.Dispatcher.Telemetry;
+
+namespace Pipelet.Dispatcher.Delivery;
 
 /// <summary>
 /// Reads how many messages wait in each of the dispatcher's queues (<see cref="Queues"/>) every few seconds
@@ -11,7 +12,7 @@ namespace Pipelet.Dispatcher.Telemetry;
 public sealed partial class RetryQueueDepths : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
-    private readonly BrokerConnections _broker;
+    private readonly IConnection _broker;
     private readonly RetryLadder _ladder;
     private readonly TimeProvider _time;
     private readonly ILogger<RetryQueueDepths> _logger;
@@ -23,7 +24,7 @@ public sealed partial class RetryQueueDepths : BackgroundService
     public (long Messages, DateTimeOffset ReadAt) Waiting =>
         (Interlocked.Read(ref _waiting), new DateTimeOffset(Interlocked.Read(ref _waitingReadTicks), TimeSpan.Zero));
 
-    public RetryQueueDepths(BrokerConnections broker, RetryLadder ladder, IMeterFactory meters, TimeProvider time, ILogger<RetryQueueDepths> logger)
+    public RetryQueueDepths(IConnection broker, RetryLadder ladder, IMeterFactory meters, TimeProvider time, ILogger<RetryQueueDepths> logger)
     {
         _broker = broker;
         _ladder = ladder;
@@ -52,14 +53,13 @@ public sealed partial class RetryQueueDepths : BackgroundService
         {
             try
             {
-                await using var connection = await _broker.OpenAsync("metrics", stoppingToken);
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     var depths = new List<Measurement<long>>(queues.Count);
                     foreach (var queue in queues)
                     {
                         // A passive declare that fails closes its channel: one channel per question.
-                        await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
+                        await using var channel = await _broker.CreateChannelAsync(cancellationToken: stoppingToken);
                         try
                         {
                             var ok = await channel.QueueDeclarePassiveAsync(queue, stoppingToken);

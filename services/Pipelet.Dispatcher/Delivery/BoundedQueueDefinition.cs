@@ -1,6 +1,5 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Pipelet.Dispatcher.Subscriptions;
 
 namespace Pipelet.Dispatcher.Delivery;
 
@@ -43,33 +42,5 @@ internal abstract class BoundedQueueDefinition<TConsumer> : ConsumerDefinition<T
     {
         if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PrefetchCount = ConcurrentMessageLimit!.Value;
         FailureHandling.Configure(endpoint);
-    }
-}
-
-/// <summary>
-/// The gateway's station-event batches, <see cref="DeliveryOptions.BatchConcurrency"/> messages at once; their
-/// events share the instance's <see cref="DeliveryOptions.FanOutConcurrency"/> slots (<see cref="FanOutSlots"/>).
-/// </summary>
-internal sealed class StationEventBatchConsumerDefinition(IOptions<DeliveryOptions> options)
-    : BoundedQueueDefinition<StationEventBatchConsumer>(RetryQueues.StationEvents, options.Value.BatchConcurrency);
-
-internal sealed class WebhookDeliveryConsumerDefinition(IOptions<DeliveryOptions> options)
-    : BoundedQueueDefinition<WebhookDeliveryConsumer>(RetryQueues.Deliveries, options.Value.Concurrency);
-
-internal sealed class SlowWebhookDeliveryConsumerDefinition(IOptions<DeliveryOptions> options)
-    : BoundedQueueDefinition<SlowWebhookDeliveryConsumer>(RetryQueues.SlowDeliveries, options.Value.SlowConcurrency);
-
-internal sealed class WebhookChangesConsumerDefinition : ConsumerDefinition<WebhookChangesConsumer>
-{
-    public WebhookChangesConsumerDefinition()
-    {
-        // Every instance must see every change: a temporary (auto-delete) queue per instance.
-        Endpoint(e =>
-        {
-            e.Name = "dispatcher-webhook-changes";
-            e.InstanceId = Guid.NewGuid().ToString("N")[..12];
-            e.Temporary = true;
-        });
-        ConcurrentMessageLimit = 1; // changes apply in order
     }
 }

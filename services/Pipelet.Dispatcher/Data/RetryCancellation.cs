@@ -1,9 +1,8 @@
 using System.Threading.Channels;
 using Npgsql;
 using NpgsqlTypes;
-using Pipelet.Dispatcher.Data;
 
-namespace Pipelet.Dispatcher.Delivery;
+namespace Pipelet.Dispatcher.Data;
 
 /// <summary>
 /// Marks a webhook's pending retries <c>cancelled</c> in the delivery log as soon as this instance learns that
@@ -14,7 +13,7 @@ namespace Pipelet.Dispatcher.Delivery;
 /// One set-based statement per batch of changes, off the change consumer's path (it must not wait for
 /// PostgreSQL). Idempotent, so every instance runs it for every change. Only rows last written before this
 /// instance applied the change are touched: a try in flight at that moment writes after it and is cancelled
-/// by <see cref="DeliveryAttempts"/>, which looks at the directory again after logging a failure. A try that
+/// by the delivery attempts, which looks at the directory again after logging a failure. A try that
 /// writes after the statement cannot undo it: the log's upsert never leaves a final status.
 /// </para>
 /// </summary>

@@ -1,0 +1,147 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Pipelet.Client;
+
+/// <summary>One page of a list ordered by id; pass <see cref="NextAfter"/> as <c>after</c> for the next (null on the last page).</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, long? NextAfter);
+
+/// <summary>A webhook as the API shows it; the secret value is write-only (<see cref="HasSecret"/> says whether one is set).</summary>
+public sealed record Webhook(
+    long Id,
+    string Name,
+    string Url,
+    bool Enabled,
+    IReadOnlyList<string> Events,
+    IReadOnlyList<string>? Stations,
+    string? SecretHeader,
+    bool HasSecret,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>Body of <c>POST /api/v1/webhooks</c>. <see cref="SecretHeader"/> and <see cref="SecretValue"/> go together.</summary>
+public sealed record CreateWebhook(
+    string Name,
+    string Url,
+    IReadOnlyList<string> Events,
+    bool? Enabled = null,
+    IReadOnlyList<string>? Stations = null,
+    string? SecretHeader = null,
+    string? SecretValue = null)
+{
+    public override string ToString() => $"CreateWebhook {{ Name = {Name}, Url = {Url}, SecretHeader = {SecretHeader} }}";
+}
+
+/// <summary>
+/// Body of <c>PUT /api/v1/webhooks/{id}</c>: null keeps a field's value; <c>Stations = []</c> removes the station
+/// filter; <c>SecretHeader = ""</c> removes the secret header.
+/// </summary>
+public sealed record UpdateWebhook(
+    string? Name = null,
+    string? Url = null,
+    bool? Enabled = null,
+    IReadOnlyList<string>? Events = null,
+    IReadOnlyList<string>? Stations = null,
+    string? SecretHeader = null,
+    string? SecretValue = null)
+{
+    public override string ToString() => $"UpdateWebhook {{ Name = {Name}, Url = {Url}, Enabled = {Enabled}, SecretHeader = {SecretHeader} }}";
+}
+
+/// <summary>The outcome of <c>POST /api/v1/webhooks/{id}/test</c>.</summary>
+public sealed record WebhookTestResult(bool Ok, int? StatusCode, long DurationMs, string? Error);
+
+/// <summary>One of the events a webhook can subscribe to.</summary>
+public sealed record EventInfo(string Name, string Direction, string Description);
+
+/// <summary>The key that verifies a webhook's <c>webhook-signature</c> header (<c>whsec_...</c>).</summary>
+public sealed record SigningSecret([property: JsonPropertyName("signing_secret")] string Value)
+{
+    public override string ToString() => "SigningSecret { *** }";
+}
+
+/// <summary>Body of <c>POST /api/v1/api-keys</c>; without scopes a key gets every scope but <c>api-keys:manage</c>.</summary>
+public sealed record CreateApiKey(string Name, IReadOnlyList<string>? Scopes = null);
+
+/// <summary>A new API key: the only time <see cref="Key"/> is shown.</summary>
+public sealed record CreatedApiKey(long Id, string Name, string Key, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt)
+{
+    public override string ToString() => $"CreatedApiKey {{ Id = {Id}, Name = {Name}, Prefix = {Prefix} }}";
+}
+
+/// <summary>An API key as lists show it (never the key).</summary>
+public sealed record ApiKey(long Id, string Name, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
+
+/// <summary>A connected charging station.</summary>
+public sealed record Station(string StationId, DateTimeOffset ConnectedSince, DateTimeOffset LastMessageAt, string InstanceId);
+
+/// <summary>A page of stations by station id; pass <see cref="NextAfter"/> as <c>after</c> for the next.</summary>
+public sealed record StationPage(IReadOnlyList<Station> Items, string? NextAfter);
+
+/// <summary>The station's CALLRESULT payload to a command, as it sent it.</summary>
+public sealed record CommandResult(string StationId, string Action, JsonElement Response);
+
+/// <summary>A page of the delivery log, newest first; pass <see cref="NextBefore"/> as <c>before</c> for the next.</summary>
+public sealed record DeliveryPage<T>(IReadOnlyList<T> Items, Guid? NextBefore);
+
+/// <summary>A delivery as the log lists it.</summary>
+public sealed record DeliverySummary(
+    Guid DeliveryId,
+    long WebhookId,
+    Guid EventId,
+    string Event,
+    string StationId,
+    string Status,
+    int Attempts,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? NextAttemptAt,
+    int? LastStatusCode,
+    string? LastError,
+    Guid? ReplayOf);
+
+/// <summary>One delivery with every attempt.</summary>
+public sealed record Delivery(
+    Guid DeliveryId,
+    long WebhookId,
+    Guid EventId,
+    string Event,
+    string StationId,
+    string Status,
+    int AttemptCount,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? NextAttemptAt,
+    Guid? ReplayOf,
+    IReadOnlyList<DeliveryAttempt> Attempts);
+
+/// <summary>One HTTP attempt of a delivery.</summary>
+public sealed record DeliveryAttempt(
+    int Attempt,
+    DateTimeOffset AttemptedAt,
+    double DurationMs,
+    int? StatusCode,
+    string? ErrorKind,
+    string? Error,
+    string? ResponseBody);
+
+/// <summary>A delivery that used up its retries: the event, the webhook as it was (no secret), and every attempt.</summary>
+public sealed record FailedDelivery(
+    Guid DeliveryId,
+    long WebhookId,
+    Guid EventId,
+    JsonElement Event,
+    JsonElement Webhook,
+    JsonElement Attempts,
+    DateTimeOffset FailedAt,
+    DateTimeOffset? RetriedAt,
+    Guid? RetryDeliveryId);
+
+/// <summary>A failed delivery put on a fresh retry ladder.</summary>
+public sealed record ReplayStarted(Guid DeliveryId, Guid ReplayOf);
+
+/// <summary>Body of <c>POST /api/v1/webhooks/{id}/recover</c>.</summary>
+public sealed record RecoverRequest(DateTimeOffset Since);
+
+/// <summary>The failed deliveries a recover put back on the ladder.</summary>
+public sealed record RecoverStarted(long WebhookId, DateTimeOffset Since, int Recovered, IReadOnlyList<ReplayStarted> Deliveries);

@@ -1,0 +1,117 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Refit;
+
+namespace Pipelet.Client;
+
+/// <summary>Pipelet's JSON: snake_case names, nulls left out of request bodies (a left-out field keeps its value).</summary>
+public static class PipeletJson
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Refit with our JSON, and every non-success answer as a <see cref="PipeletApiException"/>.</summary>
+    public static RefitSettings RefitSettings() => new(new SystemTextJsonContentSerializer(Options))
+    {
+        ExceptionFactory = PipeletApiException.FromResponseAsync,
+        UrlParameterKeyFormatter = new SnakeCaseKeyFormatter(),
+    };
+
+    private sealed class SnakeCaseKeyFormatter : IUrlParameterKeyFormatter
+    {
+        public string Format(string key) => JsonNamingPolicy.SnakeCaseLower.ConvertName(key);
+    }
+}
+
+/// <summary>
+/// The whole public API in one object. From DI (<c>services.AddPipeletClient(baseUrl, apiKey)</c>) or,
+/// without a container, <see cref="Create(HttpClient)"/> on an HttpClient whose base address and
+/// <c>X-API-Key</c> header are set.
+/// </summary>
+public sealed class PipeletClient(IWebhooksApi webhooks, IApiKeysApi apiKeys, IStationsApi stations, IDeliveriesApi deliveries)
+{
+    public const string ApiKeyHeader = "X-API-Key";
+
+    public IWebhooksApi Webhooks { get; } = webhooks;
+
+    public IApiKeysApi ApiKeys { get; } = apiKeys;
+
+    public IStationsApi Stations { get; } = stations;
+
+    public IDeliveriesApi Deliveries { get; } = deliveries;
+
+    public static PipeletClient Create(HttpClient http)
+    {
+        var settings = PipeletJson.RefitSettings();
+        return new PipeletClient(
+            RestService.For<IWebhooksApi>(http, settings),
+            RestService.For<IApiKeysApi>(http, settings),
+            RestService.For<IStationsApi>(http, settings),
+            RestService.For<IDeliveriesApi>(http, settings));
+    }
+
+    /// <summary>A client of its own HttpClient at <paramref name="baseUrl"/> with <paramref name="apiKey"/>.</summary>
+    public static PipeletClient Create(Uri baseUrl, string apiKey)
+    {
+        var http = new HttpClient { BaseAddress = baseUrl };
+        http.DefaultRequestHeaders.Add(ApiKeyHeader, apiKey);
+        return Create(http);
+    }
+}
+
+/// <summary>Every item of a list, page after page, as one stream.</summary>
+public static class PipeletPaging
+{
+    public static IAsyncEnumerable<Webhook> ListAllAsync(this IWebhooksApi api, int? pageSize = null, CancellationToken cancellationToken = default) =>
+        All<Webhook, long?>(async (after, ct) =>
+        {
+            var page = await api.ListAsync(after, pageSize, ct);
+            return (page.Items, page.NextAfter);
+        }, cancellationToken);
+
+    public static IAsyncEnumerable<ApiKey> ListAllAsync(this IApiKeysApi api, int? pageSize = null, CancellationToken cancellationToken = default) =>
+        All<ApiKey, long?>(async (after, ct) =>
+        {
+            var page = await api.ListAsync(after, pageSize, ct);
+            return (page.Items, page.NextAfter);
+        }, cancellationToken);
+
+    public static IAsyncEnumerable<Station> ListAllAsync(this IStationsApi api, int? pageSize = null, CancellationToken cancellationToken = default) =>
+        All<Station, string?>(async (after, ct) =>
+        {
+            var page = await api.ListAsync(after, pageSize, ct);
+            return (page.Items, page.NextAfter);
+        }, cancellationToken);
+
+    public static IAsyncEnumerable<DeliverySummary> ListAllAsync(this IDeliveriesApi api, long webhookId, string? status = null, int? pageSize = null, CancellationToken cancellationToken = default) =>
+        All<DeliverySummary, Guid?>(async (before, ct) =>
+        {
+            var page = await api.ListAsync(webhookId, status, before, pageSize, ct);
+            return (page.Items, page.NextBefore);
+        }, cancellationToken);
+
+    public static IAsyncEnumerable<FailedDelivery> ListAllFailedAsync(this IDeliveriesApi api, long? webhookId = null, int? pageSize = null, CancellationToken cancellationToken = default) =>
+        All<FailedDelivery, Guid?>(async (before, ct) =>
+        {
+            var page = await api.ListFailedAsync(webhookId, before, pageSize, ct);
+            return (page.Items, page.NextBefore);
+        }, cancellationToken);
+
+    private static async IAsyncEnumerable<T> All<T, TCursor>(
+        Func<TCursor?, CancellationToken, Task<(IReadOnlyList<T> Items, TCursor? Next)>> read,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        TCursor? cursor = default;
+        do
+        {
+            var (items, next) = await read(cursor, cancellationToken);
+            foreach (var item in items) yield return item;
+            cursor = next;
+        }
+        while (cursor is not null);
+    }
+}
