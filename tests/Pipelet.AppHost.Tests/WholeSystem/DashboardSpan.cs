@@ -27,6 +27,19 @@ internal sealed record DashboardSpan(string Service, string Name, string SpanId,
         return spans;
     }
 
+    /// <summary>The traces in which <paramref name="resource"/> recorded a span named <paramref name="spanName"/>.</summary>
+    public static async Task<IReadOnlyList<string>> ReadTraceIdsAsync(HttpClient dashboard, string resource, string spanName)
+    {
+        using var response = await dashboard.GetAsync($"api/telemetry/spans?resource={resource}");
+        if (response.StatusCode == HttpStatusCode.NotFound) return [];
+        response.EnsureSuccessStatusCode();
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return [.. FindArrays(document.RootElement, "spans").SelectMany(a => a.EnumerateArray())
+            .Where(s => s.GetProperty("name").GetString() == spanName)
+            .Select(s => s.GetProperty("traceId").GetString()!)
+            .Distinct()];
+    }
+
     private static string ServiceName(JsonElement resourceSpans)
     {
         if (!resourceSpans.TryGetProperty("resource", out var resource) || !resource.TryGetProperty("attributes", out var attributes)) return "";
