@@ -12,6 +12,7 @@ if (dashboardApiKey is { Length: > 0 }) builder.Configuration["AppHost:Dashboard
 
 var apiPort = builder.Configuration.GetValue("AppHost:ApiPort", 8080);
 var ocppPort = builder.Configuration.GetValue("AppHost:OcppPort", 9000);
+var consolePort = builder.Configuration.GetValue("AppHost:ConsolePort", 8081);
 var dataDirectory = Path.GetFullPath(builder.Configuration["AppHost:DataDirectory"] is { Length: > 0 } data
     ? data
     : Path.Combine(builder.AppHostDirectory, "..", ".pipelet"));
@@ -61,7 +62,15 @@ subscriptions
     .WithReference(gateway)
     .WithReference(dispatcher);
 
-foreach (var project in new[] { subscriptions, dispatcher, gateway })
+// The delivery console: a web page for subscribers that talks only to the public REST API, with their own key.
+var console = builder.AddProject<Projects.Pipelet_Console>("console", launchProfileName: null)
+    .WithHttpEndpoint(port: consolePort, isProxied: false)
+    .WithHttpHealthCheck("/health")
+    .WithReference(subscriptions.GetEndpoint("http"))
+    .WaitFor(subscriptions)
+    .WithSettings("Console");
+
+foreach (var project in new[] { subscriptions, dispatcher, gateway, console })
 {
     project.WithoutOtherSettings();
 }
@@ -76,6 +85,7 @@ if (builder.ExecutionContext.IsRunMode)
     builder.Services.AddSingleton(new PublicAddresses(
         $"http://localhost:{apiPort}/api/v1",
         $"ws://localhost:{ocppPort}/ocpp/{{stationId}}",
+        $"http://localhost:{consolePort}",
         builder.Configuration["Api:BootstrapKey"] is { Length: > 0 }
             ? "the value of Api__BootstrapKey"
             : "printed once in the subscriptions log at its first start (dashboard: subscriptions, Console logs)"));

@@ -11,7 +11,7 @@ namespace Pipelet.AppHost;
 internal static class ServiceSettings
 {
     /// <summary>Sections of the AppHost's configuration that are some service's settings.</summary>
-    private static readonly string[] ServiceSections = ["Api", "Webhooks", "Delivery", "Gateway", "ConnectionStrings", "AppHost", "Parameters"];
+    private static readonly string[] ServiceSections = ["Api", "Webhooks", "Delivery", "Gateway", "Console", "ConnectionStrings", "AppHost", "Parameters"];
 
     /// <summary>
     /// When running: webhook URLs on private networks allowed for the services that send webhooks (local development

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace Pipelet.AppHost;
 
 /// <summary>Where to find things, as the AppHost prints them once every resource is healthy.</summary>
-internal sealed record PublicAddresses(string RestApi, string Ocpp, string ApiKeyHint);
+internal sealed record PublicAddresses(string RestApi, string Ocpp, string Console, string ApiKeyHint);
 
 /// <summary>
 /// Prints the public addresses and where the first API key is, then <c>All resources are up in N s</c>, once
@@ -25,12 +25,12 @@ internal sealed partial class StartupReport(
             r is ProjectResource or ExecutableResource or ContainerResource or IResourceWithParent
             && !r.TryGetLastAnnotation<ExplicitStartupAnnotation>(out _));
         await Task.WhenAll(running.Select(r => notifications.WaitForResourceHealthyAsync(r.Name, stoppingToken)));
-        LogAddresses(addresses.RestApi, addresses.Ocpp, addresses.ApiKeyHint);
+        LogAddresses(addresses.RestApi, addresses.Ocpp, addresses.Console, addresses.ApiKeyHint);
         LogAllUp((DateTime.Now - started).TotalSeconds);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "REST API: {RestApi}  OCPP: {Ocpp}  API key: {ApiKeyHint}")]
-    private partial void LogAddresses(string restApi, string ocpp, string apiKeyHint);
+    [LoggerMessage(Level = LogLevel.Information, Message = "REST API: {RestApi}  OCPP: {Ocpp}  Console: {Console}  API key: {ApiKeyHint}")]
+    private partial void LogAddresses(string restApi, string ocpp, string console, string apiKeyHint);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "All resources are up in {Seconds:0.0} s")]
     private partial void LogAllUp(double seconds);

@@ -29,7 +29,7 @@ public sealed class WholeSystemTests(ITestOutputHelper output)
     {
         var run = Guid.NewGuid().ToString("N");
         var data = WorkFolders.Create("pipelet-apphost-test-");
-        var (apiPort, ocppPort, dashboardPort, otlpPort) = (FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
+        var (apiPort, ocppPort, consolePort, dashboardPort, otlpPort) = (FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
         var dashboardKey = Guid.NewGuid().ToString("N");
         var hits = new ConcurrentQueue<string>();
         await using var receiver = await LoopbackServer.StartAsync(app => app.MapPost("/hook", async (HttpRequest request) =>
@@ -44,7 +44,7 @@ public sealed class WholeSystemTests(ITestOutputHelper output)
         Environment.SetEnvironmentVariable("Api__BootstrapKey", BootstrapKey);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Pipelet_AppHost>(
             [
-                $"AppHost:ApiPort={apiPort}", $"AppHost:OcppPort={ocppPort}", $"AppHost:DataDirectory={data.FullName}",
+                $"AppHost:ApiPort={apiPort}", $"AppHost:OcppPort={ocppPort}", $"AppHost:ConsolePort={consolePort}", $"AppHost:DataDirectory={data.FullName}",
                 "AppHost:Infrastructure=local", $"AppHost:DashboardApiKey={dashboardKey}",
                 // The dashboard and its OTLP endpoint on ports of our own, as given (the testing builder would move them).
                 $"ASPNETCORE_URLS=http://127.0.0.1:{dashboardPort}", $"ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{otlpPort}",
@@ -68,7 +68,7 @@ public sealed class WholeSystemTests(ITestOutputHelper output)
         {
             using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(4));
             await app.StartAsync(startup.Token);
-            foreach (var name in new[] { "rabbitmq", "postgres", "gatewaydb", "subscriptionsdb", "dispatcherdb", "subscriptions", "dispatcher", "gateway" })
+            foreach (var name in new[] { "rabbitmq", "postgres", "gatewaydb", "subscriptionsdb", "dispatcherdb", "subscriptions", "dispatcher", "gateway", "console" })
             {
                 await app.ResourceNotifications.WaitForResourceHealthyAsync(name, startup.Token);
             }
