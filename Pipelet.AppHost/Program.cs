@@ -68,7 +68,7 @@ var console = builder.AddProject<Projects.Pipelet_Console>("console", launchProf
     .WithHttpHealthCheck("/health")
     .WithReference(subscriptions.GetEndpoint("http"))
     .WaitFor(subscriptions)
-    .WithSettings("Console");
+    .WithLocalDevelopmentSettings("Console");
 
 foreach (var project in new[] { subscriptions, dispatcher, gateway, console })
 {
