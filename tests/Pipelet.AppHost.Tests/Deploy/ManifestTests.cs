@@ -44,7 +44,7 @@ public sealed partial class ManifestTests
         var named = Placeholder().Matches(text).Select(m => m.Groups["resource"].Value).Distinct().ToList();
         Assert.NotEmpty(named);
         Assert.All(named, resource => Assert.True(types.ContainsKey(resource), $"{{{resource}...}} names no resource of the manifest"));
-        Assert.Equal(["dispatcher", "gateway", "subscriptions"], types.Where(r => r.Value == "project.v0").Select(r => r.Key).Order());
+        Assert.Equal(["console", "dispatcher", "gateway", "subscriptions"], types.Where(r => r.Value == "project.v0").Select(r => r.Key).Order());
     }
 
     [Fact]
