@@ -18,33 +18,34 @@ var dataDirectory = Path.GetFullPath(builder.Configuration["AppHost:DataDirector
     ? data
     : Path.Combine(builder.AppHostDirectory, "..", ".pipelet"));
 
+var run = builder.ExecutionContext.IsRunMode;
 var infrastructure = builder.AddInfrastructure(dataDirectory);
 var encryptionKey = builder.AddWebhookEncryptionKey(dataDirectory);
 
 // Endpoints are not proxied: the REST API, OCPP and the internal calls carry load, and a proxy hop costs time.
-// Without a proxy Aspire needs the ports up front, so the AppHost picks free ones.
+// Without a proxy Aspire needs the ports up front, so the AppHost picks free ones; published, each service
+// listens on fixed container ports.
 var subscriptions = builder.AddProject<Projects.Pipelet_Subscriptions>("subscriptions", launchProfileName: null)
     .WithHttpEndpoint(port: apiPort, isProxied: false)
-    .WithHttpEndpoint(port: FreePort.Next(), name: "internal", isProxied: false)
+    .WithHttpEndpoint(port: run ? FreePort.Next() : 8081, name: "internal", isProxied: false)
     .WithHttpHealthCheck("/health")
     .WithReference(infrastructure.RabbitMq).WaitFor(infrastructure.RabbitMq)
     .WithReference(infrastructure.SubscriptionsDb).WaitFor(infrastructure.SubscriptionsDb)
     .WithEnvironment("Webhooks__EncryptionKey", encryptionKey)
-    .WithEnvironment("Delivery__AllowPrivateNetworks", "true") // local development only
-    .WithSettings("Api", "Webhooks", "Delivery")
-    .WithUrlForEndpoint("http", url => url.Url = $"http://localhost:{apiPort}/api/v1");
+    .WithLocalDevelopmentSettings("Api", "Webhooks", "Delivery")
+    .WithUrlForEndpoint("http", url => url.Url = $"http://localhost:{apiPort}/api/v1")
+    .WithEndpoint("http", endpoint => endpoint.IsExternal = true);
 subscriptions.WithEnvironment("Api__InternalPort", subscriptions.GetEndpoint("internal").Property(EndpointProperty.TargetPort));
 
 // The dispatcher binds its queues to the station-event exchange at start: a station event published before
 // that would go nowhere, so the gateway, which accepts stations, starts only once the dispatcher is healthy.
 var dispatcher = builder.AddProject<Projects.Pipelet_Dispatcher>("dispatcher", launchProfileName: null)
-    .WithHttpEndpoint(port: FreePort.Next(), isProxied: false)
+    .WithHttpEndpoint(port: run ? FreePort.Next() : 8080, isProxied: false)
     .WithHttpHealthCheck("/health")
     .WithReference(infrastructure.RabbitMq).WaitFor(infrastructure.RabbitMq)
     .WithReference(infrastructure.DispatcherDb).WaitFor(infrastructure.DispatcherDb)
     .WithReference(subscriptions.GetEndpoint("internal"))
-    .WithEnvironment("Delivery__AllowPrivateNetworks", "true") // local development only
-    .WithSettings("Delivery", "Api:RateLimit");
+    .WithLocalDevelopmentSettings("Delivery", "Api:RateLimit");
 
 var gateway = builder.AddProject<Projects.Pipelet_Gateway>("gateway", launchProfileName: null)
     .WithHttpEndpoint(port: ocppPort, isProxied: false)
@@ -53,8 +54,9 @@ var gateway = builder.AddProject<Projects.Pipelet_Gateway>("gateway", launchProf
     .WithReference(infrastructure.GatewayDb).WaitFor(infrastructure.GatewayDb)
     .WithReference(subscriptions.GetEndpoint("internal"))
     .WaitFor(dispatcher)
-    .WithSettings("Gateway", "Api:RateLimit")
-    .WithUrlForEndpoint("http", url => url.Url = $"ws://localhost:{ocppPort}/ocpp/{{stationId}}");
+    .WithLocalDevelopmentSettings("Gateway", "Api:RateLimit")
+    .WithUrlForEndpoint("http", url => url.Url = $"ws://localhost:{ocppPort}/ocpp/{{stationId}}")
+    .WithEndpoint("http", endpoint => endpoint.IsExternal = true);
 
 // The edge forwards station commands to the gateway and delivery queries to the dispatcher.
 subscriptions
@@ -67,7 +69,7 @@ var console = builder.AddProject<Projects.Pipelet_Console>("console", launchProf
     .WithHttpHealthCheck("/health")
     .WithReference(subscriptions.GetEndpoint("http"))
     .WaitFor(subscriptions)
-    .WithSettings("Console");
+    .WithLocalDevelopmentSettings("Console");
 
 // Each caller of the subscription service's internal API has its own key; only the dispatcher's reads webhook
 // secrets. A fresh pair every run: nothing is kept under them. (Publish mode: to be wired by the deployment.)
@@ -85,6 +87,11 @@ if (builder.ExecutionContext.IsRunMode)
 foreach (var project in new[] { subscriptions, dispatcher, gateway, console })
 {
     project.WithoutOtherSettings();
+}
+
+if (builder.ExecutionContext.IsPublishMode)
+{
+    subscriptions.WithEnvironment("Api__BootstrapKey", builder.AddParameter("api-bootstrap-key", secret: true));
 }
 
 if (builder.ExecutionContext.IsRunMode)

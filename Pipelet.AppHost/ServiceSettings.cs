@@ -13,9 +13,16 @@ internal static class ServiceSettings
     /// <summary>Sections of the AppHost's configuration that are some service's settings.</summary>
     private static readonly string[] ServiceSections = ["Api", "Webhooks", "Delivery", "Gateway", "Console", "ConnectionStrings", "AppHost", "Parameters"];
 
-    /// <summary>Passes each setting under <paramref name="sections"/> (<c>Delivery</c>, <c>Api:RateLimit</c>) as an environment variable.</summary>
-    public static IResourceBuilder<ProjectResource> WithSettings(this IResourceBuilder<ProjectResource> project, params string[] sections)
+    /// <summary>
+    /// When running: webhook URLs on private networks allowed for the services that send webhooks (local development
+    /// only), then each setting under
+    /// <paramref name="sections"/> (<c>Delivery</c>, <c>Api:RateLimit</c>) as an environment variable. Published,
+    /// none of it: the machine publishing may hold settings (keys) that must not end up in a manifest.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithLocalDevelopmentSettings(this IResourceBuilder<ProjectResource> project, params string[] sections)
     {
+        if (!project.ApplicationBuilder.ExecutionContext.IsRunMode) return project;
+        if (sections.Contains("Delivery")) project.WithEnvironment("Delivery__AllowPrivateNetworks", "true");
         var configuration = project.ApplicationBuilder.Configuration;
         foreach (var section in sections)
         {

@@ -85,8 +85,8 @@ public static class LocalRabbitMq
         }
     }
 
-    /// <summary>True once something accepts a TCP connection on the port (the port mapper has no greeting).</summary>
-    public static async Task<bool> AcceptsConnectionsAsync(string host, int port, CancellationToken cancellationToken)
+    /// <summary>True once the port mapper answers a NAMES request (its reply starts with its own port, 4 bytes).</summary>
+    public static async Task<bool> EpmdAnswersAsync(string host, int port, CancellationToken cancellationToken)
     {
         try
         {
@@ -94,9 +94,13 @@ public static class LocalRabbitMq
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(2));
             await client.ConnectAsync(host, port, timeout.Token);
-            return true;
+            var stream = client.GetStream();
+            await stream.WriteAsync(new byte[] { 0, 1, (byte)'n' }, timeout.Token); // length 1, NAMES_REQ
+            var reply = new byte[4];
+            await stream.ReadExactlyAsync(reply, timeout.Token);
+            return reply[0] == 0 && reply[1] == 0 && (reply[2] << 8 | reply[3]) == port;
         }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             return false;
         }

@@ -68,6 +68,7 @@ internal static class InfrastructureExtensions
 
     private static Infrastructure AddContainers(IDistributedApplicationBuilder builder)
     {
+        if (builder.ExecutionContext.IsPublishMode) return AddPublishedContainers(builder);
         var postgres = builder.AddPostgres("postgres");
         return new Infrastructure(
             InfrastructureMode.Containers,
@@ -75,6 +76,33 @@ internal static class InfrastructureExtensions
             AsConnectionString(postgres.AddDatabase("gatewaydb")),
             AsConnectionString(postgres.AddDatabase("subscriptionsdb")),
             AsConnectionString(postgres.AddDatabase("dispatcherdb")));
+    }
+
+    /// <summary>
+    /// RabbitMQ and PostgreSQL for the manifest: containers whose passwords are secret parameters generated
+    /// without special characters (they go into an amqp URI as they are), and databases as connection strings.
+    /// </summary>
+    private static Infrastructure AddPublishedContainers(IDistributedApplicationBuilder builder)
+    {
+        var password = new GenerateParameterDefault { MinLength = 24, Special = false };
+        var rabbitUser = builder.AddParameter("rabbitmq-user", "pipelet", publishValueAsDefault: true);
+        var rabbitPassword = builder.AddParameter("rabbitmq-password", password, secret: true);
+        var rabbitmq = builder.AddResource(new PublishedRabbitMQResource("rabbitmq", rabbitUser.Resource, rabbitPassword.Resource))
+            .WithImage("rabbitmq", "3.13-management")
+            .WithEndpoint(targetPort: 5672, name: "tcp", scheme: "tcp")
+            .WithEnvironment("RABBITMQ_DEFAULT_USER", rabbitUser)
+            .WithEnvironment("RABBITMQ_DEFAULT_PASS", rabbitPassword);
+        var postgresPassword = builder.AddParameter("postgres-password", password, secret: true);
+        var postgres = builder.AddResource(new PublishedPostgresResource("postgres", postgresPassword.Resource))
+            .WithImage("postgres", "15")
+            .WithEndpoint(targetPort: 5432, name: "tcp", scheme: "tcp")
+            .WithEnvironment("POSTGRES_PASSWORD", postgresPassword);
+        return new Infrastructure(
+            InfrastructureMode.Containers,
+            AsConnectionString(rabbitmq),
+            AddDatabase(builder, postgres.Resource, "gatewaydb"),
+            AddDatabase(builder, postgres.Resource, "subscriptionsdb"),
+            AddDatabase(builder, postgres.Resource, "dispatcherdb"));
     }
 
     private static Infrastructure AddLocalServers(IDistributedApplicationBuilder builder, string dataDirectory)
@@ -86,7 +114,7 @@ internal static class InfrastructureExtensions
         var epmdCommand = LocalRabbitMq.Epmd(rabbitData, rabbitPorts.Epmd);
         var epmd = builder.AddExecutable("rabbitmq-epmd", epmdCommand.FileName, epmdCommand.WorkingDirectory, [.. epmdCommand.Arguments])
             .WithEnvironment(epmdCommand)
-            .WithHealthCheck(AddCheck(builder, "rabbitmq-epmd", ct => LocalRabbitMq.AcceptsConnectionsAsync("127.0.0.1", rabbitPorts.Epmd, ct)));
+            .WithHealthCheck(AddCheck(builder, "rabbitmq-epmd", ct => LocalRabbitMq.EpmdAnswersAsync("127.0.0.1", rabbitPorts.Epmd, ct)));
         var nodeCommand = LocalRabbitMq.Node(rabbitData, rabbitPorts);
         var rabbitmq = builder.AddResource(new LocalRabbitMQResource("rabbitmq", nodeCommand, rabbitPorts.Amqp))
             .WithArgs([.. nodeCommand.Arguments])

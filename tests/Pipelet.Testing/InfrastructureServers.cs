@@ -1,4 +1,7 @@
+using DotNet.Testcontainers.Builders;
 using Pipelet.LocalServers;
+using Testcontainers.PostgreSql;
+using Testcontainers.RabbitMq;
 
 namespace Pipelet.Testing;
 
@@ -6,10 +9,12 @@ namespace Pipelet.Testing;
 /// The RabbitMQ and PostgreSQL servers of one test process, started once and shared by every test
 /// class. <c>PIPELET_TEST_RABBITMQ</c> (an amqp URI with admin rights, plus
 /// <c>PIPELET_TEST_RABBITMQ_MANAGEMENT</c>, its management API base URL, for virtual hosts) and
-/// <c>PIPELET_TEST_POSTGRES</c> (an admin connection string) name existing servers; otherwise private
-/// servers are started from the machine's binaries in a temporary folder and stopped when the
-/// process exits (or killed by their guard if it crashes). The private PostgreSQL skips fsync unless
-/// <c>PIPELET_BENCH=1</c>.
+/// <c>PIPELET_TEST_POSTGRES</c> (an admin connection string) name existing servers. Otherwise, when a
+/// container engine answers, Testcontainers runs both; when none does (this machine, CI), private servers
+/// are started from the machine's binaries (<see cref="LocalRabbitMq"/>, <see cref="LocalPostgres"/>, as the
+/// AppHost runs them) in a temporary folder and stopped when the process exits (or killed by their guard if
+/// it crashes). The private PostgreSQL skips fsync unless <c>PIPELET_BENCH=1</c>. <see cref="Source"/> and
+/// the test output say which was used.
 /// </summary>
 public sealed class InfrastructureServers
 {
@@ -21,6 +26,16 @@ public sealed class InfrastructureServers
     private readonly Uri? _externalRabbitMq;
     private readonly Uri? _externalManagement;
     private readonly string _workDirectory;
+    private readonly RabbitMqContainer? _rabbitMqContainer;
+    private readonly PostgreSqlContainer? _postgresContainer;
+
+    private InfrastructureServers(RabbitMqContainer rabbitMq, PostgreSqlContainer postgres, string workDirectory)
+        : this(null, new Uri(rabbitMq.GetConnectionString()), null, null, postgres.GetConnectionString(), workDirectory)
+    {
+        _rabbitMqContainer = rabbitMq;
+        _postgresContainer = postgres;
+        Source = "Testcontainers (RabbitMQ and PostgreSQL containers)";
+    }
 
     private InfrastructureServers(RabbitMqServer? rabbitMq, Uri? externalRabbitMq, Uri? externalManagement, PostgresServer? postgres, string postgresAdmin, string workDirectory)
     {
@@ -33,6 +48,9 @@ public sealed class InfrastructureServers
     }
 
     public string PostgresAdminConnectionString { get; }
+
+    /// <summary>Where the servers come from: the environment's, Testcontainers', or local Debian servers.</summary>
+    public string Source { get; private init; } = "";
 
     /// <summary>The private broker, when this process started one (null for an external broker).</summary>
     public RabbitMqServer? PrivateRabbitMq => _rabbitMq;
@@ -68,6 +86,14 @@ public sealed class InfrastructureServers
             return;
         }
 
+        if (_rabbitMqContainer is not null)
+        {
+            var containerUser = Uri.UnescapeDataString(_externalRabbitMq!.UserInfo.Split(':')[0]);
+            await RunInContainerAsync(["rabbitmqctl", "add_vhost", name]);
+            await RunInContainerAsync(["rabbitmqctl", "set_permissions", "-p", name, containerUser, ".*", ".*", ".*"]);
+            return;
+        }
+
         using var http = ManagementClient();
         var vhost = Uri.EscapeDataString(name);
         (await http.PutAsync($"api/vhosts/{vhost}", null)).EnsureSuccessStatusCode();
@@ -84,8 +110,20 @@ public sealed class InfrastructureServers
             return;
         }
 
+        if (_rabbitMqContainer is not null)
+        {
+            await RunInContainerAsync(["rabbitmqctl", "delete_vhost", name]);
+            return;
+        }
+
         using var http = ManagementClient();
         await http.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(name)}");
+    }
+
+    private async Task RunInContainerAsync(IList<string> command)
+    {
+        var result = await _rabbitMqContainer!.ExecAsync(command);
+        if (result.ExitCode != 0) throw new InvalidOperationException($"{string.Join(' ', command)} failed ({result.ExitCode}): {result.Stderr}{result.Stdout}");
     }
 
     private HttpClient ManagementClient()
@@ -106,6 +144,10 @@ public sealed class InfrastructureServers
         var rabbitUri = Environment.GetEnvironmentVariable("PIPELET_TEST_RABBITMQ");
         var management = Environment.GetEnvironmentVariable("PIPELET_TEST_RABBITMQ_MANAGEMENT");
         var postgresAdmin = Environment.GetEnvironmentVariable("PIPELET_TEST_POSTGRES");
+        if (string.IsNullOrEmpty(rabbitUri) && string.IsNullOrEmpty(postgresAdmin) && await StartContainersAsync(work) is { } containers)
+        {
+            return Announce(containers);
+        }
 
         var rabbitTask = string.IsNullOrEmpty(rabbitUri)
             ? RabbitMqServer.StartAsync(Path.Combine(work, "rabbitmq"))
@@ -134,8 +176,38 @@ public sealed class InfrastructureServers
             string.IsNullOrEmpty(management) ? null : new Uri(management),
             postgres,
             postgres?.ConnectionString() ?? postgresAdmin!,
-            work);
+            work)
+        {
+            Source = rabbit is not null || postgres is not null ? "local Debian servers (Pipelet.LocalServers)" : "the servers named by PIPELET_TEST_*",
+        };
         AppDomain.CurrentDomain.ProcessExit += (_, _) => servers.StopAsync().GetAwaiter().GetResult();
+        return Announce(servers);
+    }
+
+    /// <summary>Both servers in containers, or null when no container engine answers.</summary>
+    private static async Task<InfrastructureServers?> StartContainersAsync(string work)
+    {
+        RabbitMqContainer rabbitMq;
+        PostgreSqlContainer postgres;
+        try
+        {
+            rabbitMq = new RabbitMqBuilder("rabbitmq:3.13-management").Build();
+            postgres = new PostgreSqlBuilder("postgres:15").Build();
+        }
+        catch (DockerUnavailableException)
+        {
+            return null;
+        }
+
+        await Task.WhenAll(rabbitMq.StartAsync(), postgres.StartAsync());
+        var servers = new InfrastructureServers(rabbitMq, postgres, work);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => servers.StopAsync().GetAwaiter().GetResult();
+        return servers;
+    }
+
+    private static InfrastructureServers Announce(InfrastructureServers servers)
+    {
+        Console.WriteLine($"Pipelet.Testing: real infrastructure from {servers.Source}.");
         return servers;
     }
 
@@ -143,7 +215,9 @@ public sealed class InfrastructureServers
     {
         await Task.WhenAll(
             _rabbitMq?.StopAsync() ?? Task.CompletedTask,
-            _postgres?.StopAsync() ?? Task.CompletedTask);
+            _postgres?.StopAsync() ?? Task.CompletedTask,
+            _rabbitMqContainer?.DisposeAsync().AsTask() ?? Task.CompletedTask,
+            _postgresContainer?.DisposeAsync().AsTask() ?? Task.CompletedTask);
         WorkFolders.TryDelete(_workDirectory);
     }
 

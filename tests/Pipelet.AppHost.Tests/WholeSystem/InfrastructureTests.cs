@@ -3,8 +3,15 @@ using Pipelet.Testing;
 
 namespace Pipelet.AppHost.Tests;
 
-public sealed class InfrastructureTests(RealInfrastructure infrastructure) : IClassFixture<RealInfrastructure>
+public sealed class InfrastructureTests(RealInfrastructure infrastructure, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<RealInfrastructure>
 {
+    [Fact]
+    public void The_fixture_says_where_its_servers_come_from()
+    {
+        output.WriteLine(infrastructure.Servers.Source);
+        Assert.NotEmpty(infrastructure.Servers.Source);
+    }
+
     [Fact]
     public async Task The_database_of_the_class_accepts_queries()
     {

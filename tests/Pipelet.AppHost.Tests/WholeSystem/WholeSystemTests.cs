@@ -17,7 +17,9 @@ namespace Pipelet.AppHost.Tests.WholeSystem;
 /// local servers: every resource healthy; a station that connects at once is served and its event delivered to a
 /// receiver; the delivery's trace, read from the dashboard's telemetry API, holds the gateway's CALL and the
 /// dispatcher's attempt; each service sees only its own settings; after stop no process of ours is left.
+/// Not beside <see cref="ServiceDefaults.TelemetryExportTests"/>, whose process-wide listeners would see this test's calls.
 /// </summary>
+[Collection(nameof(ServiceDefaults.TelemetryExportTests))]
 public sealed class WholeSystemTests(ITestOutputHelper output)
 {
     private const string BootstrapKey = "hcpms_live_wholesystemtestkey0123456789";
@@ -98,15 +100,17 @@ public sealed class WholeSystemTests(ITestOutputHelper output)
             Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$", traceParent);
             var traceId = traceParent[3..35];
 
-            // The trace as the dashboard holds it: the gateway's CALL span at the root, the dispatcher's attempt in it.
+            // The trace as the dashboard holds it: a delivery attempt of the dispatcher, in the same trace as the
+            // gateway's CALL span at its root.
             using var dashboard = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{dashboardPort}/") };
             dashboard.DefaultRequestHeaders.Add("x-api-key", dashboardKey);
             IReadOnlyList<DashboardSpan> spans = [];
+            // The receiver's traceparent names this delivery's trace.
             await PollAsync(async () =>
             {
                 spans = await DashboardSpan.ReadTraceAsync(dashboard, traceId);
-                return spans.Any(s => s.Name == "webhook attempt") && spans.Any(s => s.Name == "ocpp Heartbeat");
-            }, TimeSpan.FromSeconds(60), "the dashboard has not got the trace's CALL and attempt spans");
+                return spans.Any(s => s.Name == "ocpp Heartbeat") && spans.Any(s => s.Name == "webhook attempt");
+            }, TimeSpan.FromSeconds(60), $"the dashboard's trace {traceId} does not hold both the gateway's CALL and a delivery attempt");
             var call = Assert.Single(spans, s => s.Name == "ocpp Heartbeat");
             Assert.Null(call.ParentSpanId);
             Assert.Equal("gateway", call.Service);

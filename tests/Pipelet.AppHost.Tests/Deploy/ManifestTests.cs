@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Pipelet.AppHost.Tests.Deploy;
+
+/// <summary>
+/// <c>deploy/aspire-manifest.json</c> is what the AppHost publishes now, and aspirate can resolve every
+/// placeholder in it: each names a project, container, parameter or value resource (aspirate skips
+/// <c>executable.v0</c> and <c>annotated.string</c> ones). <c>deploy/kubernetes</c> renders offline.
+/// </summary>
+public sealed partial class ManifestTests
+{
+    private static readonly string[] ResolvableTypes = ["project.v0", "project.v1", "container.v0", "container.v1", "parameter.v0", "value.v0"];
+
+    [Fact]
+    public async Task The_committed_manifest_is_what_the_AppHost_publishes()
+    {
+        var committed = Path.Combine(RepositoryRoot(), "deploy", "aspire-manifest.json");
+        // Next to the committed one: project paths in a manifest are relative to its folder.
+        var fresh = Path.Combine(RepositoryRoot(), "deploy", $".aspire-manifest.{Guid.NewGuid():N}.json");
+        try
+        {
+            var (code, output) = await RunAsync("dotnet", [AppHostAssembly(), "--publisher", "manifest", "--output-path", fresh]);
+            Assert.True(code == 0, output);
+            Assert.True(File.ReadAllText(committed) == File.ReadAllText(fresh),
+                "deploy/aspire-manifest.json is stale. Regenerate it: dotnet run --project Pipelet.AppHost -- --publisher manifest --output-path deploy/aspire-manifest.json");
+        }
+        finally
+        {
+            File.Delete(fresh);
+        }
+    }
+
+    [Fact]
+    public void Every_placeholder_names_a_resource_aspirate_turns_into_manifests()
+    {
+        var text = File.ReadAllText(Path.Combine(RepositoryRoot(), "deploy", "aspire-manifest.json"));
+        using var manifest = JsonDocument.Parse(text);
+        var types = manifest.RootElement.GetProperty("resources").EnumerateObject()
+            .ToDictionary(r => r.Name, r => r.Value.GetProperty("type").GetString()!);
+
+        Assert.All(types, r => Assert.Contains(r.Value, ResolvableTypes));
+        var named = Placeholder().Matches(text).Select(m => m.Groups["resource"].Value).Distinct().ToList();
+        Assert.NotEmpty(named);
+        Assert.All(named, resource => Assert.True(types.ContainsKey(resource), $"{{{resource}...}} names no resource of the manifest"));
+        Assert.Equal(["console", "dispatcher", "gateway", "subscriptions"], types.Where(r => r.Value == "project.v0").Select(r => r.Key).Order());
+    }
+
+    [Fact]
+    public async Task The_kubernetes_manifests_render_offline()
+    {
+        var (code, output) = await RunAsync("kubectl", ["kustomize", Path.Combine(RepositoryRoot(), "deploy", "kubernetes")]);
+
+        Assert.True(code == 0, output);
+        Assert.All(["name: gateway", "name: subscriptions", "name: dispatcher"], name => Assert.Contains(name, output, StringComparison.Ordinal));
+    }
+
+    private static async Task<(int Code, string Output)> RunAsync(string program, IReadOnlyList<string> arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>The AppHost's own build output, in the configuration of these tests.</summary>
+    private static string AppHostAssembly()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // .../bin/<Configuration>/net10.0/
+        return Path.Combine(RepositoryRoot(), "Pipelet.AppHost", "bin", configuration, "net10.0", "Pipelet.AppHost.dll");
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Pipelet.sln"))) directory = directory.Parent;
+        return directory?.FullName ?? throw new InvalidOperationException("No Pipelet.sln above " + AppContext.BaseDirectory);
+    }
+
+    [GeneratedRegex(@"\{(?<resource>[a-z0-9-]+)\.(bindings|connectionString|value|inputs)")]
+    private static partial Regex Placeholder();
+}
