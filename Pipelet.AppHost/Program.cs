@@ -72,17 +72,14 @@ var console = builder.AddProject<Projects.Pipelet_Console>("console", launchProf
     .WithLocalDevelopmentSettings("Console");
 
 // Each caller of the subscription service's internal API has its own key; only the dispatcher's reads webhook
-// secrets. A fresh pair every run: nothing is kept under them. (Publish mode: to be wired by the deployment.)
-if (builder.ExecutionContext.IsRunMode)
-{
-    var gatewayKey = builder.AddParameter("gateway-internal-key", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), secret: true);
-    var dispatcherKey = builder.AddParameter("dispatcher-internal-key", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), secret: true);
-    subscriptions
-        .WithEnvironment("InternalApi__CallerKeys__gateway", gatewayKey)
-        .WithEnvironment("InternalApi__CallerKeys__dispatcher", dispatcherKey);
-    gateway.WithEnvironment("InternalApi__Key", gatewayKey);
-    dispatcher.WithEnvironment("InternalApi__Key", dispatcherKey);
-}
+// secrets. Running: a fresh pair every run (nothing is kept under them); published: secret parameters.
+var gatewayKey = InternalApiKey("gateway-internal-key");
+var dispatcherKey = InternalApiKey("dispatcher-internal-key");
+subscriptions
+    .WithEnvironment("InternalApi__CallerKeys__gateway", gatewayKey)
+    .WithEnvironment("InternalApi__CallerKeys__dispatcher", dispatcherKey);
+gateway.WithEnvironment("InternalApi__Key", gatewayKey);
+dispatcher.WithEnvironment("InternalApi__Key", dispatcherKey);
 
 foreach (var project in new[] { subscriptions, dispatcher, gateway, console })
 {
@@ -107,3 +104,7 @@ if (builder.ExecutionContext.IsRunMode)
 }
 
 builder.Build().Run();
+
+IResourceBuilder<ParameterResource> InternalApiKey(string name) => run
+    ? builder.AddParameter(name, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), secret: true)
+    : builder.AddParameter(name, secret: true);

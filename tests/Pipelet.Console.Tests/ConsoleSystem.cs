@@ -76,6 +76,8 @@ public sealed class ConsoleSystem : IAsyncLifetime
             ["services:gateway:http:0"] = $"http://127.0.0.1:{gatewayPort}/",
             ["services:dispatcher:http:0"] = $"http://127.0.0.1:{dispatcherPort}/",
             ["Delivery:AllowPrivateNetworks"] = "true",
+            ["InternalApi:CallerKeys:gateway"] = InternalApiKeys.Gateway,
+            ["InternalApi:CallerKeys:dispatcher"] = InternalApiKeys.Dispatcher,
         }, apiPort, internalPort);
         await StartAsync(subscriptions, apiPort);
 
@@ -84,12 +86,14 @@ public sealed class ConsoleSystem : IAsyncLifetime
             ["ConnectionStrings:gatewaydb"] = await _infrastructure.CreateDatabaseAsync(),
             ["ConnectionStrings:rabbitmq"] = rabbitMq,
             ["services:subscriptions:internal:0"] = subscriptionsInternal,
+            ["InternalApi:Key"] = InternalApiKeys.Gateway,
         }, gatewayPort);
         var dispatcher = new ServiceApp<dispatcher::Program>(new Dictionary<string, string?>
         {
             ["ConnectionStrings:dispatcherdb"] = await _infrastructure.CreateDatabaseAsync(),
             ["ConnectionStrings:rabbitmq"] = rabbitMq,
             ["services:subscriptions:internal:0"] = subscriptionsInternal,
+            ["InternalApi:Key"] = InternalApiKeys.Dispatcher,
             ["Delivery:AllowPrivateNetworks"] = "true",
             // Two quick retries: a failing receiver is dead-lettered within seconds.
             ["Delivery:RetrySchedule"] = "1s,1s",

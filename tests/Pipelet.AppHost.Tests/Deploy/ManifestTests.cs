@@ -24,7 +24,7 @@ public sealed partial class ManifestTests
             var (code, output) = await RunAsync("dotnet", [AppHostAssembly(), "--publisher", "manifest", "--output-path", fresh]);
             Assert.True(code == 0, output);
             Assert.True(File.ReadAllText(committed) == File.ReadAllText(fresh),
-                "deploy/aspire-manifest.json is stale. Regenerate it: dotnet run --project Pipelet.AppHost -- --publisher manifest --output-path deploy/aspire-manifest.json");
+                "deploy/aspire-manifest.json is stale. Regenerate it: dotnet run --project Pipelet.AppHost -- --publisher manifest --output-path \"$PWD/deploy/aspire-manifest.json\" (from the repository root)");
         }
         finally
         {

@@ -24,6 +24,7 @@ public sealed class HostileInputTests(RealInfrastructure infrastructure) : IClas
                 ["Gateway:RequireApiKey"] = "true",
                 ["Gateway:CommandTimeout"] = "00:00:05",
                 ["services:subscriptions:internal:0"] = _keys.Address,
+                ["InternalApi:Key"] = InternalApiKeys.Gateway,
             });
         _gateway.Http.DefaultRequestHeaders.Add("X-API-Key", ApiKeyCheckDouble.CommandKey);
     }
