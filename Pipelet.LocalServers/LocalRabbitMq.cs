@@ -66,27 +66,16 @@ public static class LocalRabbitMq
         Tool.RunAsync(Path.Combine(BinDirectory, "rabbitmqctl"), ["-n", NodeName, .. arguments], Environment(Path.GetFullPath(dataDirectory), ports), cancellationToken);
 
     /// <summary>Ready means the listener answers an AMQP 0-9-1 protocol header with a method frame.</summary>
-    public static async Task<bool> SpeaksAmqpAsync(string host, int port, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            await client.ConnectAsync(host, port, timeout.Token);
-            var stream = client.GetStream();
-            await stream.WriteAsync("AMQP\0\0\u0009\u0001"u8.ToArray(), timeout.Token);
-            var buffer = new byte[1];
-            return await stream.ReadAsync(buffer, timeout.Token) == 1 && buffer[0] == 1;
-        }
-        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
+    public static Task<bool> SpeaksAmqpAsync(string host, int port, CancellationToken cancellationToken) =>
+        AnswersAsync(host, port, "AMQP\0\0\u0009\u0001"u8.ToArray(), 1, reply => reply[0] == 1, cancellationToken);
 
     /// <summary>True once the port mapper answers a NAMES request (its reply starts with its own port, 4 bytes).</summary>
-    public static async Task<bool> EpmdAnswersAsync(string host, int port, CancellationToken cancellationToken)
+    public static Task<bool> EpmdAnswersAsync(string host, int port, CancellationToken cancellationToken) =>
+        AnswersAsync(host, port, [0, 1, (byte)'n'], 4, // length 1, NAMES_REQ
+            reply => reply[0] == 0 && reply[1] == 0 && (reply[2] << 8 | reply[3]) == port, cancellationToken);
+
+    /// <summary>Sends <paramref name="request"/> and judges the first <paramref name="replyLength"/> bytes of the answer, within 2 s.</summary>
+    private static async Task<bool> AnswersAsync(string host, int port, byte[] request, int replyLength, Func<byte[], bool> isReady, CancellationToken cancellationToken)
     {
         try
         {
@@ -95,10 +84,10 @@ public static class LocalRabbitMq
             timeout.CancelAfter(TimeSpan.FromSeconds(2));
             await client.ConnectAsync(host, port, timeout.Token);
             var stream = client.GetStream();
-            await stream.WriteAsync(new byte[] { 0, 1, (byte)'n' }, timeout.Token); // length 1, NAMES_REQ
-            var reply = new byte[4];
+            await stream.WriteAsync(request, timeout.Token);
+            var reply = new byte[replyLength];
             await stream.ReadExactlyAsync(reply, timeout.Token);
-            return reply[0] == 0 && reply[1] == 0 && (reply[2] << 8 | reply[3]) == port;
+            return isReady(reply);
         }
         catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
