@@ -96,13 +96,29 @@ internal static class InfrastructureExtensions
         var postgres = builder.AddResource(new PublishedPostgresResource("postgres", postgresPassword.Resource))
             .WithImage("postgres", "15")
             .WithEndpoint(targetPort: 5432, name: "tcp", scheme: "tcp")
-            .WithEnvironment("POSTGRES_PASSWORD", postgresPassword);
+            .WithEnvironment("POSTGRES_PASSWORD", postgresPassword)
+            .CreatingDatabases(DatabaseNames);
         return new Infrastructure(
             InfrastructureMode.Containers,
             AsConnectionString(rabbitmq),
-            AddDatabase(builder, postgres.Resource, "gatewaydb"),
-            AddDatabase(builder, postgres.Resource, "subscriptionsdb"),
-            AddDatabase(builder, postgres.Resource, "dispatcherdb"));
+            AddDatabase(builder, postgres.Resource, DatabaseNames[0]),
+            AddDatabase(builder, postgres.Resource, DatabaseNames[1]),
+            AddDatabase(builder, postgres.Resource, DatabaseNames[2]));
+    }
+
+    private static readonly string[] DatabaseNames = ["gatewaydb", "subscriptionsdb", "dispatcherdb"];
+
+    /// <summary>
+    /// The image's entrypoint runs the SQL files in <c>/docker-entrypoint-initdb.d</c> when it initialises an empty
+    /// data folder: the container writes one creating <paramref name="databases"/> there first. Kept in the
+    /// container's own command, so that whatever turns the manifest into a deployment (aspirate) keeps it too.
+    /// </summary>
+    private static IResourceBuilder<PublishedPostgresResource> CreatingDatabases(this IResourceBuilder<PublishedPostgresResource> postgres, IEnumerable<string> databases)
+    {
+        var sql = string.Join(@"\n", databases.Select(d => $"CREATE DATABASE {d};"));
+        return postgres
+            .WithEntrypoint("bash")
+            .WithArgs("-c", $"printf '{sql}\\n' > /docker-entrypoint-initdb.d/pipelet-databases.sql && exec docker-entrypoint.sh postgres");
     }
 
     private static Infrastructure AddLocalServers(IDistributedApplicationBuilder builder, string dataDirectory)
@@ -137,9 +153,9 @@ internal static class InfrastructureExtensions
         return new Infrastructure(
             InfrastructureMode.Local,
             AsConnectionString(rabbitmq),
-            AddDatabase(builder, postgres.Resource, "gatewaydb"),
-            AddDatabase(builder, postgres.Resource, "subscriptionsdb"),
-            AddDatabase(builder, postgres.Resource, "dispatcherdb"));
+            AddDatabase(builder, postgres.Resource, DatabaseNames[0]),
+            AddDatabase(builder, postgres.Resource, DatabaseNames[1]),
+            AddDatabase(builder, postgres.Resource, DatabaseNames[2]));
     }
 
     private static Infrastructure AddExternalServers(IDistributedApplicationBuilder builder)
@@ -148,9 +164,9 @@ internal static class InfrastructureExtensions
         return new Infrastructure(
             InfrastructureMode.External,
             AsConnectionString(builder.AddConnectionString("rabbitmq")),
-            AddDatabase(builder, postgres.Resource, "gatewaydb"),
-            AddDatabase(builder, postgres.Resource, "subscriptionsdb"),
-            AddDatabase(builder, postgres.Resource, "dispatcherdb"));
+            AddDatabase(builder, postgres.Resource, DatabaseNames[0]),
+            AddDatabase(builder, postgres.Resource, DatabaseNames[1]),
+            AddDatabase(builder, postgres.Resource, DatabaseNames[2]));
     }
 
     /// <summary>
