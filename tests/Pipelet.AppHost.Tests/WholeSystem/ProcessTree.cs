@@ -66,6 +66,20 @@ internal static class ProcessTree
     public static bool IsGroupAlive(int processGroupId) =>
         Snapshot().Any(e => e.ProcessGroupId == processGroupId && e.State != 'Z');
 
+    /// <summary>Kills the process if it still runs.</summary>
+    public static void Kill(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            process.Kill();
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // gone already
+        }
+    }
+
     /// <summary>The live processes whose environment has <paramref name="name"/>=<paramref name="value"/>.</summary>
     public static IReadOnlyList<Entry> WithVariable(string name, string value) =>
         [.. Snapshot().Where(e => e.State != 'Z' && TryEnvironmentOf(e.Pid)?.GetValueOrDefault(name) == value)];

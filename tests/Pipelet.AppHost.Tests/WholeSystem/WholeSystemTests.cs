@@ -64,6 +64,7 @@ public sealed class WholeSystemTests(ITestOutputHelper output)
 
         var stopwatch = Stopwatch.StartNew();
         var app = await builder.BuildAsync();
+        var passed = false;
         try
         {
             using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(4));
@@ -120,21 +121,52 @@ public sealed class WholeSystemTests(ITestOutputHelper output)
             Assert.Equal(BootstrapKey, EnvironmentOfService("subscriptions", run).GetValueOrDefault("Api__BootstrapKey"));
             Assert.Equal("", EnvironmentOfService("gateway", run).GetValueOrDefault("Api__BootstrapKey", ""));
             Assert.Equal("", EnvironmentOfService("dispatcher", run).GetValueOrDefault("Api__BootstrapKey", ""));
+            passed = true;
         }
         finally
         {
-            stopwatch.Restart();
+            await StopAndSweepAsync(app, run, stopwatch, reportLeftovers: passed);
+            WorkFolders.TryDelete(data.FullName);
+        }
+    }
+
+    /// <summary>
+    /// Stops the AppHost and waits for every process it started (marked with <paramref name="run"/>) to go. Whatever
+    /// is still there at the deadline is killed, so that a failing run leaves no epmd or server behind either; after
+    /// a passing run, anything left fails the test.
+    /// </summary>
+    private async Task StopAndSweepAsync(DistributedApplication app, string run, Stopwatch stopwatch, bool reportLeftovers)
+    {
+        stopwatch.Restart();
+        try
+        {
             await app.StopAsync();
             await app.DisposeAsync();
             output.WriteLine($"Stopped in {stopwatch.Elapsed.TotalSeconds:0.0} s");
         }
+        catch (Exception ex) when (!reportLeftovers)
+        {
+            output.WriteLine($"Stopping after a failure failed too: {ex}");
+        }
 
         // Aspire's orchestrator stops what it started a moment after the AppHost: wait for that, then nothing may be left.
         IReadOnlyList<ProcessTree.Entry> left = [];
-        await PollAsync(() => Task.FromResult((left = ProcessTree.WithVariable("PIPELET_TEST_RUN", run)).Count == 0), TimeSpan.FromSeconds(60),
-            "processes left: " + string.Join('\n', left.Select(p => $"{p.Pid}: {p.CommandLine}")));
-        output.WriteLine($"No process left {stopwatch.Elapsed.TotalSeconds:0.0} s after the stop began");
-        WorkFolders.TryDelete(data.FullName);
+        var deadline = Stopwatch.StartNew();
+        while ((left = ProcessTree.WithVariable("PIPELET_TEST_RUN", run)).Count > 0 && deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(500);
+        }
+
+        if (left.Count == 0)
+        {
+            output.WriteLine($"No process left {stopwatch.Elapsed.TotalSeconds:0.0} s after the stop began");
+            return;
+        }
+
+        var description = string.Join('\n', left.Select(p => $"{p.Pid}: {p.CommandLine}"));
+        foreach (var process in left) ProcessTree.Kill(process.Pid);
+        output.WriteLine($"Killed what the stop left:\n{description}");
+        if (reportLeftovers) throw new Xunit.Sdk.XunitException("Within 60 s of the stop, processes left: " + description);
     }
 
     private static IReadOnlyDictionary<string, string> EnvironmentOfService(string service, string run) =>
