@@ -135,7 +135,7 @@ public sealed class WholeSystemTests(ITestOutputHelper output)
     /// is still there at the deadline is killed, so that a failing run leaves no epmd or server behind either; after
     /// a passing run, anything left fails the test.
     /// </summary>
-    private async Task StopAndSweepAsync(DistributedApplication app, string run, Stopwatch stopwatch, bool reportLeftovers)
+    private async Task StopAndSweepAsync(Aspire.Hosting.DistributedApplication app, string run, Stopwatch stopwatch, bool reportLeftovers)
     {
         stopwatch.Restart();
         try
