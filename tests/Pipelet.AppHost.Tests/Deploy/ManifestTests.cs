@@ -21,7 +21,7 @@ public sealed partial class ManifestTests
         var fresh = Path.Combine(Repository.Root, "deploy", $".aspire-manifest.{Guid.NewGuid():N}.json");
         try
         {
-            var (code, output) = await RunAsync("dotnet", [AppHostAssembly(), "--publisher", "manifest", "--output-path", fresh]);
+            var (code, output) = await RunAsync("dotnet", [Repository.AppHostAssembly(), "--publisher", "manifest", "--output-path", fresh]);
             Assert.True(code == 0, output);
             Assert.True(File.ReadAllText(committed) == File.ReadAllText(fresh),
                 "deploy/aspire-manifest.json is stale. Regenerate it: dotnet run --project Pipelet.AppHost -- --publisher manifest --output-path \"$PWD/deploy/aspire-manifest.json\" (from the repository root)");
@@ -66,13 +66,6 @@ public sealed partial class ManifestTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await stdout + await stderr);
-    }
-
-    /// <summary>The AppHost's own build output, in the configuration of these tests.</summary>
-    private static string AppHostAssembly()
-    {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // .../bin/<Configuration>/net10.0/
-        return Path.Combine(Repository.Root, "Pipelet.AppHost", "bin", configuration, "net10.0", "Pipelet.AppHost.dll");
     }
 
     [GeneratedRegex(@"\{(?<resource>[a-z0-9-]+)\.(bindings|connectionString|value|inputs)")]

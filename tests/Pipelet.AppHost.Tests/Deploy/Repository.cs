@@ -5,6 +5,13 @@ internal static class Repository
 {
     public static string Root { get; } = Find();
 
+    /// <summary>The AppHost's own build output, in the configuration of these tests.</summary>
+    public static string AppHostAssembly()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // .../bin/<Configuration>/net10.0/
+        return Path.Combine(Root, "Pipelet.AppHost", "bin", configuration, "net10.0", "Pipelet.AppHost.dll");
+    }
+
     private static string Find()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
