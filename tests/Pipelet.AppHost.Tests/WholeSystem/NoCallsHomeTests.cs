@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using Pipelet.AppHost.Tests.Deploy;
-using Pipelet.LocalServers;
 using Pipelet.Testing;
 using Xunit.Abstractions;
 
@@ -25,10 +24,9 @@ public sealed partial class NoCallsHomeTests(ITestOutputHelper output)
     {
         const string strace = "/usr/bin/strace";
         Assert.True(File.Exists(strace), "strace is missing: apt-get install -y strace (.ci/run installs it)");
-        var run = Guid.NewGuid().ToString("N");
-        var data = WorkFolders.Create("pipelet-nocallshome-");
+        var run = TestRun.New();
+        var (data, apiPort, ocppPort, consolePort, dashboardPort, otlpPort) = (run.Data, run.ApiPort, run.OcppPort, run.ConsolePort, run.DashboardPort, run.OtlpPort);
         var trace = Path.Combine(data.FullName, "connect.trace");
-        var (apiPort, ocppPort, consolePort, dashboardPort, otlpPort) = (FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
 
         // Only connect() (and execve() and clone(), to name the program) stops the traced processes: the run keeps its pace.
         var start = new ProcessStartInfo(strace)
@@ -42,7 +40,7 @@ public sealed partial class NoCallsHomeTests(ITestOutputHelper output)
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment["PIPELET_TEST_RUN"] = run;
+        start.Environment[TestRun.MarkVariable] = run.Mark;
         start.Environment["AppHost__ApiPort"] = apiPort.ToString(CultureInfo.InvariantCulture);
         start.Environment["AppHost__OcppPort"] = ocppPort.ToString(CultureInfo.InvariantCulture);
         start.Environment["AppHost__ConsolePort"] = consolePort.ToString(CultureInfo.InvariantCulture);
@@ -89,7 +87,7 @@ public sealed partial class NoCallsHomeTests(ITestOutputHelper output)
         finally
         {
             if (!tracer.HasExited) tracer.Kill(entireProcessTree: true);
-            var left = await ProcessTree.SweepAsync("PIPELET_TEST_RUN", run, TimeSpan.FromSeconds(passed ? 30 : 5));
+            var left = await ProcessTree.SweepAsync(TestRun.MarkVariable, run.Mark, TimeSpan.FromSeconds(passed ? 30 : 5));
             Assert.True(left.Count == 0 || !passed, "processes left after the stop: " + string.Join('\n', left.Select(p => $"{p.Pid}: {p.CommandLine}")));
         }
 
@@ -116,8 +114,9 @@ public sealed partial class NoCallsHomeTests(ITestOutputHelper output)
         {
             if (Spawn().Match(line) is { Success: true } spawn)
             {
-                // A thread or child runs its parent's program until it runs one of its own.
-                if (programs.TryGetValue(spawn.Groups["pid"].Value, out var parent)) programs[spawn.Groups["child"].Value] = parent;
+                // A thread or child runs its parent's program until it runs one of its own (which strace may print
+                // before the parent's clone() returns).
+                if (programs.TryGetValue(spawn.Groups["pid"].Value, out var parent)) programs.TryAdd(spawn.Groups["child"].Value, parent);
                 continue;
             }
 
