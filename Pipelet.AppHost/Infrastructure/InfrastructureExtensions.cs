@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Pipelet.LocalServers;
 
 namespace Pipelet.AppHost.Infrastructure;
@@ -148,7 +150,7 @@ internal static class InfrastructureExtensions
             .WithEnvironment(postgresCommand)
             .WithEndpoint(port: postgresPort, name: "tcp", scheme: "tcp", isProxied: false)
             .WithHealthCheck(AddCheck(builder, "postgres-login", ct => LocalPostgres.AcceptsConnectionsAsync(LocalPostgres.ConnectionString(postgresPort), ct)))
-            .OnBeforeResourceStarted((_, _, ct) => LocalPostgres.InitializeAsync(postgresData, ct));
+            .OnBeforeResourceStarted((resource, e, ct) => StopUnlessAsync(e.Services, resource.Name, () => LocalPostgres.InitializeAsync(postgresData, ct)));
 
         return new Infrastructure(
             InfrastructureMode.Local,
@@ -192,6 +194,26 @@ internal static class InfrastructureExtensions
             });
         });
         return AsConnectionString(database);
+    }
+
+    /// <summary>
+    /// Runs a step that prepares <paramref name="resource"/>; if it fails, says why in the console and stops the
+    /// AppHost. Aspire would only write it to the resource's log and wait for the resource for ever, and everything
+    /// that waits for it with it.
+    /// </summary>
+    private static async Task StopUnlessAsync(IServiceProvider services, string resource, Func<Task> step)
+    {
+        try
+        {
+            await step();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("Pipelet.AppHost")
+                .LogCritical("{Resource} cannot start, so the AppHost stops: {Reason}", resource, ex.Message);
+            services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+            throw;
+        }
     }
 
     private static async Task<string> AdminConnectionStringAsync(IResourceWithConnectionString server, CancellationToken cancellationToken) =>
