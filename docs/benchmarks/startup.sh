@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Times `dotnet run --project Pipelet.AppHost` as the README runs it, to its "All resources are up" line, and the
-# stop (Ctrl+C to the terminal's process group until every process of the run is gone). The first run starts on an
+# stop (SIGTERM to the run's process group, as a terminal's Ctrl+C or a service manager does, until every process of
+# the run is gone; SIGTERM because a script's background commands may have SIGINT ignored). The first run starts on an
 # empty data folder (cold: initdb, a new RabbitMQ node); the others reuse it (warm), one right after the other,
 # one of them with OTEL_SDK_DISABLED=true. Ports are moved off the defaults (PORT_BASE) so that a running system
 # or benchmark is not disturbed. Prints one row per run; exits 1 if a run failed to come up (its log is kept).
 #   docs/benchmarks/startup.sh [runs, default 6]
 set -euo pipefail
+# Job control: each run in its own process group, as in a terminal.
+set -m
 cd "$(dirname "$0")/../.."
 runs=${1:-6}
 base=${PORT_BASE:-28000}
@@ -27,7 +30,7 @@ for i in $(seq 1 "$runs"); do
   otel=""; [ "$i" -eq 4 ] && otel="true"
   state=warm; [ "$i" -eq 1 ] && state=cold
   start=$(date +%s.%N)
-  PIPELET_STARTUP_RUN=$mark ${otel:+OTEL_SDK_DISABLED=true} setsid dotnet run --project Pipelet.AppHost -- \
+  env PIPELET_STARTUP_RUN="$mark" ${otel:+OTEL_SDK_DISABLED=true} dotnet run --project Pipelet.AppHost -- \
     "AppHost:DataDirectory=$data/pipelet" "AppHost:ApiPort=$((base + 80))" "AppHost:OcppPort=$((base + 90))" \
     "AppHost:ConsolePort=$((base + 81))" "ASPNETCORE_URLS=http://localhost:$((base + 88))" \
     "ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://localhost:$((base + 89))" >"$log" 2>&1 &
@@ -45,7 +48,7 @@ for i in $(seq 1 "$runs"); do
   fi
   own=$(grep -o "All resources are up in [0-9.]* s" "$log" | grep -o "[0-9.]* s")
   stop_start=$(date +%s.%N)
-  kill -INT -- "-$pid"
+  kill -TERM -- "-$pid"
   wait "$pid" || true
   for _ in $(seq 1 600); do [ -z "$(marked "$mark")" ] && break; sleep 0.1; done
   left=$(marked "$mark" | wc -l)

@@ -77,9 +77,10 @@ public sealed partial class NoCallsHomeTests(ITestOutputHelper output)
 
             await StationSession.DeliverAHeartbeatAsync(apiPort, ocppPort, BootstrapKey, "CP-OFFLINE");
 
-            // Stopped as a user stops it: Ctrl+C to the AppHost, which stops everything it started.
+            // Stopped as a service manager stops it (Ctrl+C takes the same path): SIGTERM to the AppHost, which stops
+            // everything it started. Not SIGINT: a process started from a script's background job may ignore it.
             var appHost = ProcessTree.Snapshot().Single(p => p.ParentPid == tracer.Id);
-            using (var interrupt = Process.Start("kill", ["-INT", appHost.Pid.ToString(CultureInfo.InvariantCulture)])) await interrupt.WaitForExitAsync();
+            using (var terminate = Process.Start("kill", ["-TERM", appHost.Pid.ToString(CultureInfo.InvariantCulture)])) await terminate.WaitForExitAsync();
             using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(90));
             await tracer.WaitForExitAsync(stopping.Token);
             passed = true;
