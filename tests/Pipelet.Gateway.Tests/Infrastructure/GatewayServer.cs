@@ -53,7 +53,6 @@ internal sealed class GatewayServer : IAsyncDisposable
             ["Gateway:RequireApiKey"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
-            ["Logging:LogLevel:MassTransit"] = "Error",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) configuration[key] = value;
         builder.Configuration.AddInMemoryCollection(configuration);
