@@ -23,7 +23,7 @@ public sealed class GatewayFleetTests(RealInfrastructure infrastructure) : IClas
         await using var gateway = await GatewayProcess.StartAsync(infrastructure.RabbitMqConnectionString, infrastructure.PostgresConnectionString);
         var options = new SimulatorOptions
         {
-            Url = gateway.OcppUrl,
+            Url = gateway.OcppUrl(),
             Stations = Stations,
             Ramp = 100,
             Duration = TimeSpan.FromSeconds(10),
@@ -41,7 +41,7 @@ public sealed class GatewayFleetTests(RealInfrastructure infrastructure) : IClas
         var commands = await ExerciseCommandsAsync(gateway, "SIM-00001");
 
         var report = await run.WaitAsync(TimeSpan.FromSeconds(60));
-        var failure = $"report: {JsonSerializer.Serialize(report.Calls)} {JsonSerializer.Serialize(report.ProtocolViolations)}{Environment.NewLine}gateway log:{Environment.NewLine}{gateway.Log}";
+        var failure = $"report: {JsonSerializer.Serialize(report.Calls)} {JsonSerializer.Serialize(report.ProtocolViolations)}{Environment.NewLine}gateway log:{Environment.NewLine}{gateway.RecentOutput}";
         Assert.True(Stations == report.Connections.Established, failure);
         Assert.True(Stations == report.Connections.BootsAccepted, failure);
         Assert.True(report.Connections.Dropped == 0, failure);
@@ -72,7 +72,7 @@ public sealed class GatewayFleetTests(RealInfrastructure infrastructure) : IClas
 
     private sealed record CommandOutcome(string HeartbeatInterval);
 
-    private static async Task<CommandOutcome> ExerciseCommandsAsync(GatewayProcess gateway, string stationId)
+    private static async Task<CommandOutcome> ExerciseCommandsAsync(ServiceProcess gateway, string stationId)
     {
         // Wait (bounded) until the gateway holds the station.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -80,7 +80,7 @@ public sealed class GatewayFleetTests(RealInfrastructure infrastructure) : IClas
         {
             using var station = await gateway.Http.GetAsync($"api/v1/stations/{stationId}");
             if (station.StatusCode == HttpStatusCode.OK) break;
-            Assert.True(DateTime.UtcNow < deadline, $"{stationId} never appeared in the gateway's station list:{Environment.NewLine}{gateway.Log}");
+            Assert.True(DateTime.UtcNow < deadline, $"{stationId} never appeared in the gateway's station list:{Environment.NewLine}{gateway.RecentOutput}");
             await Task.Delay(TimeSpan.FromMilliseconds(100));
         }
 
@@ -95,7 +95,7 @@ public sealed class GatewayFleetTests(RealInfrastructure infrastructure) : IClas
         return new CommandOutcome(interval);
     }
 
-    private static async Task<JsonElement> CommandAsync(GatewayProcess gateway, string stationId, string action, string body)
+    private static async Task<JsonElement> CommandAsync(ServiceProcess gateway, string stationId, string action, string body)
     {
         using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
         using var response = await gateway.Http.PostAsync($"api/v1/stations/{stationId}/commands/{action}", content);

@@ -19,7 +19,7 @@ public sealed class OutageTests(RealInfrastructure infrastructure) : IClassFixtu
         await using var station = await TestStation.ConnectAsync(gateway, "CP-OUTAGE");
         await station.CallResultAsync("BootNotification", Payloads.Boot);
 
-        proxy.Cut();
+        await proxy.PauseAsync();
 
         foreach (var (action, payload) in new[] { ("Heartbeat", "{}"), ("StartTransaction", Payloads.Start(9)), ("MeterValues", Payloads.Meter(1)) })
         {
@@ -40,7 +40,7 @@ public sealed class OutageTests(RealInfrastructure infrastructure) : IClassFixtu
         await using var station = await TestStation.ConnectAsync(gateway, "CP-OUTAGE-COMMAND");
         await station.CallResultAsync("Heartbeat", "{}"); // its Connect event is confirmed: the session is up
 
-        proxy.Cut();
+        await proxy.PauseAsync();
 
         // Every command is an event: one the broker did not keep is not sent to the station either.
         using var response = await gateway.Http.PostAsync("/api/v1/stations/CP-OUTAGE-COMMAND/commands/Reset",
@@ -71,7 +71,7 @@ public sealed class OutageTests(RealInfrastructure infrastructure) : IClassFixtu
         await using var station = await TestStation.ConnectAsync(gateway, "CP-NO-DATABASE");
         Assert.True((await station.CallResultAsync("StartTransaction", Payloads.Start(1))).GetProperty("transactionId").GetInt32() > 0);
 
-        proxy.Cut();
+        await proxy.PauseAsync();
 
         // The transaction id cannot be made durable: no result, so the station retries it later.
         var answer = await station.CallAsync("StartTransaction", Payloads.Start(2));
