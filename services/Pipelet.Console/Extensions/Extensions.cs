@@ -52,7 +52,6 @@ internal static class Extensions
         builder.Services.AddCascadingAuthenticationState();
 
         builder.Services.AddConsoleApi();
-        builder.Services.AddScoped<WebhookHealthReader>();
         builder.Services.AddSingleton(TimeProvider.System);
     }
 }
