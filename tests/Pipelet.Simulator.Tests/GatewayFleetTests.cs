@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json;
 using Pipelet.Simulator.Load;
 using Pipelet.Simulator.Ocpp;
-using Pipelet.Simulator.Tests.Infrastructure;
 using Pipelet.Testing;
 
 namespace Pipelet.Simulator.Tests;
@@ -19,7 +18,7 @@ public sealed class GatewayFleetTests(RealInfrastructure infrastructure) : IClas
     [Fact]
     public async Task A_small_fleet_runs_sessions_against_the_real_gateway_and_every_answer_becomes_an_event()
     {
-        await using var events = await EventCounter.StartAsync(infrastructure.RabbitMqConnectionString);
+        await using var events = await EventTap.StartAsync(infrastructure.RabbitMqConnectionString);
         await using var gateway = await GatewayProcess.StartAsync(infrastructure.RabbitMqConnectionString, infrastructure.PostgresConnectionString);
         var options = new SimulatorOptions
         {
@@ -67,7 +66,7 @@ public sealed class GatewayFleetTests(RealInfrastructure infrastructure) : IClas
         Assert.Equal(1, events.Count(OcppActions.GetConfiguration));
         Assert.Equal(1, events.Count(OcppActions.TriggerMessage));
         Assert.Equal(1, events.Count(OcppActions.ChangeConfiguration));
-        Assert.Equal(Stations, events.Stations.Count);
+        Assert.Equal(Stations, events.StationCount);
     }
 
     private sealed record CommandOutcome(string HeartbeatInterval);
