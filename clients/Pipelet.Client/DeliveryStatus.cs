@@ -1,6 +1,6 @@
-namespace Pipelet.Console.Deliveries;
+namespace Pipelet.Client;
 
-/// <summary>The statuses of the delivery log.</summary>
+/// <summary>The statuses of the delivery log (<see cref="DeliverySummary.Status"/>, the <c>status</c> filter).</summary>
 public static class DeliveryStatus
 {
     public const string Succeeded = "succeeded";

@@ -58,6 +58,8 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
         var delivery = page.Locator("tr[data-status=succeeded]", new() { HasText = station.Id });
         await Expect(delivery).ToBeVisibleAsync();
         await Expect(delivery).ToContainTextAsync("BootNotification");
+        // The chart counts it (the log's per-minute statistics).
+        await Expect(page.Locator(".key.succeeded")).Not.ToHaveTextAsync("succeeded 0");
         await ScreenshotAsync(page, "deliveries");
 
         // The signing secret, shown and rotated.
@@ -153,6 +155,12 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
         await page.Locator(".filters select").Nth(1).SelectOptionAsync("BootNotification");
         await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
         await Expect(page.Locator("tr[data-delivery]")).ToHaveCountAsync(1);
+        // Filtered by the delivery log itself, not in the console: the list was asked for with both filters.
+        await Poll.UntilAsync(() => Task.FromResult(system.Dispatcher.LogLines.Any(line =>
+                line.Contains($"/api/v1/webhooks/{webhook}/deliveries?", StringComparison.Ordinal) &&
+                line.Contains("event=BootNotification", StringComparison.Ordinal) &&
+                line.Contains($"station_id={second.Id}", StringComparison.Ordinal))),
+            "the console asks the delivery log for BootNotification deliveries of the second station");
         await page.Locator(".filters select").Nth(0).SelectOptionAsync("failed");
         await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
         await Expect(page.Locator(".empty")).ToContainTextAsync("No deliveries match these filters");

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Pipelet.Console.Api;
-using Pipelet.Console.Deliveries;
 using Pipelet.Console.Session;
 
 namespace Pipelet.Console.Extensions;
