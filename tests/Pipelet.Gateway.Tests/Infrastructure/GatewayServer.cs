@@ -33,8 +33,8 @@ internal sealed class GatewayServer : IAsyncDisposable
     /// <summary>The https endpoint, when the settings configure one (Kestrel:Endpoints).</summary>
     public Uri? SecureAddress { get; private init; }
 
-    public Uri StationUri(string encodedStationId) =>
-        new($"ws://{BaseAddress.Authority}/ocpp/{encodedStationId}");
+    /// <summary>Where stations connect: <c>ws://127.0.0.1:{port}/ocpp/</c>, the station id appended.</summary>
+    public Uri OcppUri => new($"ws://{BaseAddress.Authority}/ocpp/");
 
     public Uri SecureStationUri(string encodedStationId) =>
         new($"wss://{(SecureAddress ?? throw new InvalidOperationException("No https endpoint configured.")).Authority}/ocpp/{encodedStationId}");

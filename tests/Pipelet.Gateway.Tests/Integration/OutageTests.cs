@@ -82,6 +82,61 @@ public sealed class OutageTests(RealInfrastructure infrastructure) : IClassFixtu
     }
 
     [Fact]
+    public async Task After_the_broker_comes_back_commands_between_instances_go_both_ways_again()
+    {
+        var broker = new Uri(infrastructure.RabbitMqConnectionString);
+        await using var proxy = new TcpProxy(broker.Host, broker.Port);
+        var throughProxy = new UriBuilder(broker) { Port = proxy.Port }.Uri.ToString();
+        var settings = new Dictionary<string, string?> { ["Gateway:CommandTimeout"] = "00:00:02" };
+        await using var events = await EventTap.StartAsync(infrastructure.RabbitMqConnectionString);
+        await using var cut = await GatewayServer.StartAsync(throughProxy, infrastructure.PostgresConnectionString,
+            new Dictionary<string, string?>(settings) { ["Gateway:InstanceId"] = "gw-reconnects" });
+        await using var steady = await GatewayServer.StartAsync(infrastructure.RabbitMqConnectionString, infrastructure.PostgresConnectionString,
+            new Dictionary<string, string?>(settings) { ["Gateway:InstanceId"] = "gw-steady" });
+
+        await proxy.PauseAsync();
+        await WaitForHealthAsync(cut, healthy: false);
+        proxy.Resume(broker.Port);
+        await WaitForHealthAsync(cut, healthy: true);
+
+        // The recovered instance asks (its answers come back over direct reply-to) and is asked (its own queue).
+        await using var onSteady = await TestStation.ConnectAsync(steady, "CP-ON-STEADY");
+        await using var onCut = await TestStation.ConnectAsync(cut, "CP-ON-RECONNECTED");
+        await onSteady.CallResultAsync("Heartbeat", "{}");
+        await onCut.CallResultAsync("Heartbeat", "{}");
+        await AnswersAsync(cut, onSteady);
+        await AnswersAsync(steady, onCut);
+    }
+
+    /// <summary>A command posted to <paramref name="asked"/> reaches <paramref name="station"/>, held by the other instance, and its answer comes back.</summary>
+    private static async Task AnswersAsync(GatewayServer asked, TestStation station)
+    {
+        // The other instance records its stations a moment after they connect.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while ((await asked.Http.GetAsync($"/api/v1/stations/{station.StationId}", deadline.Token)).StatusCode != System.Net.HttpStatusCode.OK)
+        {
+            await Task.Delay(50, deadline.Token);
+        }
+
+        var post = asked.Http.PostAsync($"/api/v1/stations/{station.StationId}/commands/ClearCache",
+            new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+        var call = await station.ReceiveAsync();
+        Assert.Equal("ClearCache", call[2].GetString());
+        await station.SendTextAsync($$"""[3,"{{call[1].GetString()}}",{"status":"Accepted"}]""");
+        using var response = await post;
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private static async Task WaitForHealthAsync(GatewayServer gateway, bool healthy)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while ((await gateway.Http.GetAsync("/health", deadline.Token)).IsSuccessStatusCode != healthy)
+        {
+            await Task.Delay(100, deadline.Token);
+        }
+    }
+
+    [Fact]
     public async Task An_event_no_queue_takes_is_not_kept_so_the_call_gets_InternalError()
     {
         // A fresh virtual host where nothing consumes StationEvent yet: the broker would drop the event.
