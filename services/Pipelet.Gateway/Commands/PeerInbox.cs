@@ -65,6 +65,11 @@ internal sealed class PeerInbox(
         {
             // Stopping: the asker's timeout answers for us.
         }
+        catch (Exception ex)
+        {
+            // Nobody awaits this task: what went wrong is logged, and the asker's timeout answers.
+            logger.LogError(ex, "A {Action} command for station {StationId} from another instance failed", request.Action, request.StationId);
+        }
     }
 
     /// <summary>The newest connection wins, also across instances: an older socket here closes.</summary>
