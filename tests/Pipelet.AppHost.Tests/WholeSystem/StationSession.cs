@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -28,10 +27,8 @@ internal static class StationSession
 
         // A station connecting at once is accepted and its events go somewhere: the gateway started only once
         // the dispatcher had bound its queue.
-        using var station = new ClientWebSocket();
-        station.Options.AddSubProtocol("ocpp1.6");
-        await station.ConnectAsync(new Uri($"ws://localhost:{ocppPort}/ocpp/{stationId}"), CancellationToken.None);
-        await CallAsync(station, """[2,"boot","BootNotification",{"chargePointVendor":"Pipelet","chargePointModel":"Test"}]""");
+        await using var station = await TestStation.ConnectAsync(new Uri($"ws://localhost:{ocppPort}/ocpp/"), stationId);
+        await station.BootAsync();
 
         using var api = new HttpClient { BaseAddress = new Uri($"http://localhost:{apiPort}/") };
         api.DefaultRequestHeaders.Add("X-API-Key", apiKey);
@@ -43,7 +40,7 @@ internal static class StationSession
         // Heartbeats until one is delivered: the dispatcher learns of the new webhook over the bus a moment later.
         await PollAsync(async () =>
         {
-            await CallAsync(station, $$"""[2,"{{Guid.NewGuid():N}}","Heartbeat",{}]""");
+            await station.CallResultAsync("Heartbeat", "{}");
             return !hits.IsEmpty;
         }, TimeSpan.FromSeconds(60), "no Heartbeat reached the receiver");
         var (eventName, traceParent) = hits.First();
@@ -60,14 +57,5 @@ internal static class StationSession
             if (deadline.Elapsed > timeout) throw new Xunit.Sdk.XunitException($"Within {timeout.TotalSeconds:0} s: {failure}");
             await Task.Delay(500);
         }
-    }
-
-    private static async Task CallAsync(ClientWebSocket station, string frame)
-    {
-        await station.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, CancellationToken.None);
-        var buffer = new byte[8192];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        var answer = await station.ReceiveAsync(buffer, timeout.Token);
-        Assert.StartsWith("[3,", Encoding.UTF8.GetString(buffer, 0, answer.Count), StringComparison.Ordinal);
     }
 }
