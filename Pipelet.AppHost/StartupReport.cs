@@ -72,7 +72,8 @@ internal sealed partial class StartupReport(
         var last = new Queue<string>();
         await foreach (var batch in resourceLogs.GetAllAsync(resource).WithCancellation(cancellationToken))
         {
-            foreach (var line in batch)
+            // Without stack frames: the lines that say what went wrong come before them.
+            foreach (var line in batch.Where(l => !StackFrame().IsMatch(l.Content)))
             {
                 last.Enqueue(line.Content);
                 if (last.Count > 5) last.Dequeue();
@@ -81,6 +82,10 @@ internal sealed partial class StartupReport(
 
         return string.Join(Environment.NewLine, last);
     }
+
+    /// <summary>A log line (after its timestamp) that is a frame of a .NET stack trace.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\S*\s+at \S")]
+    private static partial System.Text.RegularExpressions.Regex StackFrame();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "REST API: {RestApi}  OCPP: {Ocpp}  Console: {Console}  API key: {ApiKeyHint}")]
     private partial void LogAddresses(string restApi, string ocpp, string console, string apiKeyHint);
