@@ -123,7 +123,8 @@ public sealed record DeliveryAttempt(
     int? StatusCode,
     string? ErrorKind,
     string? Error,
-    string? ResponseBody);
+    string? ResponseBody,
+    DateTimeOffset? RetryAfter = null);
 
 /// <summary>A delivery that used up its retries: the event, the webhook as it was (no secret), and every attempt.</summary>
 public sealed record FailedDelivery(

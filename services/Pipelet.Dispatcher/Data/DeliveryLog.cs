@@ -101,8 +101,8 @@ public sealed partial class DeliveryLog(NpgsqlDataSource dataSource, ILogger<Del
         if (attempts.Count > 0)
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-                INSERT INTO delivery_attempts (delivery_id, attempt, webhook_id, event_id, attempted_at, duration_ms, status_code, error_kind, error, response_body)
-                SELECT * FROM unnest($1::uuid[], $2::int[], $3::bigint[], $4::uuid[], $5::timestamptz[], $6::float8[], $7::int[], $8::text[], $9::text[], $10::text[])
+                INSERT INTO delivery_attempts (delivery_id, attempt, webhook_id, event_id, attempted_at, duration_ms, status_code, error_kind, error, response_body, retry_after)
+                SELECT * FROM unnest($1::uuid[], $2::int[], $3::bigint[], $4::uuid[], $5::timestamptz[], $6::float8[], $7::int[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])
                 ON CONFLICT (delivery_id, attempt) DO NOTHING
                 """)
             {
@@ -118,6 +118,7 @@ public sealed partial class DeliveryLog(NpgsqlDataSource dataSource, ILogger<Del
                     Array(attempts.Select(r => r.Attempt!.ErrorKind), NpgsqlDbType.Text),
                     Array(attempts.Select(r => Clean(r.Attempt!.Error)), NpgsqlDbType.Text),
                     Array(attempts.Select(r => Clean(r.Attempt!.ResponseBody)), NpgsqlDbType.Text),
+                    Array(attempts.Select(r => r.Attempt!.RetryAfter), NpgsqlDbType.TimestampTz),
                 },
             });
         }
@@ -165,7 +166,7 @@ public sealed partial class DeliveryLog(NpgsqlDataSource dataSource, ILogger<Del
                        COALESCE((SELECT jsonb_agg(jsonb_build_object(
                                     'attempt', a.attempt, 'attempted_at', a.attempted_at, 'duration_ms', a.duration_ms,
                                     'status_code', a.status_code, 'error_kind', a.error_kind, 'error', a.error,
-                                    'response_body', a.response_body) ORDER BY a.attempt)
+                                    'response_body', a.response_body, 'retry_after', a.retry_after) ORDER BY a.attempt)
                                  FROM delivery_attempts a WHERE a.delivery_id = $1), '[]'::jsonb),
                        $6
                 ON CONFLICT (delivery_id) DO NOTHING

@@ -26,7 +26,8 @@ public sealed record AttemptRecord(
     int? StatusCode,
     string? ErrorKind,
     string? Error,
-    string? ResponseBody);
+    string? ResponseBody,
+    DateTimeOffset? RetryAfter = null);
 
 /// <param name="EventJson">The bus event as JSON.</param>
 /// <param name="WebhookJson">The webhook as JSON, without its secret value.</param>

@@ -69,15 +69,17 @@ public sealed partial class DeliveryAttempts(
         telemetry.Attempted(result);
         health.Observe(delivery.WebhookId, result);
         var attempt = new AttemptRecord(delivery.Attempt, startedAt, result.Duration.TotalMilliseconds, result.StatusCode,
-            result.Succeeded ? null : ErrorKinds.Name(result.ErrorKind), result.Error, result.ResponseBody);
+            result.Succeeded ? null : ErrorKinds.Name(result.ErrorKind), result.Error, result.ResponseBody, result.RetryAfter);
 
         if (result.Succeeded)
         {
             await log.WriteAsync(Record(delivery, DeliveryStatus.Succeeded, delivery.Attempt, attempt), cancellationToken);
             telemetry.Outcome("succeeded");
         }
-        else if (ladder.DelayAfter(delivery.Attempt) is { } wait)
+        else if (ladder.DelayAfter(delivery.Attempt) is { } rungWait)
         {
+            // A 429 or 503 that said when to come back is believed, up to the ladder's longest wait.
+            var wait = result.RetryAfter is { } retryAfter ? ladder.WaitAtLeast(rungWait, retryAfter - time.GetUtcNow()) : rungWait;
             await log.WriteAsync(Record(delivery, DeliveryStatus.Retrying, delivery.Attempt, attempt, nextAttemptAt: time.GetUtcNow() + wait), cancellationToken);
             if (directory.Find(delivery.WebhookId) is not { Settings.Enabled: true })
             {
