@@ -15,4 +15,6 @@ namespace Pipelet.Dispatcher;
 [JsonSerializable(typeof(WebhookSubscription[]))]
 [JsonSerializable(typeof(StationEvent))]
 [JsonSerializable(typeof(DeadLetterWebhook))]
+[JsonSerializable(typeof(DisableFailingWebhookRequest))]
+[JsonSerializable(typeof(DisableFailingWebhookResult))]
 internal sealed partial class DispatcherJson : JsonSerializerContext;

@@ -24,6 +24,7 @@ public sealed partial class DeliveryAttempts(
     RetryLadder ladder,
     RetryScheduler retries,
     WebhookHealth health,
+    WebhookFailureLog failures,
     WebhookDirectory directory,
     DeliveryTelemetry telemetry,
     TimeProvider time,
@@ -68,6 +69,7 @@ public sealed partial class DeliveryAttempts(
 
         telemetry.Attempted(result);
         health.Observe(delivery.WebhookId, result);
+        failures.Observe(delivery.WebhookId, result, startedAt);
         var attempt = new AttemptRecord(delivery.Attempt, startedAt, result.Duration.TotalMilliseconds, result.StatusCode,
             result.Succeeded ? null : ErrorKinds.Name(result.ErrorKind), result.Error, result.ResponseBody, result.RetryAfter);
 

@@ -106,6 +106,17 @@ public sealed class DeliveryOptions
     /// supervisor to restart it (<c>Delivery__BusStallTimeout</c>; zero turns the watchdog off). See <see cref="BusWatchdog"/>.
     /// </summary>
     public TimeSpan BusStallTimeout { get; set; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>
+    /// A webhook none of whose tries succeeded for this long, and whose last <see cref="DisableAfterFailures"/> tries or
+    /// more failed, is disabled by Pipelet (<c>Delivery__DisableAfter</c>); see <see cref="FailingWebhookDisabler"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan DisableAfter { get; set; } = TimeSpan.FromDays(5);
+
+    /// <summary>Failed tries in a row a webhook needs, besides <see cref="DisableAfter"/>, to be disabled (<c>Delivery__DisableAfterFailures</c>).</summary>
+    [Range(1, 1_000_000)]
+    public int DisableAfterFailures { get; set; } = 20;
 }
 
 /// <summary>Rejects at start, with the settings' names: a malformed <c>Delivery__RetrySchedule</c>, and concurrency limits that contradict each other.</summary>

@@ -50,6 +50,9 @@ internal static class Extensions
         services.AddHostedService<DeliveryLogRetention>();
         services.AddSingleton<RetryCancellation>();
         services.AddHostedService(sp => sp.GetRequiredService<RetryCancellation>());
+        services.AddSingleton<WebhookFailureLog>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookFailureLog>());
+        services.AddHostedService<FailingWebhookDisabler>();
         services.AddSingleton<RetryQueueDepths>();
         services.AddHostedService(sp => sp.GetRequiredService<RetryQueueDepths>());
         services.AddSingleton<ConsumeProgress>();

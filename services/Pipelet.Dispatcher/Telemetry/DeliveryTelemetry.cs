@@ -22,6 +22,7 @@ public sealed class DeliveryTelemetry
     private readonly Histogram<double> _retryLateness;
     private readonly Counter<long> _handedOff;
     private readonly Counter<long> _steppedAside;
+    private readonly Counter<long> _webhooksDisabled;
 
     public DeliveryTelemetry(IMeterFactory meters)
     {
@@ -41,7 +42,12 @@ public sealed class DeliveryTelemetry
             "Tries from the deliveries queue or the slow lane that found every one of their webhook's slots for them " +
             "(Delivery__ConcurrencyPerWebhook minus the inline ones) taken for Delivery__SlotWait (the slow lane: at once) " +
             "and went back to the broker for a second, without spending an attempt.");
+        _webhooksDisabled = meter.CreateCounter<long>("pipelet.dispatcher.webhooks.disabled", "{webhook}",
+            "Webhooks disabled because their deliveries kept failing (Delivery__DisableAfter, Delivery__DisableAfterFailures).");
     }
+
+    /// <summary>This instance had a failing webhook disabled.</summary>
+    public void WebhookDisabled() => _webhooksDisabled.Add(1);
 
     /// <summary>
     /// The fan-out span of one station event, a child of the gateway's publish span of that event

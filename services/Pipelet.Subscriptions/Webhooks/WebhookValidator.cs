@@ -17,7 +17,8 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
 {
     private const int MaxEventEntries = 100;
     private static readonly string ValidEvents =
-        string.Join(", ", EventCatalogue.All.Select(e => e.Name)) + $", or \"{EventCatalogue.Wildcard}\" for all";
+        string.Join(", ", EventCatalogue.All.Select(e => e.Name)) + $", or \"{EventCatalogue.Wildcard}\" for all of these; and the operational " +
+        string.Join(", ", EventCatalogue.Operational.Select(e => e.Name)) + " (only by name)";
 
     public async Task<(WebhookSettings? Settings, ValidationErrors Errors)> CheckCreateAsync(CreateWebhookRequest request, CancellationToken cancellationToken)
     {
@@ -135,7 +136,7 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
             return null;
         }
 
-        var unknown = events.Where(e => e != EventCatalogue.Wildcard && (e is null || !EventCatalogue.IsKnown(e))).ToList();
+        var unknown = events.Where(e => e != EventCatalogue.Wildcard && (e is null || !(EventCatalogue.IsKnown(e) || EventCatalogue.IsOperational(e)))).ToList();
         foreach (var name in unknown)
         {
             errors.Add("events", name is null
@@ -146,7 +147,10 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
         if (unknown.Count > 0) return null;
 
         // "*" subscribes to everything, so it stands alone; duplicates are dropped, order kept.
-        return events.Contains(EventCatalogue.Wildcard) ? [EventCatalogue.Wildcard] : events.Distinct(StringComparer.Ordinal).ToList();
+        // "*" stands for every station event, not for the operational ones, which stay named beside it.
+        return events.Contains(EventCatalogue.Wildcard)
+            ? [EventCatalogue.Wildcard, .. events.Where(EventCatalogue.IsOperational).Distinct(StringComparer.Ordinal)]
+            : events.Distinct(StringComparer.Ordinal).ToList();
     }
 
     private static IReadOnlyList<string>? CheckStations(IReadOnlyList<string>? stations, ValidationErrors errors)
