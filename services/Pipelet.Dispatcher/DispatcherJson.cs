@@ -16,5 +16,6 @@ namespace Pipelet.Dispatcher;
 [JsonSerializable(typeof(StationEvent))]
 [JsonSerializable(typeof(DeadLetterWebhook))]
 [JsonSerializable(typeof(DisableFailingWebhookRequest))]
+[JsonSerializable(typeof(Delivery.WebhookDelivery))]
 [JsonSerializable(typeof(DisableFailingWebhookResult))]
 internal sealed partial class DispatcherJson : JsonSerializerContext;

@@ -26,7 +26,7 @@ public static class DeliveriesApi
 
         var read = api.MapGroup("").RequireAuthorization(ApiScopes.DeliveriesRead);
         read.MapGet("/webhooks/{id:positive-id}/deliveries", ListDeliveries)
-            .WithSummary("A webhook's deliveries, newest first; filter with ?status=succeeded|retrying|failed|cancelled; ?limit= 1-500 (default 50), next page with ?before={next_before}")
+            .WithSummary("A webhook's deliveries, newest first; filter with ?status=succeeded|retrying|paused|failed|cancelled; ?limit= 1-500 (default 50), next page with ?before={next_before}")
             .WithResponseExample(DeliveriesApiExamples.DeliveryPage);
         read.MapGet("/deliveries/{id:uuid}", GetDelivery)
             .WithSummary("One delivery with every attempt")

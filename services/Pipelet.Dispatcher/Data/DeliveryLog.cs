@@ -157,6 +157,27 @@ public sealed partial class DeliveryLog(NpgsqlDataSource dataSource, ILogger<Del
             },
         });
 
+        var holds = records.Where(r => r.Hold is not null).ToList();
+        if (holds.Count > 0)
+        {
+            // In the same transaction as the 'paused' status: a delivery shown paused is always kept.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+                INSERT INTO held_deliveries (delivery_id, webhook_id, delivery, held_at, expires_at)
+                SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::jsonb[], $4::timestamptz[], $5::timestamptz[])
+                ON CONFLICT (delivery_id) DO UPDATE SET delivery = EXCLUDED.delivery, held_at = EXCLUDED.held_at
+                """)
+            {
+                Parameters =
+                {
+                    Array(holds.Select(r => r.DeliveryId), NpgsqlDbType.Uuid),
+                    Array(holds.Select(r => r.WebhookId), NpgsqlDbType.Bigint),
+                    Array(holds.Select(r => r.Hold!.DeliveryJson), NpgsqlDbType.Jsonb),
+                    Array(holds.Select(r => r.UpdatedAt), NpgsqlDbType.TimestampTz),
+                    Array(holds.Select(r => r.Hold!.ExpiresAt), NpgsqlDbType.TimestampTz),
+                },
+            });
+        }
+
         foreach (var dead in records.Where(r => r.DeadLetter is not null))
         {
             // After the attempts insert above, in the same transaction: the dead letter carries every attempt.

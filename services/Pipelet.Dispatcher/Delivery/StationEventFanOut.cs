@@ -18,6 +18,7 @@ public sealed class StationEventFanOut(
     WebhookDirectory directory,
     WebhookConcurrency concurrency,
     WebhookHealth health,
+    PausedWebhooks pauses,
     DeliveryAttempts attempts,
     RetryScheduler retries,
     TimeProvider time)
@@ -48,6 +49,13 @@ public sealed class StationEventFanOut(
     {
         var delivery = new WebhookDelivery(DeliveryIds.For(stationEvent.EventId, webhook.WebhookId), webhook.WebhookId, 1, stationEvent, now, now);
         if (resuming && await attempts.ResumeAsync(sends, delivery, cancellationToken)) return;
+
+        // A paused webhook's tries are kept in PostgreSQL until a probe finds it back.
+        if (pauses.IsPaused(webhook.WebhookId))
+        {
+            await attempts.HoldAsync(delivery, cancellationToken);
+            return;
+        }
 
         // A slow webhook's try would hold this event for seconds: the slow lane waits for it instead.
         if (health.IsSlow(webhook.WebhookId))

@@ -16,6 +16,7 @@ namespace Pipelet.Dispatcher.Delivery;
 public class WebhookDeliveryConsumer(
     WebhookDirectory directory,
     WebhookHealth health,
+    PausedWebhooks pauses,
     DeliveryAttempts attempts,
     RetryScheduler retries,
     WebhookConcurrency concurrency,
@@ -52,6 +53,12 @@ public class WebhookDeliveryConsumer(
 
         // Enabled again, but its retries were cancelled when it was disabled: this one stays cancelled.
         if (await attempts.WasCancelledAsync(delivery, webhook, cancellationToken)) return;
+
+        if (pauses.IsPaused(webhook.WebhookId))
+        {
+            await attempts.HoldAsync(delivery, cancellationToken);
+            return;
+        }
 
         if (ForwardsSlowWebhooks && health.IsSlow(webhook.WebhookId))
         {

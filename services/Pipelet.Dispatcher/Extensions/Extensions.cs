@@ -53,6 +53,9 @@ internal static class Extensions
         services.AddSingleton<WebhookFailureLog>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookFailureLog>());
         services.AddHostedService<FailingWebhookDisabler>();
+        services.AddSingleton<PausedWebhookStore>();
+        services.AddSingleton<PausedWebhooks>();
+        services.AddHostedService<PausedWebhookProbe>();
         services.AddSingleton<RetryQueueDepths>();
         services.AddHostedService(sp => sp.GetRequiredService<RetryQueueDepths>());
         services.AddSingleton<ConsumeProgress>();
