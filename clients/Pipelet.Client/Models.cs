@@ -9,7 +9,7 @@ public sealed record Page<T>(IReadOnlyList<T> Items, long? NextAfter);
 /// <summary>
 /// A webhook as the API shows it; the secret value is write-only (<see cref="HasSecret"/> says whether one is set).
 /// <see cref="DisabledReason"/> is <c>"failing"</c> when Pipelet disabled it because its deliveries kept failing, at
-/// <see cref="DisabledAt"/>; both are null otherwise.
+/// <see cref="DisabledAt"/>; both are null otherwise. <see cref="RateLimit"/>: the most deliveries per second it takes (null: no limit).
 /// </summary>
 public sealed record Webhook(
     long Id,
@@ -23,7 +23,8 @@ public sealed record Webhook(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     string? DisabledReason = null,
-    DateTimeOffset? DisabledAt = null);
+    DateTimeOffset? DisabledAt = null,
+    int? RateLimit = null);
 
 /// <summary>Body of <c>POST /api/v1/webhooks</c>. <see cref="SecretHeader"/> and <see cref="SecretValue"/> go together.</summary>
 public sealed record CreateWebhook(
@@ -33,14 +34,15 @@ public sealed record CreateWebhook(
     bool? Enabled = null,
     IReadOnlyList<string>? Stations = null,
     string? SecretHeader = null,
-    string? SecretValue = null)
+    string? SecretValue = null,
+    int? RateLimit = null)
 {
     public override string ToString() => $"CreateWebhook {{ Name = {Name}, Url = {Url}, SecretHeader = {SecretHeader} }}";
 }
 
 /// <summary>
 /// Body of <c>PUT /api/v1/webhooks/{id}</c>: null keeps a field's value; <c>Stations = []</c> removes the station
-/// filter; <c>SecretHeader = ""</c> removes the secret header.
+/// filter; <c>SecretHeader = ""</c> removes the secret header; <c>RateLimit = 0</c> removes the rate limit.
 /// </summary>
 public sealed record UpdateWebhook(
     string? Name = null,
@@ -49,7 +51,8 @@ public sealed record UpdateWebhook(
     IReadOnlyList<string>? Events = null,
     IReadOnlyList<string>? Stations = null,
     string? SecretHeader = null,
-    string? SecretValue = null)
+    string? SecretValue = null,
+    int? RateLimit = null)
 {
     public override string ToString() => $"UpdateWebhook {{ Name = {Name}, Url = {Url}, Enabled = {Enabled}, SecretHeader = {SecretHeader} }}";
 }

@@ -123,6 +123,30 @@ public sealed class WebhooksApiTests(SubscriptionsAppFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task A_rate_limit_of_1_to_10000_per_second_is_kept_changed_and_removed_with_0()
+    {
+        using var created = await _api.PostJsonAsync("/api/v1/webhooks",
+            """{"name":"small","url":"https://my-app.example.com/webhooks/small","events":["*"],"rate_limit":10}""");
+        var webhook = await created.ReadJsonAsync();
+        Assert.Equal(10, webhook.GetProperty("rate_limit").GetInt32());
+        var id = webhook.GetProperty("id").GetInt64();
+
+        Assert.Equal(10, (await (await _api.PutJsonAsync($"/api/v1/webhooks/{id}", """{"name":"renamed"}""")).ReadJsonAsync()).GetProperty("rate_limit").GetInt32());
+        Assert.Equal(10_000, (await (await _api.PutJsonAsync($"/api/v1/webhooks/{id}", """{"rate_limit":10000}""")).ReadJsonAsync()).GetProperty("rate_limit").GetInt32());
+        Assert.Equal(JsonValueKind.Null, (await (await _api.PutJsonAsync($"/api/v1/webhooks/{id}", """{"rate_limit":0}""")).ReadJsonAsync()).GetProperty("rate_limit").ValueKind);
+
+        foreach (var bad in new[] { "0", "-1", "10001" })
+        {
+            using var refused = await _api.PostJsonAsync("/api/v1/webhooks",
+                $$"""{"name":"bad","url":"https://my-app.example.com/webhooks/bad","events":["*"],"rate_limit":{{bad}}}""");
+            await refused.AssertFieldErrorAsync("rate_limit");
+        }
+
+        using var badChange = await _api.PutJsonAsync($"/api/v1/webhooks/{id}", """{"rate_limit":20000}""");
+        await badChange.AssertFieldErrorAsync("rate_limit");
+    }
+
+    [Fact]
     public async Task An_operational_event_is_subscribed_by_name_and_stays_beside_the_wildcard()
     {
         using var created = await _api.PostJsonAsync("/api/v1/webhooks",

@@ -14,12 +14,13 @@ public sealed class SlowWebhookDeliveryConsumer(
     WebhookDirectory directory,
     WebhookHealth health,
     PausedWebhooks pauses,
+    WebhookRateLimiter rateLimiter,
     DeliveryAttempts attempts,
     RetryScheduler retries,
     WebhookConcurrency concurrency,
     DeliveryTelemetry telemetry,
     ConsumeProgress progress,
-    TimeProvider time) : WebhookDeliveryConsumer(directory, health, pauses, attempts, retries, concurrency, telemetry, progress, time)
+    TimeProvider time) : WebhookDeliveryConsumer(directory, health, pauses, rateLimiter, attempts, retries, concurrency, telemetry, progress, time)
 {
     protected override bool ForwardsSlowWebhooks => false;
 

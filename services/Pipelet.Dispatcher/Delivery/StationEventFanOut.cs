@@ -19,6 +19,7 @@ public sealed class StationEventFanOut(
     WebhookConcurrency concurrency,
     WebhookHealth health,
     PausedWebhooks pauses,
+    WebhookRateLimiter rateLimiter,
     DeliveryAttempts attempts,
     RetryScheduler retries,
     TimeProvider time)
@@ -61,6 +62,13 @@ public sealed class StationEventFanOut(
         if (health.IsSlow(webhook.WebhookId))
         {
             await retries.HandOffAsync(sends, delivery, RetryQueues.SlowDeliveriesAddress, "slow", cancellationToken);
+            return;
+        }
+
+        // Over its rate limit: its own message waits its turn on the deliveries queue, not this event.
+        if (webhook.Settings.RateLimit is { } limit && !await rateLimiter.TryTakeAsync(webhook.WebhookId, limit, cancellationToken))
+        {
+            await retries.HandOffAsync(sends, delivery, RetryQueues.DeliveriesAddress, "rate_limited", cancellationToken);
             return;
         }
 

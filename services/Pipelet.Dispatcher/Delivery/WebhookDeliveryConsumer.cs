@@ -17,6 +17,7 @@ public class WebhookDeliveryConsumer(
     WebhookDirectory directory,
     WebhookHealth health,
     PausedWebhooks pauses,
+    WebhookRateLimiter rateLimiter,
     DeliveryAttempts attempts,
     RetryScheduler retries,
     WebhookConcurrency concurrency,
@@ -64,6 +65,13 @@ public class WebhookDeliveryConsumer(
         {
             // Acknowledged only once the broker confirmed the forward: nothing is lost in between.
             await retries.HandOffAsync(context, delivery, RetryQueues.SlowDeliveriesAddress, "slow", cancellationToken);
+            return;
+        }
+
+        // Over its rate limit: wait a moment for a token, else back in a second, neither failed nor counted as an attempt.
+        if (webhook.Settings.RateLimit is { } limit && !await rateLimiter.WaitAsync(webhook.WebhookId, limit, RetryQueues.DeferWait, cancellationToken))
+        {
+            await retries.DeferAsync(context, delivery);
             return;
         }
 

@@ -56,6 +56,8 @@ internal static class Extensions
         services.AddSingleton<PausedWebhookStore>();
         services.AddSingleton<PausedWebhooks>();
         services.AddHostedService<PausedWebhookProbe>();
+        services.AddSingleton<WebhookRateBuckets>();
+        services.AddSingleton<WebhookRateLimiter>();
         services.AddSingleton<RetryQueueDepths>();
         services.AddHostedService(sp => sp.GetRequiredService<RetryQueueDepths>());
         services.AddSingleton<ConsumeProgress>();

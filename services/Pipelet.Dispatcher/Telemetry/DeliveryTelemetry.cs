@@ -36,7 +36,8 @@ public sealed class DeliveryTelemetry
         _retryLateness = meter.CreateHistogram<double>("pipelet.dispatcher.retry.lateness", "s",
             "How much later than scheduled a retry started.");
         _handedOff = meter.CreateCounter<long>("pipelet.dispatcher.first_try.handed_off", "{delivery}",
-            "Tries sent on as their own message instead of made here, by reason: busy (the fan-out's webhook was at its " +
+            "Tries sent on as their own message instead of made here, by reason: rate_limited (the webhook had no token of its " +
+            "rate_limit), busy (the fan-out's webhook was at its " +
             "inline limit, to the deliveries queue), slow (the webhook is marked slow, to the slow lane).");
         _steppedAside = meter.CreateCounter<long>("pipelet.dispatcher.delivery.stepped_aside", "{delivery}",
             "Tries from the deliveries queue or the slow lane that found every one of their webhook's slots for them " +

@@ -11,11 +11,13 @@ public sealed record CreateWebhookRequest(
     IReadOnlyList<string>? Events,
     IReadOnlyList<string>? Stations,
     string? SecretHeader,
-    Secret? SecretValue);
+    Secret? SecretValue,
+    int? RateLimit = null);
 
 /// <summary>
 /// Body of <c>PUT /api/v1/webhooks/{id}</c>: a field left out (or null) keeps its value.
-/// <c>"stations": []</c> removes the station filter; <c>"secret_header": ""</c> removes the secret.
+/// <c>"stations": []</c> removes the station filter; <c>"secret_header": ""</c> removes the secret; <c>"rate_limit": 0</c>
+/// removes the rate limit.
 /// </summary>
 public sealed record UpdateWebhookRequest(
     string? Name,
@@ -24,7 +26,8 @@ public sealed record UpdateWebhookRequest(
     IReadOnlyList<string>? Events,
     IReadOnlyList<string>? Stations,
     string? SecretHeader,
-    Secret? SecretValue);
+    Secret? SecretValue,
+    int? RateLimit = null);
 
 /// <summary>A webhook as the API shows it. The secret value is write-only: only whether one is set.</summary>
 /// <param name="DisabledReason">
@@ -32,6 +35,7 @@ public sealed record UpdateWebhookRequest(
 /// disabled by its owner). Enabling it again clears it.
 /// </param>
 /// <param name="DisabledAt">When Pipelet disabled it (with <see cref="DisabledReason"/>); null otherwise.</param>
+/// <param name="RateLimit">The most deliveries per second the webhook takes, over every dispatcher instance; null: no limit.</param>
 public sealed record WebhookResponse(
     long Id,
     string Name,
@@ -44,12 +48,13 @@ public sealed record WebhookResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     string? DisabledReason,
-    DateTimeOffset? DisabledAt)
+    DateTimeOffset? DisabledAt,
+    int? RateLimit)
 {
     internal static WebhookResponse From(Webhook webhook) => new(
         webhook.Id, webhook.Settings.Name, webhook.Settings.Url.OriginalString, webhook.Settings.Enabled, webhook.Settings.Events,
         webhook.Settings.Stations, webhook.Settings.SecretHeader?.Name, webhook.Settings.SecretHeader is not null,
-        webhook.CreatedAt, webhook.UpdatedAt, webhook.DisabledReason, webhook.DisabledAt);
+        webhook.CreatedAt, webhook.UpdatedAt, webhook.DisabledReason, webhook.DisabledAt, webhook.Settings.RateLimit);
 }
 
 /// <summary>The answer of <c>POST /api/v1/webhooks/{id}/test</c>.</summary>

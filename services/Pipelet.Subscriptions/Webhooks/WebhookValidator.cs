@@ -30,8 +30,10 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
         var header = CheckSecretHeader(request.SecretHeader, allowEmpty: false, errors);
         var value = CheckSecretValue(request.SecretValue, allowEmpty: false, errors);
         var secretHeader = WebhookSecretHeaderRule.Pair(header, value, errors);
+        var rateLimit = CheckRateLimit(request.RateLimit, allowZero: false, errors);
         if (!errors.IsEmpty) return (null, errors);
-        var settings = new WebhookSettings(name!, new Uri(url!), request.Enabled ?? true, events!, stations is { Count: > 0 } ? stations : null, secretHeader);
+        var settings = new WebhookSettings(name!, new Uri(url!), request.Enabled ?? true, events!, stations is { Count: > 0 } ? stations : null, secretHeader,
+            rateLimit);
         return (settings, errors);
     }
 
@@ -45,8 +47,18 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
             CheckEvents(request.Events, required: false, errors),
             CheckStations(request.Stations, errors),
             CheckSecretHeader(request.SecretHeader, allowEmpty: true, errors),
-            CheckSecretValue(request.SecretValue, allowEmpty: request.SecretHeader is "", errors));
+            CheckSecretValue(request.SecretValue, allowEmpty: request.SecretHeader is "", errors),
+            CheckRateLimit(request.RateLimit, allowZero: true, errors));
         return (errors.IsEmpty ? patch : null, errors);
+    }
+
+    /// <summary>Deliveries per second, 1-10,000; in a change, 0 removes the limit.</summary>
+    private static int? CheckRateLimit(int? rateLimit, bool allowZero, ValidationErrors errors)
+    {
+        if (rateLimit is null or (>= WebhookLimits.MinRateLimit and <= WebhookLimits.MaxRateLimit) || (allowZero && rateLimit == 0)) return rateLimit;
+        errors.Add("rate_limit", $"Deliveries per second from {WebhookLimits.MinRateLimit} to {WebhookLimits.MaxRateLimit}" +
+            (allowZero ? ", or 0 to remove the limit." : ", or null for none."));
+        return null;
     }
 
     private static string? CheckName(string? name, bool required, ValidationErrors errors)
