@@ -54,8 +54,9 @@ public static class Extensions
     }
 
     /// <summary>
-    /// Npgsql logs every command at Information, once per query and per health probe, and the resilience handler
-    /// every attempt of an internal call. These defaults sit below every other configuration source, so
+    /// Npgsql logs every command at Information, once per query and per health probe, HttpClient four lines per
+    /// request (API-key checks, the edge's route refresh, the console's API calls) and the resilience handler every
+    /// attempt of an internal call: together they bury the lines a user looks for (the first API key). These defaults sit below every other configuration source, so
     /// appsettings or <c>Logging__LogLevel__*</c> still win.
     /// </summary>
     public static TBuilder AddQuietLoggingDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
@@ -66,6 +67,7 @@ public static class Extensions
             {
                 ["Logging:LogLevel:Npgsql.Command"] = "Warning",
                 ["Logging:LogLevel:Polly"] = "Warning",
+                ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
             },
         });
         return builder;
