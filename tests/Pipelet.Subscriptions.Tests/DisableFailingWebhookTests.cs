@@ -40,12 +40,21 @@ public sealed class DisableFailingWebhookTests(SubscriptionsAppFixture fixture) 
 
     public async Task DisposeAsync() => await _bus.StopAsync();
 
+    private readonly List<object> _seen = [];
+
+    /// <summary>The first message of type <typeparamref name="T"/> that matches, in arrival order; others stay for later asks (the two messages may come in either order).</summary>
     private async Task<T> NextAsync<T>(Func<T, bool> match)
     {
         using var timeout = new CancellationTokenSource(Patience);
         while (true)
         {
-            if (await _received.Reader.ReadAsync(timeout.Token) is T message && match(message)) return message;
+            if (_seen.OfType<T>().FirstOrDefault(match) is { } found)
+            {
+                _seen.Remove(found);
+                return found;
+            }
+
+            _seen.Add(await _received.Reader.ReadAsync(timeout.Token));
         }
     }
 
