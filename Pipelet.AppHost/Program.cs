@@ -100,7 +100,7 @@ if (builder.ExecutionContext.IsRunMode)
         builder.Configuration["Api:BootstrapKey"] is { Length: > 0 }
             ? "the value of Api__BootstrapKey"
             : "printed once in the subscriptions log at its first start (dashboard: subscriptions, Console logs)"));
-    builder.Services.AddHostedService<StartupReport>();
+    StartupReport.Subscribe(builder);
 }
 
 builder.Build().Run();

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Pipelet.LocalServers;
 
 namespace Pipelet.AppHost.Infrastructure;
@@ -96,13 +98,29 @@ internal static class InfrastructureExtensions
         var postgres = builder.AddResource(new PublishedPostgresResource("postgres", postgresPassword.Resource))
             .WithImage("postgres", "15")
             .WithEndpoint(targetPort: 5432, name: "tcp", scheme: "tcp")
-            .WithEnvironment("POSTGRES_PASSWORD", postgresPassword);
+            .WithEnvironment("POSTGRES_PASSWORD", postgresPassword)
+            .CreatingDatabases(DatabaseNames);
         return new Infrastructure(
             InfrastructureMode.Containers,
             AsConnectionString(rabbitmq),
-            AddDatabase(builder, postgres.Resource, "gatewaydb"),
-            AddDatabase(builder, postgres.Resource, "subscriptionsdb"),
-            AddDatabase(builder, postgres.Resource, "dispatcherdb"));
+            AddDatabase(builder, postgres.Resource, DatabaseNames[0]),
+            AddDatabase(builder, postgres.Resource, DatabaseNames[1]),
+            AddDatabase(builder, postgres.Resource, DatabaseNames[2]));
+    }
+
+    private static readonly string[] DatabaseNames = ["gatewaydb", "subscriptionsdb", "dispatcherdb"];
+
+    /// <summary>
+    /// The image's entrypoint runs the SQL files in <c>/docker-entrypoint-initdb.d</c> when it initialises an empty
+    /// data folder: the container writes one creating <paramref name="databases"/> there first. Kept in the
+    /// container's own command, so that whatever turns the manifest into a deployment (aspirate) keeps it too.
+    /// </summary>
+    private static IResourceBuilder<PublishedPostgresResource> CreatingDatabases(this IResourceBuilder<PublishedPostgresResource> postgres, IEnumerable<string> databases)
+    {
+        var sql = string.Join(@"\n", databases.Select(d => $"CREATE DATABASE {d};"));
+        return postgres
+            .WithEntrypoint("bash")
+            .WithArgs("-c", $"printf '{sql}\\n' > /docker-entrypoint-initdb.d/pipelet-databases.sql && exec docker-entrypoint.sh postgres");
     }
 
     private static Infrastructure AddLocalServers(IDistributedApplicationBuilder builder, string dataDirectory)
@@ -132,14 +150,14 @@ internal static class InfrastructureExtensions
             .WithEnvironment(postgresCommand)
             .WithEndpoint(port: postgresPort, name: "tcp", scheme: "tcp", isProxied: false)
             .WithHealthCheck(AddCheck(builder, "postgres-login", ct => LocalPostgres.AcceptsConnectionsAsync(LocalPostgres.ConnectionString(postgresPort), ct)))
-            .OnBeforeResourceStarted((_, _, ct) => LocalPostgres.InitializeAsync(postgresData, ct));
+            .OnBeforeResourceStarted((resource, e, ct) => StopUnlessAsync(e.Services, resource.Name, () => LocalPostgres.InitializeAsync(postgresData, ct)));
 
         return new Infrastructure(
             InfrastructureMode.Local,
             AsConnectionString(rabbitmq),
-            AddDatabase(builder, postgres.Resource, "gatewaydb"),
-            AddDatabase(builder, postgres.Resource, "subscriptionsdb"),
-            AddDatabase(builder, postgres.Resource, "dispatcherdb"));
+            AddDatabase(builder, postgres.Resource, DatabaseNames[0]),
+            AddDatabase(builder, postgres.Resource, DatabaseNames[1]),
+            AddDatabase(builder, postgres.Resource, DatabaseNames[2]));
     }
 
     private static Infrastructure AddExternalServers(IDistributedApplicationBuilder builder)
@@ -148,9 +166,9 @@ internal static class InfrastructureExtensions
         return new Infrastructure(
             InfrastructureMode.External,
             AsConnectionString(builder.AddConnectionString("rabbitmq")),
-            AddDatabase(builder, postgres.Resource, "gatewaydb"),
-            AddDatabase(builder, postgres.Resource, "subscriptionsdb"),
-            AddDatabase(builder, postgres.Resource, "dispatcherdb"));
+            AddDatabase(builder, postgres.Resource, DatabaseNames[0]),
+            AddDatabase(builder, postgres.Resource, DatabaseNames[1]),
+            AddDatabase(builder, postgres.Resource, DatabaseNames[2]));
     }
 
     /// <summary>
@@ -176,6 +194,26 @@ internal static class InfrastructureExtensions
             });
         });
         return AsConnectionString(database);
+    }
+
+    /// <summary>
+    /// Runs a step that prepares <paramref name="resource"/>; if it fails, says why in the console and stops the
+    /// AppHost. Aspire would only write it to the resource's log and wait for the resource for ever, and everything
+    /// that waits for it with it.
+    /// </summary>
+    private static async Task StopUnlessAsync(IServiceProvider services, string resource, Func<Task> step)
+    {
+        try
+        {
+            await step();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("Pipelet.AppHost")
+                .LogCritical("{Resource} cannot start, so the AppHost stops: {Reason}", resource, ex.Message);
+            services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+            throw;
+        }
     }
 
     private static async Task<string> AdminConnectionStringAsync(IResourceWithConnectionString server, CancellationToken cancellationToken) =>

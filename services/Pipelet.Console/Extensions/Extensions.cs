@@ -6,7 +6,7 @@ namespace Pipelet.Console.Extensions;
 
 internal static class Extensions
 {
-    /// <summary>Where the console listens when nothing else says (ASPNETCORE_URLS, --urls, an AppHost).</summary>
+    /// <summary>Where the console listens when nothing else says (ASPNETCORE_URLS, --urls, HTTP_PORTS, an AppHost).</summary>
     public const string DefaultUrl = "http://localhost:8081";
 
     /// <summary>The API when neither Console:ApiUrl nor an AppHost reference names it: the README's local system.</summary>
@@ -14,7 +14,11 @@ internal static class Extensions
 
     public static void AddApplicationServices(this WebApplicationBuilder builder)
     {
-        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        // A container image sets HTTP_PORTS (so does a published Aspire manifest): the console then listens on every
+        // interface of that port, not on localhost.
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])
+            && string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.HttpPortsKey])
+            && string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.HttpsPortsKey]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }

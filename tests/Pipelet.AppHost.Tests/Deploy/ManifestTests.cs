@@ -16,12 +16,12 @@ public sealed partial class ManifestTests
     [Fact]
     public async Task The_committed_manifest_is_what_the_AppHost_publishes()
     {
-        var committed = Path.Combine(RepositoryRoot(), "deploy", "aspire-manifest.json");
+        var committed = Path.Combine(Repository.Root, "deploy", "aspire-manifest.json");
         // Next to the committed one: project paths in a manifest are relative to its folder.
-        var fresh = Path.Combine(RepositoryRoot(), "deploy", $".aspire-manifest.{Guid.NewGuid():N}.json");
+        var fresh = Path.Combine(Repository.Root, "deploy", $".aspire-manifest.{Guid.NewGuid():N}.json");
         try
         {
-            var (code, output) = await RunAsync("dotnet", [AppHostAssembly(), "--publisher", "manifest", "--output-path", fresh]);
+            var (code, output) = await RunAsync("dotnet", [Repository.AppHostAssembly(), "--publisher", "manifest", "--output-path", fresh]);
             Assert.True(code == 0, output);
             Assert.True(File.ReadAllText(committed) == File.ReadAllText(fresh),
                 "deploy/aspire-manifest.json is stale. Regenerate it: dotnet run --project Pipelet.AppHost -- --publisher manifest --output-path \"$PWD/deploy/aspire-manifest.json\" (from the repository root)");
@@ -35,7 +35,7 @@ public sealed partial class ManifestTests
     [Fact]
     public void Every_placeholder_names_a_resource_aspirate_turns_into_manifests()
     {
-        var text = File.ReadAllText(Path.Combine(RepositoryRoot(), "deploy", "aspire-manifest.json"));
+        var text = File.ReadAllText(Path.Combine(Repository.Root, "deploy", "aspire-manifest.json"));
         using var manifest = JsonDocument.Parse(text);
         var types = manifest.RootElement.GetProperty("resources").EnumerateObject()
             .ToDictionary(r => r.Name, r => r.Value.GetProperty("type").GetString()!);
@@ -50,7 +50,7 @@ public sealed partial class ManifestTests
     [Fact]
     public async Task The_kubernetes_manifests_render_offline()
     {
-        var (code, output) = await RunAsync("kubectl", ["kustomize", Path.Combine(RepositoryRoot(), "deploy", "kubernetes")]);
+        var (code, output) = await RunAsync("kubectl", ["kustomize", Path.Combine(Repository.Root, "deploy", "kubernetes")]);
 
         Assert.True(code == 0, output);
         Assert.All(["name: gateway", "name: subscriptions", "name: dispatcher"], name => Assert.Contains(name, output, StringComparison.Ordinal));
@@ -66,20 +66,6 @@ public sealed partial class ManifestTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await stdout + await stderr);
-    }
-
-    /// <summary>The AppHost's own build output, in the configuration of these tests.</summary>
-    private static string AppHostAssembly()
-    {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // .../bin/<Configuration>/net10.0/
-        return Path.Combine(RepositoryRoot(), "Pipelet.AppHost", "bin", configuration, "net10.0", "Pipelet.AppHost.dll");
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Pipelet.sln"))) directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("No Pipelet.sln above " + AppContext.BaseDirectory);
     }
 
     [GeneratedRegex(@"\{(?<resource>[a-z0-9-]+)\.(bindings|connectionString|value|inputs)")]

@@ -66,6 +66,37 @@ internal static class ProcessTree
     public static bool IsGroupAlive(int processGroupId) =>
         Snapshot().Any(e => e.ProcessGroupId == processGroupId && e.State != 'Z');
 
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> for every live process with <paramref name="name"/>=<paramref name="value"/>
+    /// in its environment to end; kills those still there and returns them.
+    /// </summary>
+    public static async Task<IReadOnlyList<Entry>> SweepAsync(string name, string value, TimeSpan timeout)
+    {
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        IReadOnlyList<Entry> left;
+        while ((left = WithVariable(name, value)).Count > 0 && deadline.Elapsed < timeout)
+        {
+            await Task.Delay(500);
+        }
+
+        foreach (var process in left) Kill(process.Pid);
+        return left;
+    }
+
+    /// <summary>Kills the process if it still runs.</summary>
+    public static void Kill(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            process.Kill();
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // gone already
+        }
+    }
+
     /// <summary>The live processes whose environment has <paramref name="name"/>=<paramref name="value"/>.</summary>
     public static IReadOnlyList<Entry> WithVariable(string name, string value) =>
         [.. Snapshot().Where(e => e.State != 'Z' && TryEnvironmentOf(e.Pid)?.GetValueOrDefault(name) == value)];

@@ -1,11 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.WebSockets;
-using System.Text;
-using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Pipelet.LocalServers;
 using Pipelet.Testing;
 using Xunit.Abstractions;
@@ -27,76 +21,19 @@ public sealed class WholeSystemTests(ITestOutputHelper output)
     [Fact]
     public async Task A_station_session_is_delivered_traced_in_the_dashboard_and_nothing_survives_the_stop()
     {
-        var run = Guid.NewGuid().ToString("N");
-        var data = WorkFolders.Create("pipelet-apphost-test-");
-        var (apiPort, ocppPort, consolePort, dashboardPort, otlpPort) = (FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
-        var dashboardKey = Guid.NewGuid().ToString("N");
-        var hits = new ConcurrentQueue<(string Event, string TraceParent)>();
-        await using var receiver = await LoopbackServer.StartAsync(app => app.MapPost("/hook", async (HttpRequest request) =>
-        {
-            using var body = await JsonDocument.ParseAsync(request.Body);
-            hits.Enqueue((body.RootElement.GetProperty("event").GetString()!, request.Headers.TraceParent.ToString()));
-            return Results.Ok();
-        }));
-
-        // The bootstrap key comes through the environment, as a user gives it: every executable inherits the
-        // AppHost's environment, and only the subscription service may see it.
-        Environment.SetEnvironmentVariable("Api__BootstrapKey", BootstrapKey);
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Pipelet_AppHost>(
-            [
-                $"AppHost:ApiPort={apiPort}", $"AppHost:OcppPort={ocppPort}", $"AppHost:ConsolePort={consolePort}", $"AppHost:DataDirectory={data.FullName}",
-                "AppHost:Infrastructure=local", $"AppHost:DashboardApiKey={dashboardKey}",
-                // The dashboard and its OTLP endpoint on ports of our own, as given (the testing builder would move them).
-                $"ASPNETCORE_URLS=http://127.0.0.1:{dashboardPort}", $"ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://127.0.0.1:{otlpPort}",
-                "DcpPublisher:RandomizePorts=false",
-            ],
-            (options, _) =>
-            {
-                options.DisableDashboard = false;
-                options.AllowUnsecuredTransport = true;
-            });
-        Environment.SetEnvironmentVariable("Api__BootstrapKey", null);
-        // A mark in every process the AppHost starts, to find what is left after the stop.
-        foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>())
-        {
-            resource.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables["PIPELET_TEST_RUN"] = run));
-        }
-
+        var run = TestRun.New();
+        var (apiPort, ocppPort, dashboardPort, dashboardKey) = (run.ApiPort, run.OcppPort, run.DashboardPort, run.DashboardKey);
+        // Every executable inherits the AppHost's environment, and only the subscription service may see the key.
+        var builder = await run.CreateBuilderAsync(BootstrapKey);
         var stopwatch = Stopwatch.StartNew();
         var app = await builder.BuildAsync();
+        var passed = false;
         try
         {
-            using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-            await app.StartAsync(startup.Token);
-            foreach (var name in new[] { "rabbitmq", "postgres", "gatewaydb", "subscriptionsdb", "dispatcherdb", "subscriptions", "dispatcher", "gateway", "console" })
-            {
-                await app.ResourceNotifications.WaitForResourceHealthyAsync(name, startup.Token);
-            }
-
+            await TestRun.StartAsync(app);
             output.WriteLine($"All healthy after {stopwatch.Elapsed.TotalSeconds:0.0} s");
 
-            // A station connecting at once is accepted and its events go somewhere: the gateway started only once
-            // the dispatcher had bound its queue.
-            using var station = new ClientWebSocket();
-            station.Options.AddSubProtocol("ocpp1.6");
-            await station.ConnectAsync(new Uri($"ws://localhost:{ocppPort}/ocpp/CP-WHOLE"), CancellationToken.None);
-            await CallAsync(station, """[2,"boot","BootNotification",{"chargePointVendor":"Pipelet","chargePointModel":"Test"}]""");
-
-            using var api = new HttpClient { BaseAddress = new Uri($"http://localhost:{apiPort}/") };
-            api.DefaultRequestHeaders.Add("X-API-Key", BootstrapKey);
-            using var created = await api.PostAsync("api/v1/webhooks", new StringContent(
-                $$"""{"name":"whole","url":"{{receiver.Address}}hook","events":["Heartbeat"],"secret_header":"X-Webhook-Secret","secret_value":"whole-system-secret"}""",
-                Encoding.UTF8, "application/json"));
-            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
-
-            // Heartbeats until one is delivered: the dispatcher learns of the new webhook over the bus a moment later.
-            await PollAsync(async () =>
-            {
-                await CallAsync(station, $$"""[2,"{{Guid.NewGuid():N}}","Heartbeat",{}]""");
-                return !hits.IsEmpty;
-            }, TimeSpan.FromSeconds(60), "no Heartbeat reached the receiver");
-            var (eventName, traceParent) = hits.First();
-            Assert.Equal("Heartbeat", eventName);
+            var traceParent = await StationSession.DeliverAHeartbeatAsync(apiPort, ocppPort, BootstrapKey, "CP-WHOLE");
             Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$", traceParent);
             var traceId = traceParent[3..35];
 
@@ -106,7 +43,7 @@ public sealed class WholeSystemTests(ITestOutputHelper output)
             dashboard.DefaultRequestHeaders.Add("x-api-key", dashboardKey);
             IReadOnlyList<DashboardSpan> spans = [];
             // The receiver's traceparent names this delivery's trace.
-            await PollAsync(async () =>
+            await StationSession.PollAsync(async () =>
             {
                 spans = await DashboardSpan.ReadTraceAsync(dashboard, traceId);
                 return spans.Any(s => s.Name == "ocpp Heartbeat") && spans.Any(s => s.Name == "webhook attempt");
@@ -117,49 +54,25 @@ public sealed class WholeSystemTests(ITestOutputHelper output)
             Assert.Equal("dispatcher", Assert.Single(spans, s => s.Name == "webhook attempt").Service);
 
             // Settings: the bootstrap key reaches the subscription service only.
-            Assert.Equal(BootstrapKey, EnvironmentOfService("subscriptions", run).GetValueOrDefault("Api__BootstrapKey"));
-            Assert.Equal("", EnvironmentOfService("gateway", run).GetValueOrDefault("Api__BootstrapKey", ""));
-            Assert.Equal("", EnvironmentOfService("dispatcher", run).GetValueOrDefault("Api__BootstrapKey", ""));
+            Assert.Equal(BootstrapKey, EnvironmentOfService("subscriptions", run.Mark).GetValueOrDefault("Api__BootstrapKey"));
+            Assert.Equal("", EnvironmentOfService("gateway", run.Mark).GetValueOrDefault("Api__BootstrapKey", ""));
+            Assert.Equal("", EnvironmentOfService("dispatcher", run.Mark).GetValueOrDefault("Api__BootstrapKey", ""));
+            passed = true;
         }
         finally
         {
             stopwatch.Restart();
-            await app.StopAsync();
-            await app.DisposeAsync();
-            output.WriteLine($"Stopped in {stopwatch.Elapsed.TotalSeconds:0.0} s");
+            var left = await run.StopAndSweepAsync(app, TimeSpan.FromSeconds(60), output.WriteLine);
+            output.WriteLine($"Stopped, {left.Count} processes left, {stopwatch.Elapsed.TotalSeconds:0.0} s after the stop began");
+            WorkFolders.TryDelete(run.Data.FullName);
+            // A failing run reports its own failure; the processes it left are killed all the same.
+            if (passed) Assert.True(left.Count == 0, "Within 60 s of the stop, processes left: " + string.Join('\n', left.Select(p => $"{p.Pid}: {p.CommandLine}")));
         }
-
-        // Aspire's orchestrator stops what it started a moment after the AppHost: wait for that, then nothing may be left.
-        IReadOnlyList<ProcessTree.Entry> left = [];
-        await PollAsync(() => Task.FromResult((left = ProcessTree.WithVariable("PIPELET_TEST_RUN", run)).Count == 0), TimeSpan.FromSeconds(60),
-            "processes left: " + string.Join('\n', left.Select(p => $"{p.Pid}: {p.CommandLine}")));
-        output.WriteLine($"No process left {stopwatch.Elapsed.TotalSeconds:0.0} s after the stop began");
-        WorkFolders.TryDelete(data.FullName);
     }
 
     private static IReadOnlyDictionary<string, string> EnvironmentOfService(string service, string run) =>
-        ProcessTree.WithVariable("PIPELET_TEST_RUN", run)
+        ProcessTree.WithVariable(TestRun.MarkVariable, run)
             .Select(p => ProcessTree.TryEnvironmentOf(p.Pid))
             .FirstOrDefault(e => e?.GetValueOrDefault("OTEL_SERVICE_NAME") == service && e.ContainsKey("ASPNETCORE_URLS"))
         ?? throw new Xunit.Sdk.XunitException($"No process of {service} found.");
-
-    private static async Task CallAsync(ClientWebSocket station, string frame)
-    {
-        await station.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, CancellationToken.None);
-        var buffer = new byte[8192];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        var answer = await station.ReceiveAsync(buffer, timeout.Token);
-        Assert.StartsWith("[3,", Encoding.UTF8.GetString(buffer, 0, answer.Count), StringComparison.Ordinal);
-    }
-
-    /// <summary>Asks <paramref name="condition"/> every half second until it holds; fails at the deadline.</summary>
-    private static async Task PollAsync(Func<Task<bool>> condition, TimeSpan timeout, string failure)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (deadline.Elapsed > timeout) throw new Xunit.Sdk.XunitException($"Within {timeout.TotalSeconds:0} s: {failure}");
-            await Task.Delay(500);
-        }
-    }
 }
