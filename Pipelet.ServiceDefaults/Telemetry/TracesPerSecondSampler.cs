@@ -1,42 +1,44 @@
-using System.Diagnostics;
 using OpenTelemetry.Trace;
 
 namespace Pipelet.ServiceDefaults.Telemetry;
 
 /// <summary>
-/// Samples new traces up to a rate: every root while they arrive at no more than <c>tracesPerSecond</c> (with a
-/// burst of as many again), at most that many a second when they arrive faster. Lock-free (one compare-and-swap
+/// Samples new traces up to a rate: every root while they arrive at no more than <c>tracesPerSecond</c> (after a
+/// quiet spell, a second's worth at once), at most that many a second when they arrive faster. Lock-free (one compare-and-swap
 /// per root) so it costs nothing a CALL would notice. Put it under <see cref="ParentBasedSampler"/>: it decides
 /// for roots only, and every span under a root follows the root's decision, across services.
 /// </summary>
 /// <remarks>
-/// A virtual-schedule token bucket: <see cref="_next"/> is when the next trace would be due if traces came exactly
+/// A token bucket kept as one timestamp: <see cref="_next"/> is when the next trace would be due if traces came exactly
 /// at the rate. A root is sampled when that time is at most one burst ahead of now, and moves it one interval on.
 /// </remarks>
 public sealed class TracesPerSecondSampler : Sampler
 {
+    private readonly TimeProvider _time;
     private readonly long _interval;
     private readonly long _burst;
     private readonly bool _never;
     private long _next;
 
-    public TracesPerSecondSampler(double tracesPerSecond)
+    public TracesPerSecondSampler(double tracesPerSecond, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
+        var frequency = _time.TimestampFrequency;
         ArgumentOutOfRangeException.ThrowIfNegative(tracesPerSecond);
         if (!double.IsFinite(tracesPerSecond)) throw new ArgumentOutOfRangeException(nameof(tracesPerSecond), "must be a finite number");
         _never = tracesPerSecond == 0;
-        _interval = _never ? long.MaxValue : Math.Max(1, (long)(Stopwatch.Frequency / tracesPerSecond));
-        _burst = _never ? 0 : (long)Math.Max(_interval, Math.Min(Stopwatch.Frequency, Math.Ceiling(tracesPerSecond) * (double)_interval));
+        _interval = _never ? long.MaxValue : Math.Max(1, (long)(frequency / tracesPerSecond));
+        _burst = _never ? 0 : Math.Max(_interval, frequency);
         Description = FormattableString.Invariant($"TracesPerSecond{{{tracesPerSecond}}}");
     }
 
     public override SamplingResult ShouldSample(in SamplingParameters samplingParameters) =>
-        new(TryTake(Stopwatch.GetTimestamp()) ? SamplingDecision.RecordAndSample : SamplingDecision.Drop);
+        new(TryTake() ? SamplingDecision.RecordAndSample : SamplingDecision.Drop);
 
-    /// <summary>Whether a root arriving at <paramref name="now"/> (a <see cref="Stopwatch"/> timestamp) is sampled.</summary>
-    internal bool TryTake(long now)
+    private bool TryTake()
     {
         if (_never) return false;
+        var now = _time.GetTimestamp();
         while (true)
         {
             var next = Volatile.Read(ref _next);
