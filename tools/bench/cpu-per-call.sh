@@ -12,12 +12,13 @@ cp "$proj"/../shared/bench/*.mjs "$proj"/../shared/bench/package.json "$bench/" 
 free() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 ocpp=$(free); api=$(free); console=$(free); dash=$(free); otlp=$(free)
 work=$(mktemp -d "${TMPDIR:-/tmp}/cpu-per-call.XXXX")
+(cd "$proj" && dotnet build -c Release Pipelet.AppHost >"$work/build.log" 2>&1) || { echo "build failed: $work/build.log" >&2; exit 1; }
 (cd "$proj" && AppHost__DataDirectory="$work/data" AppHost__OcppPort=$ocpp AppHost__ApiPort=$api AppHost__ConsolePort=$console \
   ASPNETCORE_URLS=http://localhost:$dash ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://localhost:$otlp \
   ASPIRE_ALLOW_UNSECURED_TRANSPORT=true DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development \
-  exec setsid dotnet run -c Release --no-launch-profile --project Pipelet.AppHost >"$work/pipelet.log" 2>&1) & pipe=$!
+  exec setsid dotnet run -c Release --no-build --no-launch-profile --project Pipelet.AppHost >"$work/pipelet.log" 2>&1) & pipe=$!
 trap 'kill -TERM -- -$pipe 2>/dev/null; for _ in $(seq 1 30); do kill -0 $pipe 2>/dev/null || break; sleep 1; done; kill -KILL -- -$pipe 2>/dev/null' EXIT
-for _ in $(seq 1 300); do grep -q "All resources are up" "$work/pipelet.log" && break; sleep 1; done
+for _ in $(seq 1 600); do grep -q "All resources are up" "$work/pipelet.log" && break; sleep 1; done
 grep -q "All resources are up" "$work/pipelet.log" || { echo "Pipelet did not come up: $work/pipelet.log" >&2; exit 1; }
 sleep 5
 # every process of the run: the AppHost's session and the processes DCP started (their own sessions), by name
