@@ -11,7 +11,7 @@ cp "$proj"/../shared/bench/*.mjs "$proj"/../shared/bench/package.json "$bench/" 
 [ -d "$bench/node_modules/ws" ] || (cd "$bench" && npm install --no-audit --no-fund >/dev/null 2>&1)
 free() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 ocpp=$(free); api=$(free); console=$(free); dash=$(free); otlp=$(free)
-work=$(mktemp -d "${TMPDIR:-/tmp}/cpu-per-call.XXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/cpu-per-call.XXXX"); chmod 755 "$work"  # PostgreSQL runs as its own user
 (cd "$proj" && dotnet build -c Release Pipelet.AppHost >"$work/build.log" 2>&1) || { echo "build failed: $work/build.log" >&2; exit 1; }
 (cd "$proj" && AppHost__DataDirectory="$work/data" AppHost__OcppPort=$ocpp AppHost__ApiPort=$api AppHost__ConsolePort=$console \
   ASPNETCORE_URLS=http://localhost:$dash ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://localhost:$otlp \
