@@ -56,8 +56,9 @@ public static class Extensions
     }
 
     /// <summary>
-    /// Npgsql logs every command at Information, once per query and per health probe, the resilience handler
-    /// every attempt of an internal call, and HttpClient every request. These defaults sit below every other configuration source, so
+    /// Npgsql logs every command at Information, once per query and per health probe, HttpClient four lines per
+    /// request (API-key checks, the edge's route refresh, the console's API calls, every webhook attempt) and the resilience handler every
+    /// attempt of an internal call: together they bury the lines a user looks for (the first API key). These defaults sit below every other configuration source, so
     /// appsettings or <c>Logging__LogLevel__*</c> still win.
     /// </summary>
     public static TBuilder AddQuietLoggingDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
@@ -68,8 +69,6 @@ public static class Extensions
             {
                 ["Logging:LogLevel:Npgsql.Command"] = "Warning",
                 ["Logging:LogLevel:Polly"] = "Warning",
-                // Four records per request (start, send, response, end): per webhook attempt, a cost under load and
-                // nothing the delivery log and the attempt's span do not already say.
                 ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
             },
         });
