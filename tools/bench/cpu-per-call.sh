@@ -21,25 +21,22 @@ trap 'kill -TERM -- -$pipe 2>/dev/null; for _ in $(seq 1 30); do kill -0 $pipe 2
 for _ in $(seq 1 600); do grep -q "All resources are up" "$work/pipelet.log" && break; sleep 1; done
 grep -q "All resources are up" "$work/pipelet.log" || { echo "Pipelet did not come up: $work/pipelet.log" >&2; exit 1; }
 sleep 5
-# every process of the run: the AppHost's session and the processes DCP started (their own sessions), by name
+# every process of this run: the AppHost and everything under it inherit AppHost__DataDirectory=$work/data
 procs() { for p in /proc/[0-9]*; do
+    grep -qa "AppHost__DataDirectory=$work/data" $p/environ 2>/dev/null || continue
     c=$(tr '\0' ' ' < $p/cmdline 2>/dev/null) || continue
     case "$c" in
-      *"$work"*|*Pipelet.Gateway*|*Pipelet.Dispatcher*|*Pipelet.Subscriptions*|*Pipelet.Console*|*Aspire.Dashboard*|*dcp*|*Pipelet.AppHost*) ;;
-      *) continue;;
-    esac
-    case "$c" in
       *Pipelet.Gateway*) n=gateway;; *Pipelet.Dispatcher*) n=dispatcher;; *Pipelet.Subscriptions*) n=subscriptions;;
-      *Pipelet.Console*) n=console;; *Aspire.Dashboard*) n=dashboard;; *beam.smp*) n=rabbitmq;; *postgres*) n=postgres;;
-      *dcpctrl*|*dcpproc*|*/dcp\ *) n=dcp;; *Pipelet.AppHost*) n=apphost;; *) n=other;;
+      *Pipelet.Console*) n=console;; *Aspire.Dashboard*) n=dashboard;; *beam.smp*|*epmd*|*erl_child*) n=rabbitmq;; *postgres*) n=postgres;;
+      *tools/dcp*) n=dcp;; *Pipelet.AppHost*) n=apphost;; *) n=other;;
     esac
-    [[ "$c" == *"$work"* || "$n" != other ]] || continue
-    read -r -a st < $p/stat 2>/dev/null || continue
     # utime + stime are fields 14 and 15 (after a comm without spaces)
+    read -r -a st < $p/stat 2>/dev/null || continue
     echo "$n ${st[13]} ${st[14]}"
   done | awk '{t[$1]+=$2+$3} END {for (k in t) print k, t[k]}' | sort; }
 gw=$(ss -ltnpH "sport = :$ocpp" | grep -o "pid=[0-9]*" | head -1 | cut -d= -f2)
 hz=$(getconf CLK_TCK)
+echo "gateway sampling: $(tr '\0' '\n' < /proc/$gw/environ | grep -E '^(OTEL_TRACES_SAMPLER|OTEL_SDK_DISABLED|Telemetry__)' | tr '\n' ' ')"
 for n in $counts; do
   procs > "$work/before"; t0=$(date +%s.%N)
   out=$(node "$bench/load.mjs" ws://127.0.0.1:$ocpp/ocpp "$n" "$secs" "$gw" 2>&1 | tail -1)
