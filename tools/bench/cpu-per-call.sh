@@ -13,7 +13,7 @@ free() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));pri
 ocpp=$(free); api=$(free); console=$(free); dash=$(free); otlp=$(free)
 work=$(mktemp -d "${TMPDIR:-/tmp}/cpu-per-call.XXXX"); chmod 755 "$work"  # PostgreSQL runs as its own user
 (cd "$proj" && dotnet build -c Release Pipelet.AppHost >"$work/build.log" 2>&1) || { echo "build failed: $work/build.log" >&2; exit 1; }
-(cd "$proj" && AppHost__DataDirectory="$work/data" AppHost__OcppPort=$ocpp AppHost__ApiPort=$api AppHost__ConsolePort=$console \
+(cd "$proj" && PIPELET_BENCH_RUN="$work" AppHost__DataDirectory="$work/data" AppHost__OcppPort=$ocpp AppHost__ApiPort=$api AppHost__ConsolePort=$console \
   ASPNETCORE_URLS=http://localhost:$dash ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://localhost:$otlp \
   ASPIRE_ALLOW_UNSECURED_TRANSPORT=true DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development \
   exec setsid dotnet run -c Release --no-build --no-launch-profile --project Pipelet.AppHost >"$work/pipelet.log" 2>&1) & pipe=$!
@@ -21,9 +21,9 @@ trap 'kill -TERM -- -$pipe 2>/dev/null; for _ in $(seq 1 30); do kill -0 $pipe 2
 for _ in $(seq 1 600); do grep -q "All resources are up" "$work/pipelet.log" && break; sleep 1; done
 grep -q "All resources are up" "$work/pipelet.log" || { echo "Pipelet did not come up: $work/pipelet.log" >&2; exit 1; }
 sleep 5
-# every process of this run: the AppHost and everything under it inherit AppHost__DataDirectory=$work/data
+# every process of this run: the AppHost and everything it starts inherit PIPELET_BENCH_RUN
 procs() { for p in /proc/[0-9]*; do
-    grep -qa "AppHost__DataDirectory=$work/data" $p/environ 2>/dev/null || continue
+    grep -qa "PIPELET_BENCH_RUN=$work" $p/environ 2>/dev/null || continue
     c=$(tr '\0' ' ' < $p/cmdline 2>/dev/null) || continue
     case "$c" in
       *Pipelet.Gateway*) n=gateway;; *Pipelet.Dispatcher*) n=dispatcher;; *Pipelet.Subscriptions*) n=subscriptions;;
