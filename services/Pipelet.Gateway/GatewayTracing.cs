@@ -17,17 +17,16 @@ internal static class GatewayTracing
 
     /// <summary>
     /// The span of one CALL, as a new trace (sampled or not there, by the service defaults' sampler; every span
-    /// downstream follows that decision, so tags and names are only built for a recorded span): the WebSocket request it arrives on lives as long as the
+    /// downstream follows that decision, so tags are only set on a recorded span): the WebSocket request it arrives on lives as long as the
     /// connection and would otherwise gather every event of a station into one trace. Call it from an
     /// async method, so the cleared parent is restored for the caller when the method returns.
     /// </summary>
     public static Activity? StartCall(string stationId, string action, string messageId)
     {
         Activity.Current = null;
-        var activity = Source.StartActivity(ActivityKind.Server, name: action);
+        var activity = Source.StartActivity($"ocpp {action}", ActivityKind.Server);
         if (activity is { IsAllDataRequested: true })
         {
-            activity.DisplayName = $"ocpp {action}";
             activity.SetTag("ocpp.station_id", stationId);
             activity.SetTag("ocpp.action", action);
             activity.SetTag("ocpp.message_id", messageId);
@@ -39,10 +38,9 @@ internal static class GatewayTracing
     /// <summary>The publish of one event, a child of whatever the gateway is doing (a CALL, a connect, a command).</summary>
     public static Activity? StartPublish(string exchange, string eventName, Guid eventId, string stationId)
     {
-        var activity = Source.StartActivity(ActivityKind.Producer, name: "publish");
+        var activity = Source.StartActivity($"{exchange} publish", ActivityKind.Producer);
         if (activity is { IsAllDataRequested: true })
         {
-            activity.DisplayName = $"{exchange} publish";
             activity.SetTag("messaging.system", "rabbitmq");
             activity.SetTag("messaging.destination.name", exchange);
             activity.SetTag("messaging.message.id", eventId.ToString());
