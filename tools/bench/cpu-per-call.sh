@@ -34,6 +34,9 @@ procs() { for p in /proc/[0-9]*; do
     read -r -a st < $p/stat 2>/dev/null || continue
     echo "$n ${st[13]} ${st[14]}"
   done | awk '{t[$1]+=$2+$3} END {for (k in t) print k, t[k]}' | sort; }
+# idle: the same processes for 10 s with no station connected (what the system costs doing nothing)
+procs > "$work/idle0"; sleep 10; procs > "$work/idle1"
+echo "idle, CPU-s in 10 s: $(join "$work/idle0" "$work/idle1" | awk -v hz=$(getconf CLK_TCK) '{printf "%s %.2f  ", $1, ($3-$2)/hz}')"
 gw=$(ss -ltnpH "sport = :$ocpp" | grep -o "pid=[0-9]*" | head -1 | cut -d= -f2)
 hz=$(getconf CLK_TCK)
 echo "gateway sampling: $(tr '\0' '\n' < /proc/$gw/environ | grep -E '^(OTEL_TRACES_SAMPLER|OTEL_SDK_DISABLED|Telemetry__)' | tr '\n' ' ')"
