@@ -14,5 +14,5 @@ public sealed class TelemetryOptions
 
     /// <summary>New traces an instance starts per second at most; 0 starts none (spans from other services' traces still follow those).</summary>
     [Range(0, 1_000_000)]
-    public double TracesPerSecond { get; set; } = 100;
+    public double TracesPerSecond { get; set; } = 10;
 }

@@ -4,7 +4,7 @@ namespace Pipelet.ServiceDefaults.Telemetry;
 
 /// <summary>
 /// Samples new traces up to a rate: every root while they arrive at no more than <c>tracesPerSecond</c> (after a
-/// quiet spell, a second's worth at once), at most that many a second when they arrive faster. Lock-free (one compare-and-swap
+/// quiet spell, ten seconds' worth at once), at most that many a second when they arrive faster. Lock-free (one compare-and-swap
 /// per root) so it costs nothing a CALL would notice. Put it under <see cref="ParentBasedSampler"/>: it decides
 /// for roots only, and every span under a root follows the root's decision, across services.
 /// </summary>
@@ -20,6 +20,9 @@ public sealed class TracesPerSecondSampler : Sampler
     private readonly bool _never;
     private long _next;
 
+    /// <summary>A quiet instance may start this many seconds' worth of traces at once: a fleet connecting, a test's first CALLs.</summary>
+    private const int BurstSeconds = 10;
+
     public TracesPerSecondSampler(double tracesPerSecond, TimeProvider? time = null)
     {
         _time = time ?? TimeProvider.System;
@@ -28,7 +31,7 @@ public sealed class TracesPerSecondSampler : Sampler
         if (!double.IsFinite(tracesPerSecond)) throw new ArgumentOutOfRangeException(nameof(tracesPerSecond), "must be a finite number");
         _never = tracesPerSecond == 0;
         _interval = _never ? long.MaxValue : Math.Max(1, (long)(frequency / tracesPerSecond));
-        _burst = _never ? 0 : Math.Max(_interval, frequency);
+        _burst = _never ? 0 : (long)Math.Min(long.MaxValue / 4, Math.Max(_interval, BurstSeconds * (double)frequency));
         Description = FormattableString.Invariant($"TracesPerSecond{{{tracesPerSecond}}}");
     }
 
