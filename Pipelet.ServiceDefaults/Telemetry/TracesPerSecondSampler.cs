@@ -32,6 +32,8 @@ public sealed class TracesPerSecondSampler : Sampler
         _never = tracesPerSecond == 0;
         _interval = _never ? long.MaxValue : Math.Max(1, (long)(frequency / tracesPerSecond));
         _burst = _never ? 0 : (long)Math.Min(long.MaxValue / 4, Math.Max(_interval, BurstSeconds * (double)frequency));
+        // A full bucket: the first roots after start are sampled at once.
+        _next = _never ? 0 : _time.GetTimestamp() - _burst;
         Description = FormattableString.Invariant($"TracesPerSecond{{{tracesPerSecond}}}");
     }
 
