@@ -100,6 +100,27 @@ public sealed record DeliverySummary(
     string? LastError,
     Guid? ReplayOf);
 
+/// <summary>
+/// How a webhook's deliveries went, by their status now: <see cref="Totals"/> since <see cref="Since"/> (24 h before
+/// the reading) with the newest delivery that has an error, and <see cref="PerMinute"/> over the last hour, oldest first.
+/// </summary>
+public sealed record DeliveryStats(long WebhookId, DateTimeOffset Since, DeliveryCounts Totals, DeliverySummary? LastError, IReadOnlyList<MinuteCounts> PerMinute);
+
+/// <summary>Deliveries by their status now.</summary>
+public sealed record DeliveryCounts(int Succeeded, int Retrying, int Failed, int Cancelled)
+{
+    public int Total => Succeeded + Retrying + Failed + Cancelled;
+
+    /// <summary>Succeeded out of those settled either way (retrying and cancelled ones are neither); null with none settled.</summary>
+    public double? SuccessRate => Succeeded + Failed == 0 ? null : (double)Succeeded / (Succeeded + Failed);
+}
+
+/// <summary>Deliveries made in one minute, by their status now.</summary>
+public sealed record MinuteCounts(DateTimeOffset Minute, int Succeeded, int Retrying, int Failed, int Cancelled)
+{
+    public int Total => Succeeded + Retrying + Failed + Cancelled;
+}
+
 /// <summary>One delivery with every attempt.</summary>
 public sealed record Delivery(
     Guid DeliveryId,

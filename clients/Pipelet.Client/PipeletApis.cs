@@ -63,8 +63,14 @@ public interface IStationsApi
 /// <summary>The delivery log, failed deliveries and their replay.</summary>
 public interface IDeliveriesApi
 {
+    /// <summary>A webhook's deliveries, newest first, filtered on the server by status, event name and station id (null: any).</summary>
     [Get("/api/v1/webhooks/{webhookId}/deliveries")]
-    Task<DeliveryPage<DeliverySummary>> ListAsync(long webhookId, string? status = null, Guid? before = null, int? limit = null, CancellationToken cancellationToken = default);
+    Task<DeliveryPage<DeliverySummary>> ListAsync(long webhookId, string? status = null, Guid? before = null, int? limit = null,
+        [AliasAs("event")] string? eventName = null, [AliasAs("station_id")] string? stationId = null, CancellationToken cancellationToken = default);
+
+    /// <summary>A webhook's delivery counts: over the last 24 h, and per minute over the last hour.</summary>
+    [Get("/api/v1/webhooks/{webhookId}/deliveries/stats")]
+    Task<DeliveryStats> GetStatsAsync(long webhookId, CancellationToken cancellationToken = default);
 
     [Get("/api/v1/deliveries/{deliveryId}")]
     Task<Delivery> GetAsync(Guid deliveryId, CancellationToken cancellationToken = default);

@@ -87,10 +87,11 @@ public static class PipeletPaging
             return (page.Items, page.NextAfter);
         }, cancellationToken);
 
-    public static IAsyncEnumerable<DeliverySummary> ListAllAsync(this IDeliveriesApi api, long webhookId, string? status = null, int? pageSize = null, CancellationToken cancellationToken = default) =>
+    public static IAsyncEnumerable<DeliverySummary> ListAllAsync(this IDeliveriesApi api, long webhookId, string? status = null, int? pageSize = null,
+        string? eventName = null, string? stationId = null, CancellationToken cancellationToken = default) =>
         All<DeliverySummary, Guid?>(async (before, ct) =>
         {
-            var page = await api.ListAsync(webhookId, status, before, pageSize, ct);
+            var page = await api.ListAsync(webhookId, status, before, pageSize, eventName, stationId, ct);
             return (page.Items, page.NextBefore);
         }, cancellationToken);
 

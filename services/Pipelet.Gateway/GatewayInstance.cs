@@ -2,17 +2,14 @@ namespace Pipelet.Gateway;
 
 /// <summary>
 /// This gateway process among its peers: the name under which it holds station sockets in the registry,
-/// and the exchange other instances send its commands to.
+/// and the queue other instances send its commands to.
 /// </summary>
 internal sealed record GatewayInstance(string Id)
 {
-    /// <summary>One temporary queue per instance, as the busiest open CSMSs do (not one per station).</summary>
+    /// <summary>One queue per instance, living as long as its connection, as the busiest open CSMSs do (not one per station).</summary>
     public string QueueName => QueueNameOf(Id);
 
     public static string QueueNameOf(string instanceId) => $"pipelet-gateway-{instanceId}";
-
-    /// <summary>A send address that never outlives the instance: the exchange is as temporary as the queue.</summary>
-    public static Uri CommandAddressOf(string instanceId) => new($"exchange:{QueueNameOf(instanceId)}?temporary=true");
 
     public static GatewayInstance Create(string? configured) =>
         new(string.IsNullOrWhiteSpace(configured)

@@ -28,6 +28,9 @@ public sealed class ConsoleSystem : IAsyncLifetime
 
     public Uri ConsoleAddress { get; private set; } = default!;
 
+    /// <summary>The dispatcher, which serves the delivery log behind the edge; its log has a line per request.</summary>
+    internal ServiceApp<dispatcher::Program> Dispatcher { get; private set; } = default!;
+
     public Uri ApiAddress { get; private set; } = default!;
 
     public Uri OcppAddress { get; private set; } = default!;
@@ -98,7 +101,10 @@ public sealed class ConsoleSystem : IAsyncLifetime
             // Two quick retries: a failing receiver is dead-lettered within seconds.
             ["Delivery:RetrySchedule"] = "1s,1s",
             ["Delivery:Timeout"] = "00:00:05",
+            // Each request's line (with its query), so tests see what the console asked the delivery log for.
+            ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
         }, dispatcherPort);
+        Dispatcher = dispatcher;
         await Task.WhenAll(StartAsync(gateway, gatewayPort), StartAsync(dispatcher, dispatcherPort));
 
         Console = new ServiceApp<console::Program>(new Dictionary<string, string?>

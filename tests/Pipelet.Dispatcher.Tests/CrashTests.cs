@@ -60,7 +60,7 @@ public sealed class CrashTests(RealInfrastructure infrastructure, ITestOutputHel
     {
         var directory = Directory.CreateTempSubdirectory("pipelet-dispatcher-broker-").FullName;
         var broker = await RabbitMqServer.StartAsync(directory);
-        await using var proxy = new TcpProxy(broker.Port);
+        await using var proxy = new TcpProxy("127.0.0.1", broker.Port);
         DispatcherProcess? dispatcher = null;
         try
         {
@@ -111,7 +111,7 @@ public sealed class CrashTests(RealInfrastructure infrastructure, ITestOutputHel
     {
         var directory = Directory.CreateTempSubdirectory("pipelet-dispatcher-postgres-").FullName;
         var postgres = await PostgresServer.StartAsync(directory, durable: false);
-        await using var proxy = new TcpProxy(postgres.Port);
+        await using var proxy = new TcpProxy("127.0.0.1", postgres.Port);
         try
         {
             await postgres.CreateDatabaseAsync("dispatcherdb");

@@ -77,6 +77,48 @@ public sealed class DeliveryTests(DispatcherFixture fixture) : IClassFixture<Dis
     }
 
     [Fact]
+    public async Task The_log_filters_a_webhooks_deliveries_by_status_event_and_station_and_counts_them()
+    {
+        var stop = TestBus.Event(EventCatalogue.StopTransaction, "CP-FILTER-1");
+        var heartbeat = TestBus.Event(EventCatalogue.Heartbeat, "CP-ELSEWHERE", "{}");
+        await fixture.Bus.PublishAsync(stop);
+        await fixture.Bus.PublishAsync(heartbeat);
+        var webhook = fixture["everything"].WebhookId;
+        var stopDelivery = DeliveryIds.For(stop.EventId, webhook);
+        var heartbeatDelivery = DeliveryIds.For(heartbeat.EventId, webhook);
+        await fixture.Database.WaitUntilAsync("SELECT count(*) = 2 FROM deliveries WHERE delivery_id = ANY($1) AND status = 'succeeded'", Patience,
+            "both logged successes", new[] { stopDelivery, heartbeatDelivery });
+
+        async Task<List<JsonElement>> ListAsync(string query) =>
+            [.. (await fixture.Api.GetFromJsonAsync<JsonElement>($"webhooks/{webhook}/deliveries?{query}")).GetProperty("items").EnumerateArray()];
+
+        var stops = await ListAsync("event=StopTransaction&station_id=CP-FILTER-1&status=succeeded");
+        Assert.Contains(stops, d => d.GetProperty("delivery_id").GetGuid() == stopDelivery);
+        Assert.All(stops, d =>
+        {
+            Assert.Equal("StopTransaction", d.GetProperty("event").GetString());
+            Assert.Equal("CP-FILTER-1", d.GetProperty("station_id").GetString());
+            Assert.Equal("succeeded", d.GetProperty("status").GetString());
+        });
+        var elsewhere = await ListAsync("station_id=CP-ELSEWHERE");
+        Assert.Contains(elsewhere, d => d.GetProperty("delivery_id").GetGuid() == heartbeatDelivery);
+        Assert.DoesNotContain(elsewhere, d => d.GetProperty("delivery_id").GetGuid() == stopDelivery);
+        Assert.Empty(await ListAsync("event=Heartbeat&station_id=CP-FILTER-1"));
+        Assert.Empty(await ListAsync("event=StopTransaction&status=cancelled"));
+
+        // Successes stay successes: the stats read after this count see at least as many.
+        var logged = await fixture.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM deliveries WHERE webhook_id = $1 AND status = 'succeeded' AND created_at >= now() - interval '59 minutes'", webhook);
+        var stats = await fixture.Api.GetFromJsonAsync<JsonElement>($"webhooks/{webhook}/deliveries/stats");
+        Assert.Equal(webhook, stats.GetProperty("webhook_id").GetInt64());
+        Assert.True(stats.GetProperty("totals").GetProperty("succeeded").GetInt32() >= logged);
+        var minutes = stats.GetProperty("per_minute").EnumerateArray().ToList();
+        Assert.Equal(60, minutes.Count);
+        Assert.True(minutes.Sum(m => m.GetProperty("succeeded").GetInt32()) >= logged);
+        Assert.Equal(TimeSpan.FromMinutes(59), minutes[^1].GetProperty("minute").GetDateTimeOffset() - minutes[0].GetProperty("minute").GetDateTimeOffset());
+    }
+
+    [Fact]
     public async Task A_failing_webhook_walks_the_whole_ladder_is_dead_lettered_and_can_be_retried_on_a_fresh_ladder()
     {
         var webhook = fixture["ladder"];
@@ -211,6 +253,11 @@ public sealed class DeliveryTests(DispatcherFixture fixture) : IClassFixture<Dis
         var problem = await badStatus.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(problem.GetProperty("errors").TryGetProperty("status", out _));
         Assert.True(problem.GetProperty("errors").TryGetProperty("limit", out _));
+        using var badFilters = await fixture.Api.GetAsync($"webhooks/{fixture["ok"].WebhookId}/deliveries?event=NoSuchEvent&station_id={new string('x', 49)}");
+        Assert.Equal(HttpStatusCode.BadRequest, badFilters.StatusCode);
+        var filterProblem = await badFilters.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(filterProblem.GetProperty("errors").TryGetProperty("event", out _));
+        Assert.True(filterProblem.GetProperty("errors").TryGetProperty("station_id", out _));
 
         using var missing = await fixture.Api.GetAsync($"deliveries/{Guid.NewGuid()}");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json;
 using Pipelet.Simulator.Load;
 using Pipelet.Simulator.Ocpp;
-using Pipelet.Simulator.Tests.Infrastructure;
 using Pipelet.Testing;
 
 namespace Pipelet.Simulator.Tests;
@@ -19,11 +18,11 @@ public sealed class GatewayFleetTests(RealInfrastructure infrastructure) : IClas
     [Fact]
     public async Task A_small_fleet_runs_sessions_against_the_real_gateway_and_every_answer_becomes_an_event()
     {
-        await using var events = await EventCounter.StartAsync(infrastructure.RabbitMqConnectionString);
+        await using var events = await EventTap.StartAsync(infrastructure.RabbitMqConnectionString);
         await using var gateway = await GatewayProcess.StartAsync(infrastructure.RabbitMqConnectionString, infrastructure.PostgresConnectionString);
         var options = new SimulatorOptions
         {
-            Url = gateway.OcppUrl,
+            Url = gateway.OcppUrl(),
             Stations = Stations,
             Ramp = 100,
             Duration = TimeSpan.FromSeconds(10),
@@ -41,7 +40,7 @@ public sealed class GatewayFleetTests(RealInfrastructure infrastructure) : IClas
         var commands = await ExerciseCommandsAsync(gateway, "SIM-00001");
 
         var report = await run.WaitAsync(TimeSpan.FromSeconds(60));
-        var failure = $"report: {JsonSerializer.Serialize(report.Calls)} {JsonSerializer.Serialize(report.ProtocolViolations)}{Environment.NewLine}gateway log:{Environment.NewLine}{gateway.Log}";
+        var failure = $"report: {JsonSerializer.Serialize(report.Calls)} {JsonSerializer.Serialize(report.ProtocolViolations)}{Environment.NewLine}gateway log:{Environment.NewLine}{gateway.RecentOutput}";
         Assert.True(Stations == report.Connections.Established, failure);
         Assert.True(Stations == report.Connections.BootsAccepted, failure);
         Assert.True(report.Connections.Dropped == 0, failure);
@@ -67,12 +66,12 @@ public sealed class GatewayFleetTests(RealInfrastructure infrastructure) : IClas
         Assert.Equal(1, events.Count(OcppActions.GetConfiguration));
         Assert.Equal(1, events.Count(OcppActions.TriggerMessage));
         Assert.Equal(1, events.Count(OcppActions.ChangeConfiguration));
-        Assert.Equal(Stations, events.Stations.Count);
+        Assert.Equal(Stations, events.StationCount);
     }
 
     private sealed record CommandOutcome(string HeartbeatInterval);
 
-    private static async Task<CommandOutcome> ExerciseCommandsAsync(GatewayProcess gateway, string stationId)
+    private static async Task<CommandOutcome> ExerciseCommandsAsync(ServiceProcess gateway, string stationId)
     {
         // Wait (bounded) until the gateway holds the station.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -80,7 +79,7 @@ public sealed class GatewayFleetTests(RealInfrastructure infrastructure) : IClas
         {
             using var station = await gateway.Http.GetAsync($"api/v1/stations/{stationId}");
             if (station.StatusCode == HttpStatusCode.OK) break;
-            Assert.True(DateTime.UtcNow < deadline, $"{stationId} never appeared in the gateway's station list:{Environment.NewLine}{gateway.Log}");
+            Assert.True(DateTime.UtcNow < deadline, $"{stationId} never appeared in the gateway's station list:{Environment.NewLine}{gateway.RecentOutput}");
             await Task.Delay(TimeSpan.FromMilliseconds(100));
         }
 
@@ -95,7 +94,7 @@ public sealed class GatewayFleetTests(RealInfrastructure infrastructure) : IClas
         return new CommandOutcome(interval);
     }
 
-    private static async Task<JsonElement> CommandAsync(GatewayProcess gateway, string stationId, string action, string body)
+    private static async Task<JsonElement> CommandAsync(ServiceProcess gateway, string stationId, string action, string body)
     {
         using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
         using var response = await gateway.Http.PostAsync($"api/v1/stations/{stationId}/commands/{action}", content);

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Pipelet.Console.Api;
-using Pipelet.Console.Deliveries;
 using Pipelet.Console.Session;
 
 namespace Pipelet.Console.Extensions;
@@ -52,7 +51,6 @@ internal static class Extensions
         builder.Services.AddCascadingAuthenticationState();
 
         builder.Services.AddConsoleApi();
-        builder.Services.AddScoped<WebhookHealthReader>();
         builder.Services.AddSingleton(TimeProvider.System);
     }
 }

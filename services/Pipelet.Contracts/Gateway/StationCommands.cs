@@ -4,7 +4,7 @@ namespace Pipelet.Contracts.Gateway;
 
 /// <summary>
 /// Gateway to gateway: run an OCPP command on a station whose socket another instance holds. Sent to
-/// the holding instance's own exchange (<c>pipelet-gateway-{instanceId}</c>), answered with a
+/// the holding instance's own queue (<c>pipelet-gateway-{instanceId}</c>), answered with a
 /// <see cref="StationCommandResult"/>.
 /// </summary>
 public sealed record StationCommandRequest(string StationId, string Action, JsonElement Payload, TimeSpan Timeout);

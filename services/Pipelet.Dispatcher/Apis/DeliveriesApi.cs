@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Pipelet.Contracts.Events;
 using Pipelet.Dispatcher.Apis.Models;
 using Pipelet.Dispatcher.Data;
 using Pipelet.Dispatcher.Delivery;
@@ -20,14 +21,20 @@ public static class DeliveriesApi
     private const int DefaultLimit = 50;
     private const int MaxLimit = 500;
 
+    /// <summary>OCPP 1.6 charge point identities are at most 48 characters (the gateway refuses longer ones).</summary>
+    private const int MaxStationIdLength = 48;
+
     public static IEndpointRouteBuilder MapDeliveriesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1").WithTags("Deliveries");
 
         var read = api.MapGroup("").RequireAuthorization(ApiScopes.DeliveriesRead);
         read.MapGet("/webhooks/{id:positive-id}/deliveries", ListDeliveries)
-            .WithSummary("A webhook's deliveries, newest first; filter with ?status=succeeded|retrying|failed|cancelled; ?limit= 1-500 (default 50), next page with ?before={next_before}")
+            .WithSummary("A webhook's deliveries, newest first; filter with ?status=succeeded|retrying|failed|cancelled, ?event={event name} and ?station_id=, all on the server; ?limit= 1-500 (default 50), next page with ?before={next_before}")
             .WithResponseExample(DeliveriesApiExamples.DeliveryPage);
+        read.MapGet("/webhooks/{id:positive-id}/deliveries/stats", GetDeliveryStats)
+            .WithSummary("How a webhook's deliveries went, by their status now: totals over the last 24 h with the newest delivery that has an error, and per minute over the last hour (oldest first, the current minute last)")
+            .WithResponseExample(DeliveriesApiExamples.DeliveryStats);
         read.MapGet("/deliveries/{id:uuid}", GetDelivery)
             .WithSummary("One delivery with every attempt")
             .WithResponseExample(DeliveriesApiExamples.DeliveryDetail);
@@ -50,7 +57,8 @@ public static class DeliveriesApi
     }
 
     public static async Task<Results<Ok<Page<DeliverySummary>>, ValidationProblem>> ListDeliveries(
-        [FromRoute(Name = "id")] long webhookId, [FromQuery] string? status, [FromQuery] string? before, [FromQuery] string? limit,
+        [FromRoute(Name = "id")] long webhookId, [FromQuery] string? status, [FromQuery(Name = "event")] string? eventName,
+        [FromQuery(Name = "station_id")] string? stationId, [FromQuery] string? before, [FromQuery] string? limit,
         DeliveryLogReader log, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -59,12 +67,26 @@ public static class DeliveriesApi
             errors["status"] = [$"Use one of: {string.Join(", ", DeliveryStatus.All)}."];
         }
 
+        if (eventName is not null && !EventCatalogue.IsKnown(eventName))
+        {
+            errors["event"] = ["Must be one of the events of GET /api/v1/webhooks/events, e.g. StartTransaction."];
+        }
+
+        if (stationId is not null && stationId.Length is 0 or > MaxStationIdLength)
+        {
+            errors["station_id"] = [$"Must be a station id of 1 to {MaxStationIdLength} characters."];
+        }
+
         var paging = ReadPaging(before, limit, errors);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var items = await log.ListDeliveriesAsync(webhookId, status, paging.Before, paging.Limit, cancellationToken);
+        var items = await log.ListDeliveriesAsync(webhookId, new DeliveryFilter(status, eventName, stationId), paging.Before, paging.Limit, cancellationToken);
         return TypedResults.Ok(new Page<DeliverySummary>(items, items.Count == paging.Limit ? items[^1].DeliveryId : null));
     }
+
+    public static async Task<Ok<DeliveryStats>> GetDeliveryStats(
+        [FromRoute(Name = "id")] long webhookId, DeliveryLogReader log, TimeProvider time, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await log.GetStatsAsync(webhookId, time.GetUtcNow(), cancellationToken));
 
     public static async Task<Results<Ok<DeliveryDetail>, ProblemHttpResult>> GetDelivery(
         [FromRoute(Name = "id")] Guid deliveryId, DeliveryLogReader log, CancellationToken cancellationToken) =>

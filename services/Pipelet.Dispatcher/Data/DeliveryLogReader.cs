@@ -3,6 +3,9 @@ using Npgsql;
 
 namespace Pipelet.Dispatcher.Data;
 
+/// <summary>Which of a webhook's deliveries to list: each given field must match (null: any).</summary>
+public sealed record DeliveryFilter(string? Status = null, string? Event = null, string? StationId = null);
+
 /// <summary>Reads of the delivery log: what the consumer checks on a redelivery, and what the API shows.</summary>
 public sealed class DeliveryLogReader(NpgsqlDataSource dataSource)
 {
@@ -19,21 +22,79 @@ public sealed class DeliveryLogReader(NpgsqlDataSource dataSource)
     private const string DeliveryColumns =
         "delivery_id, webhook_id, event_id, event, station_id, status, attempts, created_at, updated_at, next_attempt_at, last_status_code, last_error, replay_of";
 
-    public async Task<IReadOnlyList<DeliverySummary>> ListDeliveriesAsync(long webhookId, string? status, Guid? before, int limit, CancellationToken cancellationToken)
+    /// <summary>A webhook's deliveries, newest first, matching every filter given (null: any).</summary>
+    public async Task<IReadOnlyList<DeliverySummary>> ListDeliveriesAsync(long webhookId, DeliveryFilter filter, Guid? before, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
             SELECT {DeliveryColumns} FROM deliveries
-            WHERE webhook_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR delivery_id < $3)
-            ORDER BY delivery_id DESC LIMIT $4
+            WHERE webhook_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR event = $3)
+              AND ($4::text IS NULL OR station_id = $4) AND ($5::uuid IS NULL OR delivery_id < $5)
+            ORDER BY delivery_id DESC LIMIT $6
             """);
         command.Parameters.Add(new() { Value = webhookId });
-        command.Parameters.Add(new() { Value = (object?)status ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)filter.Status ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)filter.Event ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)filter.StationId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = (object?)before ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         command.Parameters.Add(new() { Value = limit });
         var items = new List<DeliverySummary>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) items.Add(ReadSummary(reader));
         return items;
+    }
+
+    /// <summary>The webhook's delivery counts over <see cref="DeliveryStats.Window"/> and per minute, as of <paramref name="now"/>.</summary>
+    public async Task<DeliveryStats> GetStatsAsync(long webhookId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        now = now.ToUniversalTime();
+        var since = now - DeliveryStats.Window;
+        var firstMinute = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(1 - DeliveryStats.MinuteCount);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+
+        // One pass over the window: each minute of the chart by status, and the rest of the window as one bucket (null).
+        var totals = new Dictionary<string, int>();
+        var minutes = new Dictionary<(DateTimeOffset, string), int>();
+        await using (var command = new NpgsqlCommand("""
+            SELECT CASE WHEN created_at >= $3 THEN date_trunc('minute', created_at) END AS minute, status, count(*)::int
+            FROM deliveries WHERE webhook_id = $1 AND created_at >= $2
+            GROUP BY 1, 2
+            """, connection))
+        {
+            command.Parameters.Add(new() { Value = webhookId });
+            command.Parameters.Add(new() { Value = since });
+            command.Parameters.Add(new() { Value = firstMinute });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var status = reader.GetString(1);
+                var count = reader.GetInt32(2);
+                totals[status] = totals.GetValueOrDefault(status) + count;
+                if (!reader.IsDBNull(0)) minutes[(reader.GetFieldValue<DateTimeOffset>(0), status)] = count;
+            }
+        }
+
+        DeliverySummary? lastError = null;
+        await using (var command = new NpgsqlCommand($"""
+            SELECT {DeliveryColumns} FROM deliveries
+            WHERE webhook_id = $1 AND created_at >= $2 AND last_error IS NOT NULL
+            ORDER BY delivery_id DESC LIMIT 1
+            """, connection))
+        {
+            command.Parameters.Add(new() { Value = webhookId });
+            command.Parameters.Add(new() { Value = since });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken)) lastError = ReadSummary(reader);
+        }
+
+        var perMinute = Enumerable.Range(0, DeliveryStats.MinuteCount).Select(i =>
+        {
+            var minute = firstMinute.AddMinutes(i);
+            int In(string status) => minutes.GetValueOrDefault((minute, status));
+            return new MinuteCounts(minute, In(DeliveryStatus.Succeeded), In(DeliveryStatus.Retrying), In(DeliveryStatus.Failed), In(DeliveryStatus.Cancelled));
+        }).ToList();
+        var counts = new DeliveryCounts(totals.GetValueOrDefault(DeliveryStatus.Succeeded), totals.GetValueOrDefault(DeliveryStatus.Retrying),
+            totals.GetValueOrDefault(DeliveryStatus.Failed), totals.GetValueOrDefault(DeliveryStatus.Cancelled));
+        return new DeliveryStats(webhookId, since, counts, lastError, perMinute);
     }
 
     public async Task<DeliveryDetail?> GetDeliveryAsync(Guid deliveryId, CancellationToken cancellationToken)

@@ -1,25 +1,24 @@
 using System.Text.Json;
-using MassTransit;
 using Microsoft.Extensions.Options;
 using Pipelet.Contracts.Events;
 using Pipelet.Contracts.Gateway;
 using Pipelet.Gateway.Events;
+using Pipelet.Gateway.Peers;
 using Pipelet.Gateway.Stations;
 
 namespace Pipelet.Gateway.Commands;
 
 /// <summary>
 /// Runs a central-system command on a station wherever its socket is: here, or on the instance the
-/// registry names (over that instance's own exchange, as a MassTransit request).
+/// registry names (over that instance's own queue, see <see cref="GatewayPeers"/>).
 /// </summary>
 internal sealed class StationCommands(
     StationRegistry registry,
     StationDirectory directory,
     StationEventPublisher events,
     GatewayInstance instance,
-    IClientFactory clients,
-    IOptions<GatewayOptions> options,
-    ILogger<StationCommands> logger)
+    GatewayPeers peers,
+    IOptions<GatewayOptions> options)
 {
     /// <summary>Extra time a remote request waits beyond the command timeout, for the hop there and back.</summary>
     private static readonly TimeSpan RemoteMargin = TimeSpan.FromSeconds(5);
@@ -38,20 +37,8 @@ internal sealed class StationCommands(
             return new StationCommandResult(stationId, action, StationCommandStatus.NotConnected);
         }
 
-        var client = clients.CreateRequestClient<StationCommandRequest>(
-            GatewayInstance.CommandAddressOf(holder.InstanceId), RequestTimeout.After(ms: (int)(timeout + RemoteMargin).TotalMilliseconds));
-        try
-        {
-            var response = await client.GetResponse<StationCommandResult>(
-                new StationCommandRequest(stationId, action, payload, timeout), cancellationToken);
-            return response.Message;
-        }
-        catch (RequestTimeoutException)
-        {
-            // The holding instance did not answer: it may have died with the station's socket.
-            logger.LogWarning("Instance {InstanceId} did not answer a {Action} command for station {StationId}", holder.InstanceId, action, stationId);
-            return new StationCommandResult(stationId, action, StationCommandStatus.Timeout);
-        }
+        // Without an answer by then, the holding instance may have died with the station's socket.
+        return await peers.SendCommandAsync(holder.InstanceId, new StationCommandRequest(stationId, action, payload, timeout), timeout + RemoteMargin, cancellationToken);
     }
 
     /// <summary>Runs the command on a socket this instance holds; NotConnected when it holds none.</summary>

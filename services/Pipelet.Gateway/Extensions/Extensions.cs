@@ -1,10 +1,10 @@
-using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Pipelet.Gateway.Apis;
 using Pipelet.Gateway.Authorization;
 using Pipelet.Gateway.Commands;
 using Pipelet.Gateway.Events;
+using Pipelet.Gateway.Peers;
 using Pipelet.Gateway.Security;
 using Pipelet.Gateway.Stations;
 using Pipelet.Gateway.Transactions;
@@ -30,16 +30,8 @@ internal static class Extensions
 
         builder.AddNpgsqlDataSource("gatewaydb", configureDataSourceBuilder: DataSourceDefaults.Configure);
         builder.AddDatabaseMigrations<GatewayOptions>();
-        builder.AddRabbitMqBus(bus =>
-        {
-            bus.AddConsumer<StationCommandConsumer>().Endpoint(e =>
-            {
-                e.Name = instance.QueueName;
-                e.Temporary = true; // the queue lives and dies with this instance
-            });
-        });
-
-        // Events go out on this connection's own channels (EventChannels); its health check makes /health wait for the broker.
+        // Events (EventChannels) and messages to other instances (GatewayPeers, PeerInbox) go out on this connection;
+        // its health check makes /health wait for the broker.
         builder.AddRabbitMQClient(Messaging.RabbitMqConnectionName, configureConnectionFactory: factory => factory.ClientProvidedName = "pipelet-gateway");
         builder.Services.AddSingleton<EventChannels>();
         builder.Services.AddSingleton<StationEventPublisher>();
@@ -51,6 +43,8 @@ internal static class Extensions
         builder.Services.AddSingleton<StationCallHandler>();
         builder.Services.AddSingleton<StationConnectionHandler>();
         builder.Services.AddSingleton<StationCommands>();
+        builder.Services.AddSingleton<GatewayPeers>();
+        builder.Services.AddHostedService<PeerInbox>();
         builder.Services.AddSingleton<StationPages>();
         builder.Services.AddSingleton<StationDirectoryWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StationDirectoryWriter>());

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
-using MassTransit;
 using Pipelet.Contracts.Gateway;
+using Pipelet.Gateway.Peers;
 
 namespace Pipelet.Gateway.Stations;
 
@@ -16,7 +16,7 @@ namespace Pipelet.Gateway.Stations;
 internal sealed class StationDirectoryWriter(
     StationDirectory directory,
     StationRegistry registry,
-    IBus bus,
+    GatewayPeers peers,
     GatewayInstance instance,
     TimeProvider time,
     ILogger<StationDirectoryWriter> logger) : BackgroundService
@@ -118,15 +118,8 @@ internal sealed class StationDirectoryWriter(
     {
         foreach (var move in moved)
         {
-            try
-            {
-                var endpoint = await bus.GetSendEndpoint(GatewayInstance.CommandAddressOf(move.PreviousInstanceId));
-                await endpoint.Send(new StationSessionReplaced(move.Session.StationId, instance.Id, move.Session.SessionId, move.Session.ConnectedAt), cancellationToken);
-            }
-            catch (MassTransitException ex)
-            {
-                logger.LogWarning(ex, "Could not tell instance {InstanceId} that station {StationId} reconnected here", move.PreviousInstanceId, move.Session.StationId);
-            }
+            await peers.TellSessionReplacedAsync(move.PreviousInstanceId,
+                new StationSessionReplaced(move.Session.StationId, instance.Id, move.Session.SessionId, move.Session.ConnectedAt), cancellationToken);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Pipelet.Testing;
 using RabbitMQ.Client;
 
 namespace Pipelet.Dispatcher.Tests.Infrastructure;

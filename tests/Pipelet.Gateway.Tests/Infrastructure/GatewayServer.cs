@@ -33,8 +33,8 @@ internal sealed class GatewayServer : IAsyncDisposable
     /// <summary>The https endpoint, when the settings configure one (Kestrel:Endpoints).</summary>
     public Uri? SecureAddress { get; private init; }
 
-    public Uri StationUri(string encodedStationId) =>
-        new($"ws://{BaseAddress.Authority}/ocpp/{encodedStationId}");
+    /// <summary>Where stations connect: <c>ws://127.0.0.1:{port}/ocpp/</c>, the station id appended.</summary>
+    public Uri OcppUri => new($"ws://{BaseAddress.Authority}/ocpp/");
 
     public Uri SecureStationUri(string encodedStationId) =>
         new($"wss://{(SecureAddress ?? throw new InvalidOperationException("No https endpoint configured.")).Authority}/ocpp/{encodedStationId}");
@@ -53,7 +53,6 @@ internal sealed class GatewayServer : IAsyncDisposable
             ["Gateway:RequireApiKey"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
-            ["Logging:LogLevel:MassTransit"] = "Error",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) configuration[key] = value;
         builder.Configuration.AddInMemoryCollection(configuration);

@@ -19,7 +19,7 @@ public sealed class OutageTests(RealInfrastructure infrastructure) : IClassFixtu
         await using var station = await TestStation.ConnectAsync(gateway, "CP-OUTAGE");
         await station.CallResultAsync("BootNotification", Payloads.Boot);
 
-        proxy.Cut();
+        await proxy.PauseAsync();
 
         foreach (var (action, payload) in new[] { ("Heartbeat", "{}"), ("StartTransaction", Payloads.Start(9)), ("MeterValues", Payloads.Meter(1)) })
         {
@@ -40,7 +40,7 @@ public sealed class OutageTests(RealInfrastructure infrastructure) : IClassFixtu
         await using var station = await TestStation.ConnectAsync(gateway, "CP-OUTAGE-COMMAND");
         await station.CallResultAsync("Heartbeat", "{}"); // its Connect event is confirmed: the session is up
 
-        proxy.Cut();
+        await proxy.PauseAsync();
 
         // Every command is an event: one the broker did not keep is not sent to the station either.
         using var response = await gateway.Http.PostAsync("/api/v1/stations/CP-OUTAGE-COMMAND/commands/Reset",
@@ -71,7 +71,7 @@ public sealed class OutageTests(RealInfrastructure infrastructure) : IClassFixtu
         await using var station = await TestStation.ConnectAsync(gateway, "CP-NO-DATABASE");
         Assert.True((await station.CallResultAsync("StartTransaction", Payloads.Start(1))).GetProperty("transactionId").GetInt32() > 0);
 
-        proxy.Cut();
+        await proxy.PauseAsync();
 
         // The transaction id cannot be made durable: no result, so the station retries it later.
         var answer = await station.CallAsync("StartTransaction", Payloads.Start(2));
@@ -79,6 +79,61 @@ public sealed class OutageTests(RealInfrastructure infrastructure) : IClassFixtu
         Assert.Equal("InternalError", answer[2].GetString());
         // What needs no database goes on.
         await station.CallResultAsync("Heartbeat", "{}");
+    }
+
+    [Fact]
+    public async Task After_the_broker_comes_back_commands_between_instances_go_both_ways_again()
+    {
+        var broker = new Uri(infrastructure.RabbitMqConnectionString);
+        await using var proxy = new TcpProxy(broker.Host, broker.Port);
+        var throughProxy = new UriBuilder(broker) { Port = proxy.Port }.Uri.ToString();
+        var settings = new Dictionary<string, string?> { ["Gateway:CommandTimeout"] = "00:00:02" };
+        await using var events = await EventTap.StartAsync(infrastructure.RabbitMqConnectionString);
+        await using var cut = await GatewayServer.StartAsync(throughProxy, infrastructure.PostgresConnectionString,
+            new Dictionary<string, string?>(settings) { ["Gateway:InstanceId"] = "gw-reconnects" });
+        await using var steady = await GatewayServer.StartAsync(infrastructure.RabbitMqConnectionString, infrastructure.PostgresConnectionString,
+            new Dictionary<string, string?>(settings) { ["Gateway:InstanceId"] = "gw-steady" });
+
+        await proxy.PauseAsync();
+        await WaitForHealthAsync(cut, healthy: false);
+        proxy.Resume(broker.Port);
+        await WaitForHealthAsync(cut, healthy: true);
+
+        // The recovered instance asks (its answers come back over direct reply-to) and is asked (its own queue).
+        await using var onSteady = await TestStation.ConnectAsync(steady, "CP-ON-STEADY");
+        await using var onCut = await TestStation.ConnectAsync(cut, "CP-ON-RECONNECTED");
+        await onSteady.CallResultAsync("Heartbeat", "{}");
+        await onCut.CallResultAsync("Heartbeat", "{}");
+        await AnswersAsync(cut, onSteady);
+        await AnswersAsync(steady, onCut);
+    }
+
+    /// <summary>A command posted to <paramref name="asked"/> reaches <paramref name="station"/>, held by the other instance, and its answer comes back.</summary>
+    private static async Task AnswersAsync(GatewayServer asked, TestStation station)
+    {
+        // The other instance records its stations a moment after they connect.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while ((await asked.Http.GetAsync($"/api/v1/stations/{station.StationId}", deadline.Token)).StatusCode != System.Net.HttpStatusCode.OK)
+        {
+            await Task.Delay(50, deadline.Token);
+        }
+
+        var post = asked.Http.PostAsync($"/api/v1/stations/{station.StationId}/commands/ClearCache",
+            new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+        var call = await station.ReceiveAsync();
+        Assert.Equal("ClearCache", call[2].GetString());
+        await station.SendTextAsync($$"""[3,"{{call[1].GetString()}}",{"status":"Accepted"}]""");
+        using var response = await post;
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private static async Task WaitForHealthAsync(GatewayServer gateway, bool healthy)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while ((await gateway.Http.GetAsync("/health", deadline.Token)).IsSuccessStatusCode != healthy)
+        {
+            await Task.Delay(100, deadline.Token);
+        }
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Npgsql;
 using Pipelet.Gateway.Tests.Infrastructure;
 using Pipelet.Testing;
 
@@ -72,6 +73,29 @@ public sealed class ScaleOutTests(RealInfrastructure infrastructure) : IClassFix
         var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal("NotSupported", problem.GetProperty("error_code").GetString());
         Assert.Equal("no connector 2", problem.GetProperty("error_description").GetString());
+    }
+
+    [Fact]
+    public async Task A_command_for_a_station_of_an_instance_that_crashed_is_a_404_problem_not_a_wait_for_the_timeout()
+    {
+        // A crashed instance leaves its rows until they expire, but its queue went with its connection:
+        // the broker hands the command back and the asking instance answers at once.
+        const string id = "CP-ORPHANED";
+        await using (var database = NpgsqlDataSource.Create(infrastructure.PostgresConnectionString))
+        {
+            await using var rows = database.CreateCommand("""
+                INSERT INTO gateway_instances (instance_id, started_at, seen_at) VALUES ('gw-crashed', now(), now());
+                INSERT INTO station_connections (station_id, instance_id, session_id, connected_at, last_message_at)
+                VALUES ('CP-ORPHANED', 'gw-crashed', gen_random_uuid(), now(), now());
+                """);
+            await rows.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal("gw-crashed", (await ListedAsync(_first, id)).GetProperty("instance_id").GetString());
+        using var response = await _first.Http.PostAsync($"/api/v1/stations/{id}/commands/Reset",
+            new StringContent("""{"type":"Soft"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]

@@ -1,29 +1,34 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
-namespace Pipelet.Gateway.Tests.Infrastructure;
+namespace Pipelet.Testing;
 
 /// <summary>
 /// One StationEvent as it arrived on RabbitMQ (an element of the StationEventBatch inside MassTransit's
 /// envelope), with the bus message that carried it and how many events that message held.
 /// </summary>
-internal sealed record TappedEvent(Guid EventId, string Event, string StationId, DateTimeOffset Timestamp, JsonElement Payload, string RawTimestamp,
+public sealed record TappedEvent(Guid EventId, string Event, string StationId, DateTimeOffset Timestamp, JsonElement Payload, string RawTimestamp,
     string? TraceParent, Guid MessageId, int BatchSize);
 
 /// <summary>
 /// A plain AMQP consumer (RabbitMQ.Client, not MassTransit) on an exclusive queue bound to the
 /// StationEventBatch exchange: it sees exactly what the broker accepted from the gateway, one batch
-/// after another, and hands out the events in them in order.
+/// after another, hands out the events in them in order (<see cref="NextAsync(TimeSpan?)"/>) and counts
+/// them by event name and station (for a fleet's thousands, where nobody reads them one by one).
 /// </summary>
-internal sealed class EventTap : IAsyncDisposable
+public sealed class EventTap : IAsyncDisposable
 {
     public const string Exchange = "Pipelet.Contracts.Events:StationEventBatch";
 
     private readonly IConnection _connection;
     private readonly IChannel _channel;
     private readonly Channel<TappedEvent> _events = Channel.CreateUnbounded<TappedEvent>();
+    private readonly ConcurrentDictionary<string, long> _byEvent = new();
+    private readonly ConcurrentDictionary<string, byte> _stations = new();
+    private long _total;
 
     private EventTap(IConnection connection, IChannel channel)
     {
@@ -50,10 +55,15 @@ internal sealed class EventTap : IAsyncDisposable
             var batchSize = events.GetArrayLength();
             foreach (var message in events.EnumerateArray())
             {
+                var eventName = message.GetProperty("event").GetString()!;
+                var stationId = message.GetProperty("stationId").GetString()!;
+                tap._byEvent.AddOrUpdate(eventName, 1, (_, count) => count + 1);
+                tap._stations.TryAdd(stationId, 0);
+                Interlocked.Increment(ref tap._total);
                 tap._events.Writer.TryWrite(new TappedEvent(
                     message.GetProperty("eventId").GetGuid(),
-                    message.GetProperty("event").GetString()!,
-                    message.GetProperty("stationId").GetString()!,
+                    eventName,
+                    stationId,
                     message.GetProperty("timestamp").GetDateTimeOffset(),
                     message.GetProperty("payload").Clone(),
                     message.GetProperty("timestamp").GetString()!,
@@ -66,6 +76,22 @@ internal sealed class EventTap : IAsyncDisposable
         };
         await channel.BasicConsumeAsync(queue.QueueName, autoAck: true, consumer);
         return tap;
+    }
+
+    /// <summary>How many events have arrived so far.</summary>
+    public long Total => Interlocked.Read(ref _total);
+
+    /// <summary>How many events named <paramref name="eventName"/> have arrived so far.</summary>
+    public long Count(string eventName) => _byEvent.TryGetValue(eventName, out var count) ? count : 0;
+
+    /// <summary>How many stations the events so far came from.</summary>
+    public int StationCount => _stations.Count;
+
+    /// <summary>Waits until at least <paramref name="expected"/> events have arrived, or <paramref name="timeout"/> passed (the caller asserts).</summary>
+    public async Task WaitForAsync(long expected, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Total < expected && DateTime.UtcNow < deadline) await Task.Delay(TimeSpan.FromMilliseconds(100));
     }
 
     /// <summary>The next event of any station, within a generous timeout.</summary>

@@ -2,11 +2,12 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Pipelet.Dispatcher.Tests.Infrastructure;
+namespace Pipelet.Testing;
 
 /// <summary>
-/// A loopback TCP forwarder with a fixed port in front of a server that gets a new port each time it
-/// restarts (our private RabbitMQ and PostgreSQL do), so clients reconnect to the same address.
+/// A loopback TCP forwarder in front of a server: a test takes "the server" away from one client
+/// (<see cref="PauseAsync"/>) without stopping the one every other test shares, and brings it back on the
+/// same port when the server restarts on a new one (<see cref="Resume"/>; our private RabbitMQ and PostgreSQL do).
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
@@ -14,10 +15,12 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly ConcurrentDictionary<TcpClient, byte> _connections = new();
     private TcpListener _listener;
     private Task _accepting;
+    private readonly string _targetHost;
     private volatile int _targetPort;
 
-    public TcpProxy(int targetPort)
+    public TcpProxy(string targetHost, int targetPort)
     {
+        _targetHost = targetHost;
         _targetPort = targetPort;
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
@@ -75,7 +78,7 @@ public sealed class TcpProxy : IAsyncDisposable
         _connections[upstream] = 0;
         try
         {
-            await upstream.ConnectAsync(IPAddress.Loopback, _targetPort, _stop.Token);
+            await upstream.ConnectAsync(_targetHost, _targetPort, _stop.Token);
             var a = client.GetStream();
             var b = upstream.GetStream();
             await Task.WhenAny(a.CopyToAsync(b, _stop.Token), b.CopyToAsync(a, _stop.Token));

@@ -1,9 +1,13 @@
 using System.Collections.Concurrent;
 using Pipelet.LocalServers;
 
-namespace Pipelet.Dispatcher.Tests.Infrastructure;
+namespace Pipelet.Testing;
 
-/// <summary>A Pipelet service run as a child process from its build output (<c>dotnet Pipelet.X.dll</c>), healthy before it is handed out.</summary>
+/// <summary>
+/// A Pipelet service run as a child process from its build output (<c>dotnet Pipelet.X.dll</c>), healthy before it
+/// is handed out. For what an in-process host cannot show: a crash (<see cref="KillHard"/>, no shutdown code runs),
+/// a process's own CPU time, or the service's own runtime settings (the gateway's GC configuration).
+/// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly ChildProcess _process;
@@ -19,6 +23,11 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     public Uri BaseUri { get; }
+
+    /// <summary>A client of the service's HTTP API.</summary>
+    public HttpClient Http => _http ??= new HttpClient { BaseAddress = BaseUri };
+
+    private HttpClient? _http;
 
     /// <summary>The dotnet process itself (the guard's child), for reading its memory and CPU time.</summary>
     public int ProcessId => File.ReadAllText($"/proc/{_process.Id}/task/{_process.Id}/children")
@@ -98,8 +107,12 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public Task Exited => _process.Exited;
 
-    public ValueTask DisposeAsync() => _process.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        _http?.Dispose();
+        return _process.DisposeAsync();
+    }
 
     /// <summary>A service's own build output (same configuration as these tests).</summary>
-    public static string BuildOutput(string project) => Pipelet.Testing.ServiceBuild.OutputOf(project);
+    public static string BuildOutput(string project) => ServiceBuild.OutputOf(project);
 }

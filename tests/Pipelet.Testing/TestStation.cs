@@ -1,11 +1,12 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Xunit;
 
-namespace Pipelet.Gateway.Tests.Infrastructure;
+namespace Pipelet.Testing;
 
 /// <summary>A scripted OCPP-J 1.6 charge point on a real <see cref="ClientWebSocket"/>.</summary>
-internal sealed class TestStation : IAsyncDisposable
+public sealed class TestStation : IAsyncDisposable
 {
     private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(20);
     private readonly ClientWebSocket _socket;
@@ -21,7 +22,11 @@ internal sealed class TestStation : IAsyncDisposable
 
     public ClientWebSocket Socket => _socket;
 
-    public static async Task<TestStation> ConnectAsync(GatewayServer gateway, string stationId, string? encodedId = null, Action<ClientWebSocketOptions>? configure = null, string? subprotocol = "ocpp1.6")
+    /// <summary>
+    /// Connects to <c>{ocpp}{stationId}</c>, the station id escaped unless <paramref name="encodedId"/> gives the path
+    /// segment as sent; <paramref name="ocpp"/> ends with a slash (<c>ws://127.0.0.1:{port}/ocpp/</c>).
+    /// </summary>
+    public static async Task<TestStation> ConnectAsync(Uri ocpp, string stationId, string? encodedId = null, Action<ClientWebSocketOptions>? configure = null, string? subprotocol = "ocpp1.6")
     {
         var socket = new ClientWebSocket();
         if (subprotocol is not null) socket.Options.AddSubProtocol(subprotocol);
@@ -30,7 +35,7 @@ internal sealed class TestStation : IAsyncDisposable
         try
         {
             using var timeout = new CancellationTokenSource(DefaultWait);
-            await socket.ConnectAsync(gateway.StationUri(encodedId ?? Uri.EscapeDataString(stationId)), timeout.Token);
+            await socket.ConnectAsync(new Uri(ocpp, encodedId ?? Uri.EscapeDataString(stationId)), timeout.Token);
         }
         catch
         {
@@ -82,6 +87,10 @@ internal sealed class TestStation : IAsyncDisposable
         Assert.True(frame[0].GetInt32() == 3, $"Expected a CALLRESULT to {action}, got {frame}");
         return frame[2];
     }
+
+    /// <summary>A BootNotification, answered with a CALLRESULT; returns its payload.</summary>
+    public Task<JsonElement> BootAsync() =>
+        CallResultAsync("BootNotification", """{"chargePointVendor":"Pipelet","chargePointModel":"Test station"}""");
 
     /// <summary>The next frame from the gateway, within a generous timeout.</summary>
     public async Task<JsonElement> ReceiveAsync(TimeSpan? wait = null)

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Pipelet.Dispatcher.Tests.Infrastructure;
+namespace Pipelet.Testing;
 
 /// <summary>CPU time of processes (<c>/proc/&lt;pid&gt;/stat</c>) and of the whole machine (<c>/proc/stat</c>), for benchmarks only.</summary>
 public static class ProcessCpu
