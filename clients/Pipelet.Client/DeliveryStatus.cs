@@ -5,8 +5,11 @@ public static class DeliveryStatus
 {
     public const string Succeeded = "succeeded";
     public const string Retrying = "retrying";
+
+    /// <summary>Kept without a try while its webhook is paused (its recent tries all failed).</summary>
+    public const string Paused = "paused";
     public const string Failed = "failed";
     public const string Cancelled = "cancelled";
 
-    public static IReadOnlyList<string> All { get; } = [Succeeded, Retrying, Failed, Cancelled];
+    public static IReadOnlyList<string> All { get; } = [Succeeded, Retrying, Paused, Failed, Cancelled];
 }

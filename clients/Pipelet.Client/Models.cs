@@ -6,7 +6,11 @@ namespace Pipelet.Client;
 /// <summary>One page of a list ordered by id; pass <see cref="NextAfter"/> as <c>after</c> for the next (null on the last page).</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, long? NextAfter);
 
-/// <summary>A webhook as the API shows it; the secret value is write-only (<see cref="HasSecret"/> says whether one is set).</summary>
+/// <summary>
+/// A webhook as the API shows it; the secret value is write-only (<see cref="HasSecret"/> says whether one is set).
+/// <see cref="DisabledReason"/> is <c>"failing"</c> when Pipelet disabled it because its deliveries kept failing, at
+/// <see cref="DisabledAt"/>; both are null otherwise. <see cref="RateLimit"/>: the most deliveries per second it takes (null: no limit).
+/// </summary>
 public sealed record Webhook(
     long Id,
     string Name,
@@ -17,7 +21,10 @@ public sealed record Webhook(
     string? SecretHeader,
     bool HasSecret,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    string? DisabledReason = null,
+    DateTimeOffset? DisabledAt = null,
+    int? RateLimit = null);
 
 /// <summary>Body of <c>POST /api/v1/webhooks</c>. <see cref="SecretHeader"/> and <see cref="SecretValue"/> go together.</summary>
 public sealed record CreateWebhook(
@@ -27,14 +34,15 @@ public sealed record CreateWebhook(
     bool? Enabled = null,
     IReadOnlyList<string>? Stations = null,
     string? SecretHeader = null,
-    string? SecretValue = null)
+    string? SecretValue = null,
+    int? RateLimit = null)
 {
     public override string ToString() => $"CreateWebhook {{ Name = {Name}, Url = {Url}, SecretHeader = {SecretHeader} }}";
 }
 
 /// <summary>
 /// Body of <c>PUT /api/v1/webhooks/{id}</c>: null keeps a field's value; <c>Stations = []</c> removes the station
-/// filter; <c>SecretHeader = ""</c> removes the secret header.
+/// filter; <c>SecretHeader = ""</c> removes the secret header; <c>RateLimit = 0</c> removes the rate limit.
 /// </summary>
 public sealed record UpdateWebhook(
     string? Name = null,
@@ -43,7 +51,8 @@ public sealed record UpdateWebhook(
     IReadOnlyList<string>? Events = null,
     IReadOnlyList<string>? Stations = null,
     string? SecretHeader = null,
-    string? SecretValue = null)
+    string? SecretValue = null,
+    int? RateLimit = null)
 {
     public override string ToString() => $"UpdateWebhook {{ Name = {Name}, Url = {Url}, Enabled = {Enabled}, SecretHeader = {SecretHeader} }}";
 }
@@ -51,8 +60,11 @@ public sealed record UpdateWebhook(
 /// <summary>The outcome of <c>POST /api/v1/webhooks/{id}/test</c>.</summary>
 public sealed record WebhookTestResult(bool Ok, int? StatusCode, long DurationMs, string? Error);
 
-/// <summary>One of the events a webhook can subscribe to.</summary>
-public sealed record EventInfo(string Name, string Direction, string Description);
+/// <summary>
+/// One of the events a webhook can subscribe to. <see cref="Kind"/> is <c>"station"</c> (what <c>"*"</c> subscribes to)
+/// or <c>"operational"</c> (about Pipelet itself, subscribed only by name).
+/// </summary>
+public sealed record EventInfo(string Name, string Direction, string Description, string Kind = "station");
 
 /// <summary>The key that verifies a webhook's <c>webhook-signature</c> header (<c>whsec_...</c>).</summary>
 public sealed record SigningSecret([property: JsonPropertyName("signing_secret")] string Value)
@@ -144,7 +156,8 @@ public sealed record DeliveryAttempt(
     int? StatusCode,
     string? ErrorKind,
     string? Error,
-    string? ResponseBody);
+    string? ResponseBody,
+    DateTimeOffset? RetryAfter = null);
 
 /// <summary>A delivery that used up its retries: the event, the webhook as it was (no secret), and every attempt.</summary>
 public sealed record FailedDelivery(

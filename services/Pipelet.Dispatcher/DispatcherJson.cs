@@ -15,4 +15,7 @@ namespace Pipelet.Dispatcher;
 [JsonSerializable(typeof(WebhookSubscription[]))]
 [JsonSerializable(typeof(StationEvent))]
 [JsonSerializable(typeof(DeadLetterWebhook))]
+[JsonSerializable(typeof(DisableFailingWebhookRequest))]
+[JsonSerializable(typeof(Delivery.WebhookDelivery))]
+[JsonSerializable(typeof(DisableFailingWebhookResult))]
 internal sealed partial class DispatcherJson : JsonSerializerContext;

@@ -17,6 +17,7 @@ app.UseJsonBodyCheck();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapDeliveriesApi();
+app.MapWebhookHealthApi();
 
 app.Run();
 

@@ -30,10 +30,14 @@ public enum AttemptErrorKind
 /// <summary>The outcome of one HTTP attempt.</summary>
 /// <param name="StatusCode">The receiver's status, or null when no response arrived.</param>
 /// <param name="ResponseBody">The first kilobyte of the response body, for the delivery log.</param>
+/// <param name="RetryAfter">
+/// The earliest moment a 429 or 503 answer's <c>Retry-After</c> asked the next try to wait for; null otherwise.
+/// </param>
 public sealed record AttemptResult(
     bool Succeeded,
     int? StatusCode,
     TimeSpan Duration,
     AttemptErrorKind ErrorKind,
     string? Error,
-    string? ResponseBody);
+    string? ResponseBody,
+    DateTimeOffset? RetryAfter = null);

@@ -6,7 +6,8 @@ using Pipelet.Contracts.Events;
 namespace Pipelet.Webhooks;
 
 /// <summary>
-/// The documented delivery body: <c>{"event", "station_id", "timestamp", "payload"}</c>, with the
+/// The documented delivery body: <c>{"event", "station_id", "timestamp", "payload"}</c> (<c>station_id</c> null for an
+/// operational event), with the
 /// timestamp in UTC at millisecond precision and the payload passed through as received.
 /// </summary>
 public static class DeliveryBody
@@ -18,7 +19,9 @@ public static class DeliveryBody
         {
             json.WriteStartObject();
             json.WriteString("event"u8, stationEvent.Event);
-            json.WriteString("station_id"u8, stationEvent.StationId);
+            // Operational events (a webhook disabled) are about no station.
+            if (stationEvent.StationId.Length == 0) json.WriteNull("station_id"u8);
+            else json.WriteString("station_id"u8, stationEvent.StationId);
             json.WriteString("timestamp"u8, FormatTimestamp(stationEvent.Timestamp));
             json.WritePropertyName("payload"u8);
             if (stationEvent.Payload.ValueKind == JsonValueKind.Undefined)

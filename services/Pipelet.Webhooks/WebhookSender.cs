@@ -61,7 +61,8 @@ public sealed class WebhookSender(HttpClient http, IOptions<WebhookSendingOption
             return new AttemptResult(ok, status, Stopwatch.GetElapsedTime(started),
                 ok ? AttemptErrorKind.None : AttemptErrorKind.HttpStatus,
                 ok ? null : $"The receiver answered {status} {response.ReasonPhrase}".TrimEnd(),
-                responseBody);
+                responseBody,
+                RetryAfter(response, now));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -73,6 +74,18 @@ public sealed class WebhookSender(HttpClient http, IOptions<WebhookSendingOption
             var (kind, message) = Classify(ex, webhook.Settings.Url);
             return Failed(started, kind, message);
         }
+    }
+
+    /// <summary>
+    /// When a 429 or 503 asks us to come back later (<c>Retry-After</c>, RFC 9110 §10.2.3: seconds, or an HTTP date),
+    /// the earliest moment it names; null for any other answer, a missing or unreadable header, or a moment already past.
+    /// </summary>
+    private static DateTimeOffset? RetryAfter(HttpResponseMessage response, DateTimeOffset sentAt)
+    {
+        if (response.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)) return null;
+        var header = response.Headers.RetryAfter;
+        var until = header?.Delta is { } delta ? sentAt + delta : header?.Date;
+        return until > sentAt ? until : null;
     }
 
     private static AttemptResult Failed(long started, AttemptErrorKind kind, string message) =>

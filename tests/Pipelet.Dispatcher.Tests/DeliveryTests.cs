@@ -211,6 +211,28 @@ public sealed class DeliveryTests(DispatcherFixture fixture) : IClassFixture<Dis
     }
 
     [Fact]
+    public async Task A_429_with_retry_after_moves_the_next_try_to_the_first_rung_long_enough_and_the_log_shows_it()
+    {
+        var stationEvent = TestBus.Event(EventCatalogue.Heartbeat, "CP-RETRY-AFTER", "{}");
+        await fixture.Bus.PublishAsync(stationEvent);
+
+        var deliveryId = DeliveryIds.For(stationEvent.EventId, fixture["retry-after"].WebhookId);
+        await fixture.Database.WaitUntilAsync("SELECT EXISTS (SELECT 1 FROM deliveries WHERE delivery_id = $1 AND status = 'succeeded')", Patience, "the second try's success", deliveryId);
+
+        // The ladder is 1s,1s,2s: the first rung is shorter than the 2 s asked for, so the next try waited the 2 s rung.
+        var hits = fixture.Receiver.HitsOf("retry-after").Where(h => h.EventId == stationEvent.EventId).OrderBy(h => h.Attempt).ToList();
+        Assert.Equal([1, 2], hits.Select(h => h.Attempt));
+        Assert.True((hits[1].At - hits[0].At).TotalSeconds >= 2 - 0.05, "the second try came before the receiver's Retry-After");
+
+        var delivery = await fixture.Api.GetFromJsonAsync<JsonElement>($"deliveries/{deliveryId}");
+        var attempts = delivery.GetProperty("attempts").EnumerateArray().ToList();
+        Assert.Equal(429, attempts[0].GetProperty("status_code").GetInt32());
+        var asked = attempts[0].GetProperty("retry_after").GetDateTimeOffset() - attempts[0].GetProperty("attempted_at").GetDateTimeOffset();
+        Assert.InRange(asked.TotalSeconds, 1.5, 3);
+        Assert.Equal(JsonValueKind.Null, attempts[1].GetProperty("retry_after").ValueKind);
+    }
+
+    [Fact]
     public async Task Deleting_or_disabling_a_webhook_cancels_its_pending_retries()
     {
         var stationEvent = TestBus.Event(EventCatalogue.StopTransaction, "CP-CANCEL");

@@ -62,4 +62,16 @@ public sealed class RetryLadderTests
         Assert.True(result.Failed);
         Assert.Contains("Delivery__RetrySchedule", result.FailureMessage);
     }
+
+    [Fact]
+    public void A_retry_after_picks_the_first_wait_of_the_ladder_long_enough_capped_at_the_longest()
+    {
+        var ladder = RetryLadder.Default; // 30s,1m,5m,30m,2h,6h,24h
+        Assert.Equal(TimeSpan.FromSeconds(30), ladder.WaitAtLeast(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10)));
+        Assert.Equal(TimeSpan.FromMinutes(5), ladder.WaitAtLeast(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(90)));
+        Assert.Equal(TimeSpan.FromMinutes(1), ladder.WaitAtLeast(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1)));
+        Assert.Equal(TimeSpan.FromHours(24), ladder.WaitAtLeast(TimeSpan.FromSeconds(30), TimeSpan.FromDays(3)));
+        // A later rung's own wait is never shortened by a receiver asking for less.
+        Assert.Equal(TimeSpan.FromHours(6), ladder.WaitAtLeast(TimeSpan.FromHours(6), TimeSpan.FromMinutes(1)));
+    }
 }

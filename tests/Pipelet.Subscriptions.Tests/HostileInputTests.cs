@@ -18,6 +18,7 @@ public sealed class HostileInputTests(SubscriptionsAppFixture fixture) : IClassF
             (_api, HttpMethod.Put, $"/api/v1/webhooks/{id}", "PUT /api/v1/webhooks/{id:positive-id}"),
             (_api, HttpMethod.Post, "/api/v1/api-keys", "POST /api/v1/api-keys"),
             (fixture.App.Internal(), HttpMethod.Post, "/internal/v1/api-keys/verify", "POST /internal/v1/api-keys/verify"),
+            (fixture.App.Internal(), HttpMethod.Post, $"/internal/v1/webhooks/{id}/disable-failing", "POST /internal/v1/webhooks/{id:positive-id}/disable-failing"),
         ];
     }
 

@@ -107,15 +107,55 @@ public sealed class WebhooksApiTests(SubscriptionsAppFixture fixture) : IClassFi
     }
 
     [Fact]
-    public async Task The_event_catalogue_lists_the_23_events_with_direction_and_description()
+    public async Task The_event_catalogue_lists_the_23_station_events_then_the_operational_ones_with_direction_description_and_kind()
     {
         var events = await (await _api.GetAsync("/api/v1/webhooks/events")).ReadJsonAsync();
 
-        Assert.Equal(23, events.GetArrayLength());
-        var start = events.EnumerateArray().Single(e => e.GetProperty("name").GetString() == "StartTransaction");
+        var station = events.EnumerateArray().Where(e => e.GetProperty("kind").GetString() == "station").ToList();
+        Assert.Equal(23, station.Count);
+        var start = station.Single(e => e.GetProperty("name").GetString() == "StartTransaction");
         Assert.Equal("StationToCsms", start.GetProperty("direction").GetString());
         Assert.Equal("A charging session begins.", start.GetProperty("description").GetString());
-        Assert.Equal(Contracts.Events.EventCatalogue.All.Select(e => e.Name), events.EnumerateArray().Select(e => e.GetProperty("name").GetString()));
+        Assert.Equal(Contracts.Events.EventCatalogue.All.Select(e => e.Name), station.Select(e => e.GetProperty("name").GetString()));
+        var operational = Assert.Single(events.EnumerateArray().Skip(23));
+        Assert.Equal("WebhookDisabled", operational.GetProperty("name").GetString());
+        Assert.Equal("operational", operational.GetProperty("kind").GetString());
+    }
+
+    [Fact]
+    public async Task A_rate_limit_of_1_to_10000_per_second_is_kept_changed_and_removed_with_0()
+    {
+        using var created = await _api.PostJsonAsync("/api/v1/webhooks",
+            """{"name":"small","url":"https://my-app.example.com/webhooks/small","events":["*"],"rate_limit":10}""");
+        var webhook = await created.ReadJsonAsync();
+        Assert.Equal(10, webhook.GetProperty("rate_limit").GetInt32());
+        var id = webhook.GetProperty("id").GetInt64();
+
+        Assert.Equal(10, (await (await _api.PutJsonAsync($"/api/v1/webhooks/{id}", """{"name":"renamed"}""")).ReadJsonAsync()).GetProperty("rate_limit").GetInt32());
+        Assert.Equal(10_000, (await (await _api.PutJsonAsync($"/api/v1/webhooks/{id}", """{"rate_limit":10000}""")).ReadJsonAsync()).GetProperty("rate_limit").GetInt32());
+        Assert.Equal(JsonValueKind.Null, (await (await _api.PutJsonAsync($"/api/v1/webhooks/{id}", """{"rate_limit":0}""")).ReadJsonAsync()).GetProperty("rate_limit").ValueKind);
+
+        foreach (var bad in new[] { "0", "-1", "10001" })
+        {
+            using var refused = await _api.PostJsonAsync("/api/v1/webhooks",
+                $$"""{"name":"bad","url":"https://my-app.example.com/webhooks/bad","events":["*"],"rate_limit":{{bad}}}""");
+            await refused.AssertFieldErrorAsync("rate_limit");
+        }
+
+        using var badChange = await _api.PutJsonAsync($"/api/v1/webhooks/{id}", """{"rate_limit":20000}""");
+        await badChange.AssertFieldErrorAsync("rate_limit");
+    }
+
+    [Fact]
+    public async Task An_operational_event_is_subscribed_by_name_and_stays_beside_the_wildcard()
+    {
+        using var created = await _api.PostJsonAsync("/api/v1/webhooks",
+            """{"name":"ops","url":"https://my-app.example.com/webhooks/ops","events":["*","WebhookDisabled","Heartbeat"]}""");
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var webhook = await created.ReadJsonAsync();
+        Assert.Equal(["*", "WebhookDisabled"], webhook.GetProperty("events").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(JsonValueKind.Null, webhook.GetProperty("disabled_reason").ValueKind);
+        Assert.Equal(JsonValueKind.Null, webhook.GetProperty("disabled_at").ValueKind);
     }
 
     [Fact]

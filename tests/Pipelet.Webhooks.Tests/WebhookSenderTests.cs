@@ -33,6 +33,11 @@ public sealed class WebhookSenderTests : IAsyncLifetime
             app.MapPost("/redirect", () => Results.Redirect("/ok"));
             app.MapPost("/slow", async () => { await Task.Delay(3000); return Results.Ok(); });
             app.MapPost("/fail", () => Results.Text("nope", statusCode: 500));
+            app.MapPost("/later/{status:int}/{retryAfter}", (HttpContext http, int status, string retryAfter) =>
+            {
+                http.Response.Headers.RetryAfter = Uri.UnescapeDataString(retryAfter);
+                return Results.StatusCode(status);
+            });
         });
         _base = _receiver.Address;
     }
@@ -142,5 +147,28 @@ public sealed class WebhookSenderTests : IAsyncLifetime
         Assert.Equal(AttemptErrorKind.Timeout, slow.ErrorKind);
         Assert.Equal(AttemptErrorKind.ConnectionRefused, refused.ErrorKind);
         Assert.Equal((AttemptErrorKind.HttpStatus, 500, "nope"), (failed.ErrorKind, failed.StatusCode, failed.ResponseBody));
+    }
+
+    [Fact]
+    public async Task Retry_after_of_a_429_or_503_is_read_as_seconds_or_an_http_date_and_ignored_on_other_answers()
+    {
+        var sender = Sender(allowPrivateNetworks: true, out var host);
+        using var _ = host;
+        async Task<AttemptResult> Send(int status, string retryAfter) =>
+            await sender.SendAsync(To(new Uri(_base, $"later/{status}/{Uri.EscapeDataString(retryAfter)}")), Event(), 1, CancellationToken.None);
+
+        var before = DateTimeOffset.UtcNow;
+        var seconds = await Send(429, "120");
+        Assert.False(seconds.Succeeded);
+        Assert.Equal(429, seconds.StatusCode);
+        Assert.InRange(seconds.RetryAfter!.Value, before.AddSeconds(119), DateTimeOffset.UtcNow.AddSeconds(121));
+
+        var date = DateTimeOffset.UtcNow.AddHours(2);
+        var dated = await Send(503, date.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(date.ToUnixTimeSeconds(), dated.RetryAfter!.Value.ToUnixTimeSeconds());
+
+        Assert.Null((await Send(500, "120")).RetryAfter);
+        Assert.Null((await Send(429, "soon")).RetryAfter);
+        Assert.Null((await Send(503, DateTimeOffset.UtcNow.AddHours(-1).ToString("R", System.Globalization.CultureInfo.InvariantCulture))).RetryAfter);
     }
 }

@@ -75,4 +75,24 @@ public static class EventCatalogue
 
     public static bool TryGet(string name, out EventDefinition definition) =>
         ByName.TryGetValue(name, out definition!);
+
+    /// <summary>Pipelet disabled a webhook whose deliveries kept failing (payload: webhook_id, name, url, last_error, since).</summary>
+    public const string WebhookDisabled = nameof(WebhookDisabled);
+
+    /// <summary>
+    /// Events about Pipelet itself rather than a station. A webhook gets them only by naming them: <see cref="Wildcard"/>
+    /// means the station events of <see cref="All"/>, so a subscriber of "*" never receives a kind of message it did
+    /// not ask for, and a stations filter does not apply to them (they have no station).
+    /// </summary>
+    public static IReadOnlyList<EventDefinition> Operational { get; } =
+    [
+        new(WebhookDisabled, EventDirection.Internal,
+            "Pipelet disabled a webhook whose deliveries kept failing: its id, name, url, last error and since when none succeeded."),
+    ];
+
+    /// <summary>True when <paramref name="name"/> is one of the <see cref="Operational"/> events, spelled exactly.</summary>
+    public static bool IsOperational(string name) => OperationalNames.Contains(name);
+
+    // The fan-out asks this for every (event, webhook) pair: a frozen set, no allocation.
+    private static readonly FrozenSet<string> OperationalNames = Operational.Select(e => e.Name).ToFrozenSet(StringComparer.Ordinal);
 }

@@ -2,7 +2,8 @@ namespace Pipelet.Contracts.Subscriptions;
 
 /// <summary>
 /// What a subscriber chooses for a webhook, as every service sees it. <see cref="Stations"/> null means
-/// every station; <see cref="SecretHeader"/> is the optional shared-secret header sent with each request.
+/// every station; <see cref="SecretHeader"/> is the optional shared-secret header sent with each request;
+/// <see cref="RateLimit"/> the most deliveries per second it takes over all dispatcher instances (null: no limit).
 /// </summary>
 public sealed record WebhookSettings(
     string Name,
@@ -10,7 +11,8 @@ public sealed record WebhookSettings(
     bool Enabled,
     IReadOnlyList<string> Events,
     IReadOnlyList<string>? Stations,
-    WebhookSecretHeader? SecretHeader);
+    WebhookSecretHeader? SecretHeader,
+    int? RateLimit = null);
 
 /// <summary>A header the subscriber chose (name) with the value it expects: name and value always come together.</summary>
 public sealed record WebhookSecretHeader(string Name, Secret Value);

@@ -30,7 +30,7 @@ public static class DeliveriesApi
 
         var read = api.MapGroup("").RequireAuthorization(ApiScopes.DeliveriesRead);
         read.MapGet("/webhooks/{id:positive-id}/deliveries", ListDeliveries)
-            .WithSummary("A webhook's deliveries, newest first; filter with ?status=succeeded|retrying|failed|cancelled, ?event={event name} and ?station_id=, all on the server; ?limit= 1-500 (default 50), next page with ?before={next_before}")
+            .WithSummary("A webhook's deliveries, newest first; filter with ?status=succeeded|retrying|paused|failed|cancelled, ?event={event name} and ?station_id=, all on the server; ?limit= 1-500 (default 50), next page with ?before={next_before}")
             .WithResponseExample(DeliveriesApiExamples.DeliveryPage);
         read.MapGet("/webhooks/{id:positive-id}/deliveries/stats", GetDeliveryStats)
             .WithSummary("How a webhook's deliveries went, by their status now: totals over the last 24 h with the newest delivery that has an error, and per minute over the last hour (oldest first, the current minute last)")

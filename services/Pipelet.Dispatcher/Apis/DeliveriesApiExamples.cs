@@ -27,7 +27,7 @@ internal static class DeliveriesApiExamples
         {"delivery_id":"0196a1b2-0000-7000-8000-000000000001","webhook_id":42,"event_id":"0196a1b2-0000-7000-8000-0000000000aa",
          "event":"StartTransaction","station_id":"WALLBOX_001","status":"succeeded","attempt_count":1,
          "created_at":"2026-04-14T12:34:56.8+00:00","updated_at":"2026-04-14T12:34:56.95+00:00","next_attempt_at":null,"replay_of":null,
-         "attempts":[{"attempt":1,"attempted_at":"2026-04-14T12:34:56.83+00:00","duration_ms":124.0,"status_code":200,"error_kind":null,"error":null,"response_body":"ok"}]}
+         "attempts":[{"attempt":1,"attempted_at":"2026-04-14T12:34:56.83+00:00","duration_ms":124.0,"status_code":200,"error_kind":null,"error":null,"response_body":"ok","retry_after":null}]}
         """;
 
     public const string FailedPage = """{"items":[],"next_before":null}""";

@@ -101,8 +101,8 @@ public sealed partial class DeliveryLog(NpgsqlDataSource dataSource, ILogger<Del
         if (attempts.Count > 0)
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-                INSERT INTO delivery_attempts (delivery_id, attempt, webhook_id, event_id, attempted_at, duration_ms, status_code, error_kind, error, response_body)
-                SELECT * FROM unnest($1::uuid[], $2::int[], $3::bigint[], $4::uuid[], $5::timestamptz[], $6::float8[], $7::int[], $8::text[], $9::text[], $10::text[])
+                INSERT INTO delivery_attempts (delivery_id, attempt, webhook_id, event_id, attempted_at, duration_ms, status_code, error_kind, error, response_body, retry_after)
+                SELECT * FROM unnest($1::uuid[], $2::int[], $3::bigint[], $4::uuid[], $5::timestamptz[], $6::float8[], $7::int[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])
                 ON CONFLICT (delivery_id, attempt) DO NOTHING
                 """)
             {
@@ -118,6 +118,7 @@ public sealed partial class DeliveryLog(NpgsqlDataSource dataSource, ILogger<Del
                     Array(attempts.Select(r => r.Attempt!.ErrorKind), NpgsqlDbType.Text),
                     Array(attempts.Select(r => Clean(r.Attempt!.Error)), NpgsqlDbType.Text),
                     Array(attempts.Select(r => Clean(r.Attempt!.ResponseBody)), NpgsqlDbType.Text),
+                    Array(attempts.Select(r => r.Attempt!.RetryAfter), NpgsqlDbType.TimestampTz),
                 },
             });
         }
@@ -156,6 +157,27 @@ public sealed partial class DeliveryLog(NpgsqlDataSource dataSource, ILogger<Del
             },
         });
 
+        var holds = records.Where(r => r.Hold is not null).ToList();
+        if (holds.Count > 0)
+        {
+            // In the same transaction as the 'paused' status: a delivery shown paused is always kept.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+                INSERT INTO held_deliveries (delivery_id, webhook_id, delivery, held_at, expires_at)
+                SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::jsonb[], $4::timestamptz[], $5::timestamptz[])
+                ON CONFLICT (delivery_id) DO UPDATE SET delivery = EXCLUDED.delivery, held_at = EXCLUDED.held_at
+                """)
+            {
+                Parameters =
+                {
+                    Array(holds.Select(r => r.DeliveryId), NpgsqlDbType.Uuid),
+                    Array(holds.Select(r => r.WebhookId), NpgsqlDbType.Bigint),
+                    Array(holds.Select(r => r.Hold!.DeliveryJson), NpgsqlDbType.Jsonb),
+                    Array(holds.Select(r => r.UpdatedAt), NpgsqlDbType.TimestampTz),
+                    Array(holds.Select(r => r.Hold!.ExpiresAt), NpgsqlDbType.TimestampTz),
+                },
+            });
+        }
+
         foreach (var dead in records.Where(r => r.DeadLetter is not null))
         {
             // After the attempts insert above, in the same transaction: the dead letter carries every attempt.
@@ -165,7 +187,7 @@ public sealed partial class DeliveryLog(NpgsqlDataSource dataSource, ILogger<Del
                        COALESCE((SELECT jsonb_agg(jsonb_build_object(
                                     'attempt', a.attempt, 'attempted_at', a.attempted_at, 'duration_ms', a.duration_ms,
                                     'status_code', a.status_code, 'error_kind', a.error_kind, 'error', a.error,
-                                    'response_body', a.response_body) ORDER BY a.attempt)
+                                    'response_body', a.response_body, 'retry_after', a.retry_after) ORDER BY a.attempt)
                                  FROM delivery_attempts a WHERE a.delivery_id = $1), '[]'::jsonb),
                        $6
                 ON CONFLICT (delivery_id) DO NOTHING

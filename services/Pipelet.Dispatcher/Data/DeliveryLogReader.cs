@@ -111,7 +111,7 @@ public sealed class DeliveryLogReader(NpgsqlDataSource dataSource)
 
         var attempts = new List<AttemptView>();
         await using (var command = new NpgsqlCommand("""
-            SELECT attempt, attempted_at, duration_ms, status_code, error_kind, error, response_body
+            SELECT attempt, attempted_at, duration_ms, status_code, error_kind, error, response_body, retry_after
             FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt
             """, connection))
         {
@@ -122,7 +122,8 @@ public sealed class DeliveryLogReader(NpgsqlDataSource dataSource)
                 attempts.Add(new AttemptView(
                     reader.GetInt32(0), reader.GetFieldValue<DateTimeOffset>(1), Math.Round(reader.GetDouble(2), 1),
                     reader.IsDBNull(3) ? null : reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetString(4),
-                    reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
+                    reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6),
+                    reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7)));
             }
         }
 

@@ -37,6 +37,7 @@ public sealed record DeliveryDetail(
         new(s.DeliveryId, s.WebhookId, s.EventId, s.Event, s.StationId, s.Status, s.Attempts, s.CreatedAt, s.UpdatedAt, s.NextAttemptAt, s.ReplayOf, attempts);
 }
 
+/// <param name="RetryAfter">When the receiver's 429 or 503 asked (Retry-After) not to be tried again before; null when it did not.</param>
 public sealed record AttemptView(
     int Attempt,
     DateTimeOffset AttemptedAt,
@@ -44,7 +45,8 @@ public sealed record AttemptView(
     int? StatusCode,
     string? ErrorKind,
     string? Error,
-    string? ResponseBody);
+    string? ResponseBody,
+    DateTimeOffset? RetryAfter);
 
 /// <summary>A dead letter: the event, the webhook (no secret) and every attempt.</summary>
 public sealed record FailedDeliveryView(

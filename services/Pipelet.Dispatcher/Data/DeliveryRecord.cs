@@ -2,7 +2,8 @@ namespace Pipelet.Dispatcher.Data;
 
 /// <summary>
 /// What one step of a delivery writes to the log, in one transaction: the delivery's new state, the
-/// attempt just made (none when cancelled), and the dead letter when the ladder is exhausted.
+/// attempt just made (none when cancelled or held), the dead letter when the ladder is exhausted, and the kept
+/// delivery when its webhook is paused.
 /// </summary>
 public sealed record DeliveryRecord(
     Guid DeliveryId,
@@ -17,7 +18,8 @@ public sealed record DeliveryRecord(
     DateTimeOffset? NextAttemptAt,
     Guid? ReplayOf,
     AttemptRecord? Attempt,
-    DeadLetterRecord? DeadLetter);
+    DeadLetterRecord? DeadLetter,
+    HoldRecord? Hold = null);
 
 public sealed record AttemptRecord(
     int Attempt,
@@ -26,8 +28,13 @@ public sealed record AttemptRecord(
     int? StatusCode,
     string? ErrorKind,
     string? Error,
-    string? ResponseBody);
+    string? ResponseBody,
+    DateTimeOffset? RetryAfter = null);
 
 /// <param name="EventJson">The bus event as JSON.</param>
 /// <param name="WebhookJson">The webhook as JSON, without its secret value.</param>
 public sealed record DeadLetterRecord(string EventJson, string WebhookJson);
+
+/// <param name="DeliveryJson">The <c>WebhookDelivery</c> message as JSON, to be sent when the webhook resumes.</param>
+/// <param name="ExpiresAt">When the retry ladder would have ended: dead-lettered then if still held.</param>
+public sealed record HoldRecord(string DeliveryJson, DateTimeOffset ExpiresAt);

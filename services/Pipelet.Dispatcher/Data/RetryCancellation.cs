@@ -74,7 +74,17 @@ public sealed partial class RetryCancellation(NpgsqlDataSource dataSource, TimeP
     /// <summary>Cancels the retrying deliveries of these webhooks last written at or before each one's cutoff; returns how many.</summary>
     internal async Task<int> CancelAsync(IReadOnlyList<Request> requests, CancellationToken cancellationToken)
     {
+        // The deliveries kept while the webhook was paused go too (and its pause): nothing is to be sent to it.
         await using var command = dataSource.CreateCommand($"""
+            WITH held AS (
+                DELETE FROM held_deliveries h USING unnest($1::bigint[], $2::timestamptz[]) AS c(webhook_id, cutoff)
+                WHERE h.webhook_id = c.webhook_id AND h.held_at <= c.cutoff
+                RETURNING h.delivery_id),
+            unpaused AS (DELETE FROM webhook_pauses p WHERE p.webhook_id = ANY($1)),
+            kept AS (
+                UPDATE deliveries d SET status = '{DeliveryStatus.Cancelled}', next_attempt_at = NULL, updated_at = $3
+                FROM held WHERE d.delivery_id = held.delivery_id AND d.status = '{DeliveryStatus.Paused}'
+                RETURNING 1)
             UPDATE deliveries d SET status = '{DeliveryStatus.Cancelled}', next_attempt_at = NULL, updated_at = $3
             FROM unnest($1::bigint[], $2::timestamptz[]) AS c(webhook_id, cutoff)
             WHERE d.webhook_id = c.webhook_id AND d.status = '{DeliveryStatus.Retrying}' AND d.updated_at <= c.cutoff

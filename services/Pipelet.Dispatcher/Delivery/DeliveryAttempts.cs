@@ -24,6 +24,8 @@ public sealed partial class DeliveryAttempts(
     RetryLadder ladder,
     RetryScheduler retries,
     WebhookHealth health,
+    WebhookFailureLog failures,
+    PausedWebhooks pauses,
     WebhookDirectory directory,
     DeliveryTelemetry telemetry,
     TimeProvider time,
@@ -53,7 +55,8 @@ public sealed partial class DeliveryAttempts(
     /// receiver has answered: the lease guards the receiver's slots, not the log write that follows.
     /// </summary>
     /// <param name="sends">Where the next try goes: the consume context of the caller's message, or the bus.</param>
-    public async Task MakeAsync(ISendEndpointProvider sends, WebhookDelivery delivery, WebhookSubscription webhook, WebhookConcurrency.Lease lease,
+    /// <returns>The try's result (its outcome is durable by then).</returns>
+    public async Task<AttemptResult> MakeAsync(ISendEndpointProvider sends, WebhookDelivery delivery, WebhookSubscription webhook, WebhookConcurrency.Lease lease,
         CancellationToken cancellationToken)
     {
         AttemptResult result;
@@ -68,23 +71,27 @@ public sealed partial class DeliveryAttempts(
 
         telemetry.Attempted(result);
         health.Observe(delivery.WebhookId, result);
+        failures.Observe(delivery.WebhookId, result, startedAt);
+        pauses.Observe(delivery.WebhookId, result);
         var attempt = new AttemptRecord(delivery.Attempt, startedAt, result.Duration.TotalMilliseconds, result.StatusCode,
-            result.Succeeded ? null : ErrorKinds.Name(result.ErrorKind), result.Error, result.ResponseBody);
+            result.Succeeded ? null : ErrorKinds.Name(result.ErrorKind), result.Error, result.ResponseBody, result.RetryAfter);
 
         if (result.Succeeded)
         {
             await log.WriteAsync(Record(delivery, DeliveryStatus.Succeeded, delivery.Attempt, attempt), cancellationToken);
             telemetry.Outcome("succeeded");
         }
-        else if (ladder.DelayAfter(delivery.Attempt) is { } wait)
+        else if (ladder.DelayAfter(delivery.Attempt) is { } rungWait)
         {
+            // A 429 or 503 that said when to come back is believed, up to the ladder's longest wait.
+            var wait = result.RetryAfter is { } retryAfter ? ladder.WaitAtLeast(rungWait, retryAfter - time.GetUtcNow()) : rungWait;
             await log.WriteAsync(Record(delivery, DeliveryStatus.Retrying, delivery.Attempt, attempt, nextAttemptAt: time.GetUtcNow() + wait), cancellationToken);
             if (directory.Find(delivery.WebhookId) is not { Settings.Enabled: true })
             {
                 // Disabled or deleted while this try was out: RetryCancellation's statement may have run before
                 // the row above was written, so cancel here, after it, and schedule nothing.
                 await CancelAsync(delivery, delivery.Attempt, cancellationToken);
-                return;
+                return result;
             }
 
             await retries.ScheduleAsync(sends, delivery, wait, cancellationToken);
@@ -100,6 +107,39 @@ public sealed partial class DeliveryAttempts(
             telemetry.DeadLettered();
             LogDeadLettered(logger, delivery.DeliveryId, delivery.WebhookId, delivery.Attempt);
         }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Keeps the try without making it: its webhook is paused (<see cref="PausedWebhooks"/>). The delivery shows
+    /// <c>paused</c> in the log and waits in PostgreSQL, not in the broker, until the webhook resumes, or is
+    /// dead-lettered when the retry ladder would have ended.
+    /// </summary>
+    public async Task HoldAsync(WebhookDelivery delivery, CancellationToken cancellationToken)
+    {
+        var hold = new HoldRecord(JsonSerializer.Serialize(delivery, DispatcherJson.Default.WebhookDelivery),
+            delivery.CreatedAt + ladder.Rungs.Aggregate(TimeSpan.Zero, (sum, rung) => sum + rung));
+        await log.WriteAsync(Record(delivery, DeliveryStatus.Paused, delivery.Attempt - 1, null, hold: hold), cancellationToken);
+        telemetry.Outcome("held");
+    }
+
+    /// <summary>A kept delivery whose retry ladder has ended while its webhook stayed paused: dead-lettered like one whose last try failed.</summary>
+    public async Task ExpireHeldAsync(WebhookDelivery delivery, CancellationToken cancellationToken)
+    {
+        if (directory.Find(delivery.WebhookId) is not { } webhook)
+        {
+            await CancelAsync(delivery, delivery.Attempt - 1, cancellationToken);
+            return;
+        }
+
+        var deadLetter = new DeadLetterRecord(
+            JsonSerializer.Serialize(delivery.Event, DispatcherJson.Default.StationEvent),
+            JsonSerializer.Serialize(DeadLetterWebhook.From(webhook), DispatcherJson.Default.DeadLetterWebhook));
+        await log.WriteAsync(Record(delivery, DeliveryStatus.Failed, delivery.Attempt - 1, null, deadLetter: deadLetter), cancellationToken);
+        telemetry.Outcome("dead_lettered");
+        telemetry.DeadLettered();
+        LogDeadLettered(logger, delivery.DeliveryId, delivery.WebhookId, delivery.Attempt - 1);
     }
 
     /// <summary>
@@ -125,9 +165,9 @@ public sealed partial class DeliveryAttempts(
     }
 
     private DeliveryRecord Record(WebhookDelivery delivery, string status, int attempts, AttemptRecord? attempt,
-        DateTimeOffset? nextAttemptAt = null, DeadLetterRecord? deadLetter = null) =>
+        DateTimeOffset? nextAttemptAt = null, DeadLetterRecord? deadLetter = null, HoldRecord? hold = null) =>
         new(delivery.DeliveryId, delivery.WebhookId, delivery.Event.EventId, delivery.Event.Event, delivery.Event.StationId,
-            delivery.CreatedAt, status, attempts, time.GetUtcNow(), nextAttemptAt, delivery.ReplayOf, attempt, deadLetter);
+            delivery.CreatedAt, status, attempts, time.GetUtcNow(), nextAttemptAt, delivery.ReplayOf, attempt, deadLetter, hold);
 
     [LoggerMessage(LogLevel.Information, "Delivery {DeliveryId} to webhook {WebhookId} cancelled: the webhook was deleted or disabled")]
     private static partial void LogCancelled(ILogger logger, Guid deliveryId, long webhookId);

@@ -106,6 +106,28 @@ public sealed class DeliveryOptions
     /// supervisor to restart it (<c>Delivery__BusStallTimeout</c>; zero turns the watchdog off). See <see cref="BusWatchdog"/>.
     /// </summary>
     public TimeSpan BusStallTimeout { get; set; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>
+    /// A webhook none of whose tries succeeded for this long, and whose last <see cref="DisableAfterFailures"/> tries or
+    /// more failed, is disabled by Pipelet (<c>Delivery__DisableAfter</c>); see <see cref="FailingWebhookDisabler"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan DisableAfter { get; set; } = TimeSpan.FromDays(5);
+
+    /// <summary>Failed tries in a row a webhook needs, besides <see cref="DisableAfter"/>, to be disabled (<c>Delivery__DisableAfterFailures</c>).</summary>
+    [Range(1, 1_000_000)]
+    public int DisableAfterFailures { get; set; } = 20;
+
+    /// <summary>
+    /// Failed tries in a row (on one instance) that pause a webhook for every instance (<c>Delivery__PauseAfterFailures</c>):
+    /// its deliveries are then kept in PostgreSQL without a try until a probe try succeeds; see <see cref="PausedWebhooks"/>.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int PauseAfterFailures { get; set; } = 50;
+
+    /// <summary>How long after a paused webhook's last probe try the next one is made (<c>Delivery__ProbeInterval</c>).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Rejects at start, with the settings' names: a malformed <c>Delivery__RetrySchedule</c>, and concurrency limits that contradict each other.</summary>

@@ -28,6 +28,23 @@ public sealed record RetryLadder
     public TimeSpan? DelayAfter(int failedAttempt) =>
         failedAttempt >= 1 && failedAttempt <= Rungs.Count ? Rungs[failedAttempt - 1] : null;
 
+    /// <summary>
+    /// The wait after a failed try whose receiver asked (Retry-After) for at least <paramref name="asked"/>: the rung's
+    /// own <paramref name="rungWait"/> when that is long enough, else the shortest wait of the ladder that is, and at most
+    /// the ladder's longest wait. Only the ladder's waits have a broker queue, so the next try may come later than asked,
+    /// never earlier (unless the receiver asked for more than the longest wait).
+    /// </summary>
+    public TimeSpan WaitAtLeast(TimeSpan rungWait, TimeSpan asked)
+    {
+        if (asked <= rungWait) return rungWait;
+        foreach (var wait in DistinctDelays)
+        {
+            if (wait >= asked) return wait;
+        }
+
+        return Rungs.Max();
+    }
+
     /// <summary>The distinct waits: one broker queue each.</summary>
     public IEnumerable<TimeSpan> DistinctDelays => Rungs.Distinct().Order();
 

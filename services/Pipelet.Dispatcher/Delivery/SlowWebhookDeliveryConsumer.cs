@@ -13,12 +13,14 @@ namespace Pipelet.Dispatcher.Delivery;
 public sealed class SlowWebhookDeliveryConsumer(
     WebhookDirectory directory,
     WebhookHealth health,
+    PausedWebhooks pauses,
+    WebhookRateLimiter rateLimiter,
     DeliveryAttempts attempts,
     RetryScheduler retries,
     WebhookConcurrency concurrency,
     DeliveryTelemetry telemetry,
     ConsumeProgress progress,
-    TimeProvider time) : WebhookDeliveryConsumer(directory, health, attempts, retries, concurrency, telemetry, progress, time)
+    TimeProvider time) : WebhookDeliveryConsumer(directory, health, pauses, rateLimiter, attempts, retries, concurrency, telemetry, progress, time)
 {
     protected override bool ForwardsSlowWebhooks => false;
 

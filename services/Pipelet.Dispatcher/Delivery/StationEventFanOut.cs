@@ -18,6 +18,8 @@ public sealed class StationEventFanOut(
     WebhookDirectory directory,
     WebhookConcurrency concurrency,
     WebhookHealth health,
+    PausedWebhooks pauses,
+    WebhookRateLimiter rateLimiter,
     DeliveryAttempts attempts,
     RetryScheduler retries,
     TimeProvider time)
@@ -56,10 +58,24 @@ public sealed class StationEventFanOut(
         var delivery = new WebhookDelivery(DeliveryIds.For(stationEvent.EventId, webhook.WebhookId), webhook.WebhookId, 1, stationEvent, now, now);
         if (resuming && await attempts.ResumeAsync(sends, delivery, cancellationToken)) return;
 
+        // A paused webhook's tries are kept in PostgreSQL until a probe finds it back.
+        if (pauses.IsPaused(webhook.WebhookId))
+        {
+            await attempts.HoldAsync(delivery, cancellationToken);
+            return;
+        }
+
         // A slow webhook's try would hold this event for seconds: the slow lane waits for it instead.
         if (health.IsSlow(webhook.WebhookId))
         {
             await retries.HandOffAsync(sends, delivery, RetryQueues.SlowDeliveriesAddress, "slow", cancellationToken);
+            return;
+        }
+
+        // Over its rate limit: its own message waits its turn on the deliveries queue, not this event.
+        if (webhook.Settings.RateLimit is { } limit && !await rateLimiter.TryTakeAsync(webhook.WebhookId, limit, cancellationToken))
+        {
+            await retries.HandOffAsync(sends, delivery, RetryQueues.DeliveriesAddress, "rate_limited", cancellationToken);
             return;
         }
 

@@ -16,6 +16,8 @@ namespace Pipelet.Dispatcher.Delivery;
 public class WebhookDeliveryConsumer(
     WebhookDirectory directory,
     WebhookHealth health,
+    PausedWebhooks pauses,
+    WebhookRateLimiter rateLimiter,
     DeliveryAttempts attempts,
     RetryScheduler retries,
     WebhookConcurrency concurrency,
@@ -53,10 +55,23 @@ public class WebhookDeliveryConsumer(
         // Enabled again, but its retries were cancelled when it was disabled: this one stays cancelled.
         if (await attempts.WasCancelledAsync(delivery, webhook, cancellationToken)) return;
 
+        if (pauses.IsPaused(webhook.WebhookId))
+        {
+            await attempts.HoldAsync(delivery, cancellationToken);
+            return;
+        }
+
         if (ForwardsSlowWebhooks && health.IsSlow(webhook.WebhookId))
         {
             // Acknowledged only once the broker confirmed the forward: nothing is lost in between.
             await retries.HandOffAsync(context, delivery, RetryQueues.SlowDeliveriesAddress, "slow", cancellationToken);
+            return;
+        }
+
+        // Over its rate limit: wait a moment for a token, else back in a second, neither failed nor counted as an attempt.
+        if (webhook.Settings.RateLimit is { } limit && !await rateLimiter.WaitAsync(webhook.WebhookId, limit, RetryQueues.DeferWait, cancellationToken))
+        {
+            await retries.DeferAsync(context, delivery);
             return;
         }
 

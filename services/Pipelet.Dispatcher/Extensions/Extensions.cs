@@ -50,6 +50,14 @@ internal static class Extensions
         services.AddHostedService<DeliveryLogRetention>();
         services.AddSingleton<RetryCancellation>();
         services.AddHostedService(sp => sp.GetRequiredService<RetryCancellation>());
+        services.AddSingleton<WebhookFailureLog>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookFailureLog>());
+        services.AddHostedService<FailingWebhookDisabler>();
+        services.AddSingleton<PausedWebhookStore>();
+        services.AddSingleton<PausedWebhooks>();
+        services.AddHostedService<PausedWebhookProbe>();
+        services.AddSingleton<WebhookRateBuckets>();
+        services.AddSingleton<WebhookRateLimiter>();
         services.AddSingleton<RetryQueueDepths>();
         services.AddHostedService(sp => sp.GetRequiredService<RetryQueueDepths>());
         services.AddSingleton<ConsumeProgress>();

@@ -4,11 +4,18 @@ using Refit;
 
 namespace Pipelet.Dispatcher.Subscriptions;
 
-/// <summary>The subscription service's full read of webhooks (secrets included), served to the dispatcher alone.</summary>
+/// <summary>
+/// The subscription service's full read of webhooks (secrets included), served to the dispatcher alone, and its
+/// disabling of a failing webhook.
+/// </summary>
 public interface IWebhookDirectoryApi
 {
     [Get("/internal/v1/webhooks")]
     Task<WebhookSubscription[]> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>Disables a webhook whose deliveries kept failing and tells its owner; says whether this call did it.</summary>
+    [Post("/internal/v1/webhooks/{webhookId}/disable-failing")]
+    Task<DisableFailingWebhookResult> DisableFailingAsync(long webhookId, [Body] DisableFailingWebhookRequest request, CancellationToken cancellationToken);
 }
 
 internal static class WebhookDirectoryExtensions

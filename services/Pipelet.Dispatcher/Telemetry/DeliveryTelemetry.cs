@@ -22,6 +22,7 @@ public sealed class DeliveryTelemetry
     private readonly Histogram<double> _retryLateness;
     private readonly Counter<long> _handedOff;
     private readonly Counter<long> _steppedAside;
+    private readonly Counter<long> _webhooksDisabled;
 
     public DeliveryTelemetry(IMeterFactory meters)
     {
@@ -35,13 +36,19 @@ public sealed class DeliveryTelemetry
         _retryLateness = meter.CreateHistogram<double>("pipelet.dispatcher.retry.lateness", "s",
             "How much later than scheduled a retry started.");
         _handedOff = meter.CreateCounter<long>("pipelet.dispatcher.first_try.handed_off", "{delivery}",
-            "Tries sent on as their own message instead of made here, by reason: busy (the fan-out's webhook was at its " +
+            "Tries sent on as their own message instead of made here, by reason: rate_limited (the webhook had no token of its " +
+            "rate_limit), busy (the fan-out's webhook was at its " +
             "inline limit, to the deliveries queue), slow (the webhook is marked slow, to the slow lane).");
         _steppedAside = meter.CreateCounter<long>("pipelet.dispatcher.delivery.stepped_aside", "{delivery}",
             "Tries from the deliveries queue or the slow lane that found every one of their webhook's slots for them " +
             "(Delivery__ConcurrencyPerWebhook minus the inline ones) taken for Delivery__SlotWait (the slow lane: at once) " +
             "and went back to the broker for a second, without spending an attempt.");
+        _webhooksDisabled = meter.CreateCounter<long>("pipelet.dispatcher.webhooks.disabled", "{webhook}",
+            "Webhooks disabled because their deliveries kept failing (Delivery__DisableAfter, Delivery__DisableAfterFailures).");
     }
+
+    /// <summary>This instance had a failing webhook disabled.</summary>
+    public void WebhookDisabled() => _webhooksDisabled.Add(1);
 
     /// <summary>
     /// The fan-out span of one station event, a child of the gateway's publish span of that event

@@ -23,6 +23,7 @@ internal static class InternalApi
         var api = app.MapGroup("/internal/v1").ExcludeFromDescription();
         api.MapPost("/api-keys/verify", VerifyApiKey).RequireInternalCaller(InternalCallers.Gateway, InternalCallers.Dispatcher);
         api.MapGet("/webhooks", ListWebhookSubscriptions).RequireInternalCaller(InternalCallers.Dispatcher);
+        api.MapPost("/webhooks/{id:positive-id}/disable-failing", DisableFailingWebhook).RequireInternalCaller(InternalCallers.Dispatcher);
         return api;
     }
 
@@ -54,6 +55,13 @@ internal static class InternalApi
         var identity = await verifier.VerifyUncachedAsync(ApiKeyFormat.Hash(request.Key), cancellationToken);
         return identity is null ? TypedResults.NotFound() : TypedResults.Ok(identity);
     }
+
+    /// <summary>The dispatcher found the webhook failing for long enough: disable it, and tell its owner (once, whoever asks).</summary>
+    private static async Task<Results<Ok<DisableFailingWebhookResult>, NotFound>> DisableFailingWebhook(
+        long id, DisableFailingWebhookRequest request, WebhookStore store, CancellationToken cancellationToken) =>
+        await store.DisableFailingAsync(id, request, cancellationToken) is { } disabled
+            ? TypedResults.Ok(new DisableFailingWebhookResult(disabled))
+            : TypedResults.NotFound();
 
     private static async Task<Ok<WebhookSubscription[]>> ListWebhookSubscriptions(WebhookStore store, CancellationToken cancellationToken) =>
         TypedResults.Ok((await store.ListAllAsync(cancellationToken)).Select(w => w.ToSubscription()).ToArray());

@@ -16,7 +16,7 @@ internal static class WebhooksApi
 
         api.MapGet("/events", ListEvents)
             .RequireAuthorization(ApiScopes.WebhooksRead)
-            .WithSummary("The 23 events a webhook can subscribe to (name, OCPP direction, description)")
+            .WithSummary("The events a webhook can subscribe to: the 23 station events (kind \"station\", what \"*\" means), then the operational ones (kind \"operational\", only by name)")
             .WithResponseExample(ApiExamples.Events);
 
         api.MapPost("", CreateWebhook)
@@ -54,7 +54,9 @@ internal static class WebhooksApi
     }
 
     private static Ok<EventResponse[]> ListEvents() =>
-        TypedResults.Ok(EventCatalogue.All.Select(e => new EventResponse(e.Name, e.Direction.ToString(), e.Description)).ToArray());
+        TypedResults.Ok(EventCatalogue.All.Select(e => new EventResponse(e.Name, e.Direction.ToString(), e.Description, "station"))
+            .Concat(EventCatalogue.Operational.Select(e => new EventResponse(e.Name, e.Direction.ToString(), e.Description, "operational")))
+            .ToArray());
 
     private static async Task<Results<Created<WebhookResponse>, ValidationProblem>> CreateWebhook(
         CreateWebhookRequest request, WebhookValidator validator, WebhookStore store, CancellationToken cancellationToken)

@@ -23,4 +23,7 @@ namespace Pipelet.Subscriptions.Http;
 [JsonSerializable(typeof(VerifyApiKeyRequest))]
 [JsonSerializable(typeof(ApiKeyIdentity))]
 [JsonSerializable(typeof(WebhookSubscription[]))]
+[JsonSerializable(typeof(DisableFailingWebhookRequest))]
+[JsonSerializable(typeof(DisableFailingWebhookResult))]
+[JsonSerializable(typeof(WebhookDisabledPayload))]
 internal sealed partial class SubscriptionsJson : JsonSerializerContext;

@@ -15,7 +15,8 @@ internal static class ApiExamples
         {"id":42,"name":"My Integration","url":"https://my-app.example.com/webhooks/ocpp","enabled":true,
          "events":["StartTransaction","StopTransaction","StatusNotification","MeterValues"],"stations":null,
          "secret_header":"X-Webhook-Secret","has_secret":true,
-         "created_at":"2026-04-14T12:00:00.000+00:00","updated_at":"2026-04-14T12:00:00.000+00:00"}
+         "created_at":"2026-04-14T12:00:00.000+00:00","updated_at":"2026-04-14T12:00:00.000+00:00",
+         "disabled_reason":null,"disabled_at":null,"rate_limit":null}
         """;
 
     public const string WebhookPage = "{\"items\":[" + Webhook + "],\"next_after\":null}";
@@ -23,11 +24,12 @@ internal static class ApiExamples
     public const string TestResult = """{"ok":true,"status_code":200,"duration_ms":124}""";
 
     public const string Events = """
-        [{"name":"Authorize","direction":"StationToCsms","description":"A station is verifying an idTag with the central system."},
-         {"name":"StartTransaction","direction":"StationToCsms","description":"A charging session begins."},
-         {"name":"DataTransfer","direction":"Both","description":"Vendor-specific data exchange."},
-         {"name":"Reset","direction":"CsmsToStation","description":"The CSMS sends a Soft or Hard reset."},
-         {"name":"Connect","direction":"Internal","description":"A station opens its OCPP WebSocket connection."}]
+        [{"name":"Authorize","direction":"StationToCsms","description":"A station is verifying an idTag with the central system.","kind":"station"},
+         {"name":"StartTransaction","direction":"StationToCsms","description":"A charging session begins.","kind":"station"},
+         {"name":"DataTransfer","direction":"Both","description":"Vendor-specific data exchange.","kind":"station"},
+         {"name":"Reset","direction":"CsmsToStation","description":"The CSMS sends a Soft or Hard reset.","kind":"station"},
+         {"name":"Connect","direction":"Internal","description":"A station opens its OCPP WebSocket connection.","kind":"station"},
+         {"name":"WebhookDisabled","direction":"Internal","description":"Pipelet disabled a webhook whose deliveries kept failing: its id, name, url, last error and since when none succeeded.","kind":"operational"}]
         """;
 
     public const string CreateApiKey = """{"name":"billing-integration","scopes":["webhooks:read","deliveries:read"]}""";

@@ -3,8 +3,13 @@ using Pipelet.Subscriptions.Http;
 
 namespace Pipelet.Subscriptions.Webhooks;
 
-/// <summary>A stored webhook. <see cref="Signing"/> is null only before the start-up backfill gave an old row its key.</summary>
-internal sealed record Webhook(long Id, WebhookSettings Settings, WebhookSigningSecrets? Signing, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+/// <summary>
+/// A stored webhook. <see cref="Signing"/> is null only before the start-up backfill gave an old row its key.
+/// <see cref="DisabledReason"/> and <see cref="DisabledAt"/> are set when Pipelet disabled it (<see cref="WebhookDisabledReasons"/>).
+/// </summary>
+internal sealed record Webhook(
+    long Id, WebhookSettings Settings, WebhookSigningSecrets? Signing, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    string? DisabledReason = null, DateTimeOffset? DisabledAt = null)
 {
     public WebhookSubscription ToSubscription() => new(Id, Settings, Signing, UpdatedAt);
 }
@@ -28,4 +33,11 @@ internal static class WebhookSecretHeaderRule
                 return new WebhookSecretHeader(header, value);
         }
     }
+}
+
+/// <summary>Why Pipelet disabled a webhook by itself.</summary>
+internal static class WebhookDisabledReasons
+{
+    /// <summary>No delivery succeeded for <c>Delivery__DisableAfter</c> and at least <c>Delivery__DisableAfterFailures</c> tries failed in a row.</summary>
+    public const string Failing = "failing";
 }

@@ -1,5 +1,7 @@
+using System.Text.Json;
 using MassTransit;
 using Npgsql;
+using Pipelet.Contracts.Events;
 using Pipelet.Contracts.Subscriptions;
 
 namespace Pipelet.Subscriptions.Webhooks;
@@ -10,6 +12,7 @@ namespace Pipelet.Subscriptions.Webhooks;
 /// when the row is gone. An outbox row is removed only after the broker confirmed the message, so a crash
 /// between commit and publish delays the message until the next start instead of losing it; the secret is
 /// never copied into the outbox. Delivery is at-least-once: the dispatcher applies messages idempotently.
+/// Operational events (<c>operational_event_outbox</c>) go out the same way, see <see cref="PublishOperationalEventsAsync"/>.
 /// </summary>
 internal sealed partial class WebhookChangePublisher(
     NpgsqlDataSource dataSource,
@@ -29,6 +32,10 @@ internal sealed partial class WebhookChangePublisher(
             try
             {
                 while (await PublishBatchAsync(stoppingToken) == BatchSize)
+                {
+                }
+
+                while (await PublishOperationalEventsAsync(stoppingToken) == BatchSize)
                 {
                 }
 
@@ -100,6 +107,49 @@ internal sealed partial class WebhookChangePublisher(
         await transaction.CommitAsync(cancellationToken);
         return outboxIds.Count;
     }
+
+    /// <summary>
+    /// Publishes recorded operational events (<c>WebhookDisabled</c>) the way the gateway publishes station events, as a
+    /// <see cref="StationEventBatch"/> (with no station), so the dispatcher delivers them to the webhooks that name them
+    /// like any event: same log, ladder and signature. Removed once the broker confirmed them; a crash in between
+    /// publishes them again, with the same event id (the receiver's dedupe key).
+    /// </summary>
+    /// <returns>How many events were published.</returns>
+    internal async Task<int> PublishOperationalEventsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var select = new NpgsqlCommand(
+            $"""
+            SELECT id, event_id, event, payload::text, occurred_at FROM operational_event_outbox
+            ORDER BY id LIMIT {BatchSize} FOR UPDATE SKIP LOCKED
+            """, connection, transaction);
+        var ids = new List<long>();
+        var events = new List<StationEvent>();
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ids.Add(reader.GetInt64(0));
+                using var payload = JsonDocument.Parse(reader.GetString(3));
+                events.Add(new StationEvent(reader.GetGuid(1), reader.GetString(2), StationId: "",
+                    reader.GetFieldValue<DateTimeOffset>(4), payload.RootElement.Clone()));
+            }
+        }
+
+        if (ids.Count == 0) return 0;
+        await bus.Publish(new StationEventBatch(events), cancellationToken);
+        foreach (var published in events) LogPublishedEvent(published.Event, published.EventId);
+
+        await using var delete = new NpgsqlCommand("DELETE FROM operational_event_outbox WHERE id = ANY($1)", connection, transaction);
+        delete.Parameters.Add(new() { Value = ids.ToArray() });
+        await delete.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return ids.Count;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Published operational event {Event} {EventId}")]
+    private partial void LogPublishedEvent(string @event, Guid eventId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Published webhook {Change} for webhook {WebhookId}")]
     private partial void LogPublished(string change, long webhookId);

@@ -11,11 +11,13 @@ public sealed record CreateWebhookRequest(
     IReadOnlyList<string>? Events,
     IReadOnlyList<string>? Stations,
     string? SecretHeader,
-    Secret? SecretValue);
+    Secret? SecretValue,
+    int? RateLimit = null);
 
 /// <summary>
 /// Body of <c>PUT /api/v1/webhooks/{id}</c>: a field left out (or null) keeps its value.
-/// <c>"stations": []</c> removes the station filter; <c>"secret_header": ""</c> removes the secret.
+/// <c>"stations": []</c> removes the station filter; <c>"secret_header": ""</c> removes the secret; <c>"rate_limit": 0</c>
+/// removes the rate limit.
 /// </summary>
 public sealed record UpdateWebhookRequest(
     string? Name,
@@ -24,9 +26,16 @@ public sealed record UpdateWebhookRequest(
     IReadOnlyList<string>? Events,
     IReadOnlyList<string>? Stations,
     string? SecretHeader,
-    Secret? SecretValue);
+    Secret? SecretValue,
+    int? RateLimit = null);
 
 /// <summary>A webhook as the API shows it. The secret value is write-only: only whether one is set.</summary>
+/// <param name="DisabledReason">
+/// <c>"failing"</c> when Pipelet disabled the webhook because its deliveries kept failing; null otherwise (enabled, or
+/// disabled by its owner). Enabling it again clears it.
+/// </param>
+/// <param name="DisabledAt">When Pipelet disabled it (with <see cref="DisabledReason"/>); null otherwise.</param>
+/// <param name="RateLimit">The most deliveries per second the webhook takes, over every dispatcher instance; null: no limit.</param>
 public sealed record WebhookResponse(
     long Id,
     string Name,
@@ -37,12 +46,15 @@ public sealed record WebhookResponse(
     string? SecretHeader,
     bool HasSecret,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    string? DisabledReason,
+    DateTimeOffset? DisabledAt,
+    int? RateLimit)
 {
     internal static WebhookResponse From(Webhook webhook) => new(
         webhook.Id, webhook.Settings.Name, webhook.Settings.Url.OriginalString, webhook.Settings.Enabled, webhook.Settings.Events,
         webhook.Settings.Stations, webhook.Settings.SecretHeader?.Name, webhook.Settings.SecretHeader is not null,
-        webhook.CreatedAt, webhook.UpdatedAt);
+        webhook.CreatedAt, webhook.UpdatedAt, webhook.DisabledReason, webhook.DisabledAt, webhook.Settings.RateLimit);
 }
 
 /// <summary>The answer of <c>POST /api/v1/webhooks/{id}/test</c>.</summary>
@@ -56,4 +68,8 @@ public sealed record WebhookTestResult(
 public sealed record SigningSecretResponse(Secret SigningSecret);
 
 /// <summary>One entry of <c>GET /api/v1/webhooks/events</c>.</summary>
-public sealed record EventResponse(string Name, string Direction, string Description);
+/// <param name="Kind">
+/// <c>"station"</c> for the 23 events stations cause (what <c>"*"</c> subscribes to); <c>"operational"</c> for events
+/// about Pipelet itself (<c>WebhookDisabled</c>), which a webhook receives only by naming them.
+/// </param>
+public sealed record EventResponse(string Name, string Direction, string Description, string Kind);

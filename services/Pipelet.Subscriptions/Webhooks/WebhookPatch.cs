@@ -5,7 +5,7 @@ namespace Pipelet.Subscriptions.Webhooks;
 
 /// <summary>
 /// A checked <c>PUT</c>: null fields keep their value. An empty <see cref="Stations"/> list removes the
-/// station filter; an empty <see cref="SecretHeader"/> removes the secret.
+/// station filter; an empty <see cref="SecretHeader"/> removes the secret; a <see cref="RateLimit"/> of 0 removes the limit.
 /// </summary>
 internal sealed record WebhookPatch(
     string? Name,
@@ -14,7 +14,8 @@ internal sealed record WebhookPatch(
     IReadOnlyList<string>? Events,
     IReadOnlyList<string>? Stations,
     string? SecretHeader,
-    Secret? SecretValue)
+    Secret? SecretValue,
+    int? RateLimit = null)
 {
     /// <summary>The settings after this patch, or field errors when the result would be inconsistent.</summary>
     public WebhookSettings ApplyTo(WebhookSettings current, ValidationErrors errors)
@@ -25,6 +26,6 @@ internal sealed record WebhookPatch(
             : WebhookSecretHeaderRule.Pair(SecretHeader ?? current.SecretHeader?.Name, SecretValue ?? current.SecretHeader?.Value, errors);
         return new WebhookSettings(
             Name ?? current.Name, Url ?? current.Url, Enabled ?? current.Enabled, Events ?? current.Events,
-            stations, secretHeader);
+            stations, secretHeader, RateLimit is null ? current.RateLimit : RateLimit == 0 ? null : RateLimit);
     }
 }

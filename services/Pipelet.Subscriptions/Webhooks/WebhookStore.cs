@@ -1,5 +1,7 @@
+using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using Pipelet.Contracts.Events;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.Subscriptions.Http;
 using Pipelet.Webhooks;
@@ -14,7 +16,7 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
 {
     internal const string Columns =
         "id, name, url, enabled, events, stations, secret_header, secret_value, created_at, updated_at, " +
-        "signing_secret, previous_signing_secret, signing_secret_rotated_at";
+        "signing_secret, previous_signing_secret, signing_secret_rotated_at, disabled_reason, disabled_at, rate_limit";
 
     public async Task<Webhook> CreateAsync(WebhookSettings settings, CancellationToken cancellationToken)
     {
@@ -22,8 +24,8 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var insert = new NpgsqlCommand(
             $"""
-            INSERT INTO webhooks (name, url, enabled, events, stations, secret_header, secret_value, signing_secret)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            INSERT INTO webhooks (name, url, enabled, events, stations, secret_header, secret_value, rate_limit, signing_secret)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             RETURNING {Columns}
             """, connection, transaction);
         AddSettings(insert, settings);
@@ -174,8 +176,11 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
         await using var update = new NpgsqlCommand(
             $"""
             UPDATE webhooks SET name = $1, url = $2, enabled = $3, events = $4, stations = $5,
-                secret_header = $6, secret_value = $7, updated_at = now()
-            WHERE id = $8
+                secret_header = $6, secret_value = $7, rate_limit = $8, updated_at = now(),
+                -- enabled again by its owner: why we disabled it no longer holds
+                disabled_reason = CASE WHEN $3 THEN NULL ELSE disabled_reason END,
+                disabled_at = CASE WHEN $3 THEN NULL ELSE disabled_at END
+            WHERE id = $9
             RETURNING {Columns}
             """, connection, transaction);
         AddSettings(update, settings);
@@ -185,6 +190,48 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
         await transaction.CommitAsync(cancellationToken);
         outbox.Notify();
         return (updated, errors);
+    }
+
+    /// <summary>
+    /// Disables a webhook whose deliveries kept failing, if it is still enabled, and records the <c>WebhookDisabled</c>
+    /// event for the webhooks that subscribe to it, in one transaction. Every dispatcher instance may ask: only the first
+    /// disables it. Returns null when the webhook does not exist, else whether this call disabled it.
+    /// </summary>
+    public async Task<bool?> DisableFailingAsync(long id, DisableFailingWebhookRequest failing, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var update = new NpgsqlCommand(
+            $"""
+            UPDATE webhooks SET enabled = false, disabled_reason = $1, disabled_at = now(), updated_at = now()
+            WHERE id = $2 AND enabled
+            RETURNING {Columns}
+            """, connection, transaction);
+        update.Parameters.Add(new() { Value = WebhookDisabledReasons.Failing });
+        update.Parameters.Add(new() { Value = id });
+        var disabled = await ReadSingleAsync(update, cancellationToken);
+        if (disabled is null)
+        {
+            await using var exists = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM webhooks WHERE id = $1)", connection, transaction);
+            exists.Parameters.Add(new() { Value = id });
+            return (bool)(await exists.ExecuteScalarAsync(cancellationToken))! ? false : null;
+        }
+
+        await RecordChangeAsync(connection, transaction, id, cancellationToken);
+        var payload = new WebhookDisabledPayload(id, disabled.Settings.Name, disabled.Settings.Url.OriginalString, failing.LastError, failing.Since);
+        await using (var notice = new NpgsqlCommand(
+            "INSERT INTO operational_event_outbox (event_id, event, payload, occurred_at) VALUES ($1, $2, $3::jsonb, $4)", connection, transaction))
+        {
+            notice.Parameters.Add(new() { Value = Guid.CreateVersion7() });
+            notice.Parameters.Add(new() { Value = EventCatalogue.WebhookDisabled });
+            notice.Parameters.Add(new() { Value = JsonSerializer.Serialize(payload, SubscriptionsJson.Default.WebhookDisabledPayload) });
+            notice.Parameters.Add(new() { Value = disabled.DisabledAt!.Value });
+            await notice.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        outbox.Notify();
+        return true;
     }
 
     public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken)
@@ -211,7 +258,8 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
             reader.IsDBNull(offset + 5) ? null : reader.GetFieldValue<string[]>(offset + 5),
             reader.IsDBNull(offset + 6)
                 ? null
-                : new WebhookSecretHeader(reader.GetString(offset + 6), ReadSecret(reader, offset + 7, SealedColumn.SecretValue)!)),
+                : new WebhookSecretHeader(reader.GetString(offset + 6), ReadSecret(reader, offset + 7, SealedColumn.SecretValue)!),
+            reader.IsDBNull(offset + 15) ? null : reader.GetInt32(offset + 15)),
         reader.IsDBNull(offset + 10)
             ? null
             : new WebhookSigningSecrets(
@@ -219,7 +267,9 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
                 ReadSecret(reader, offset + 11, SealedColumn.PreviousSigningSecret),
                 reader.IsDBNull(offset + 12) ? null : reader.GetFieldValue<DateTimeOffset>(offset + 12)),
         reader.GetFieldValue<DateTimeOffset>(offset + 8),
-        reader.GetFieldValue<DateTimeOffset>(offset + 9));
+        reader.GetFieldValue<DateTimeOffset>(offset + 9),
+        reader.IsDBNull(offset + 13) ? null : reader.GetString(offset + 13),
+        reader.IsDBNull(offset + 14) ? null : reader.GetFieldValue<DateTimeOffset>(offset + 14));
 
     private Secret? ReadSecret(NpgsqlDataReader reader, int ordinal, SealedColumn column) =>
         reader.IsDBNull(ordinal) ? null : new Secret(protector.Unprotect(reader.GetFieldValue<byte[]>(ordinal), column));
@@ -237,6 +287,7 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
             Value = settings.SecretHeader is { } header ? protector.Protect(header.Value.Value, SealedColumn.SecretValue) : DBNull.Value,
             NpgsqlDbType = NpgsqlDbType.Bytea,
         });
+        command.Parameters.Add(new() { Value = (object?)settings.RateLimit ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
     }
 
     private static async Task RecordChangeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long id, CancellationToken cancellationToken)

@@ -17,7 +17,8 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
 {
     private const int MaxEventEntries = 100;
     private static readonly string ValidEvents =
-        string.Join(", ", EventCatalogue.All.Select(e => e.Name)) + $", or \"{EventCatalogue.Wildcard}\" for all";
+        string.Join(", ", EventCatalogue.All.Select(e => e.Name)) + $", or \"{EventCatalogue.Wildcard}\" for all of these; and the operational " +
+        string.Join(", ", EventCatalogue.Operational.Select(e => e.Name)) + " (only by name)";
 
     public async Task<(WebhookSettings? Settings, ValidationErrors Errors)> CheckCreateAsync(CreateWebhookRequest request, CancellationToken cancellationToken)
     {
@@ -29,8 +30,10 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
         var header = CheckSecretHeader(request.SecretHeader, allowEmpty: false, errors);
         var value = CheckSecretValue(request.SecretValue, allowEmpty: false, errors);
         var secretHeader = WebhookSecretHeaderRule.Pair(header, value, errors);
+        var rateLimit = CheckRateLimit(request.RateLimit, allowZero: false, errors);
         if (!errors.IsEmpty) return (null, errors);
-        var settings = new WebhookSettings(name!, new Uri(url!), request.Enabled ?? true, events!, stations is { Count: > 0 } ? stations : null, secretHeader);
+        var settings = new WebhookSettings(name!, new Uri(url!), request.Enabled ?? true, events!, stations is { Count: > 0 } ? stations : null, secretHeader,
+            rateLimit);
         return (settings, errors);
     }
 
@@ -44,8 +47,18 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
             CheckEvents(request.Events, required: false, errors),
             CheckStations(request.Stations, errors),
             CheckSecretHeader(request.SecretHeader, allowEmpty: true, errors),
-            CheckSecretValue(request.SecretValue, allowEmpty: request.SecretHeader is "", errors));
+            CheckSecretValue(request.SecretValue, allowEmpty: request.SecretHeader is "", errors),
+            CheckRateLimit(request.RateLimit, allowZero: true, errors));
         return (errors.IsEmpty ? patch : null, errors);
+    }
+
+    /// <summary>Deliveries per second, 1-10,000; in a change, 0 removes the limit.</summary>
+    private static int? CheckRateLimit(int? rateLimit, bool allowZero, ValidationErrors errors)
+    {
+        if (rateLimit is null or (>= WebhookLimits.MinRateLimit and <= WebhookLimits.MaxRateLimit) || (allowZero && rateLimit == 0)) return rateLimit;
+        errors.Add("rate_limit", $"Deliveries per second from {WebhookLimits.MinRateLimit} to {WebhookLimits.MaxRateLimit}" +
+            (allowZero ? ", or 0 to remove the limit." : ", or null for none."));
+        return null;
     }
 
     private static string? CheckName(string? name, bool required, ValidationErrors errors)
@@ -135,7 +148,7 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
             return null;
         }
 
-        var unknown = events.Where(e => e != EventCatalogue.Wildcard && (e is null || !EventCatalogue.IsKnown(e))).ToList();
+        var unknown = events.Where(e => e != EventCatalogue.Wildcard && (e is null || !(EventCatalogue.IsKnown(e) || EventCatalogue.IsOperational(e)))).ToList();
         foreach (var name in unknown)
         {
             errors.Add("events", name is null
@@ -146,7 +159,10 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
         if (unknown.Count > 0) return null;
 
         // "*" subscribes to everything, so it stands alone; duplicates are dropped, order kept.
-        return events.Contains(EventCatalogue.Wildcard) ? [EventCatalogue.Wildcard] : events.Distinct(StringComparer.Ordinal).ToList();
+        // "*" stands for every station event, not for the operational ones, which stay named beside it.
+        return events.Contains(EventCatalogue.Wildcard)
+            ? [EventCatalogue.Wildcard, .. events.Where(EventCatalogue.IsOperational).Distinct(StringComparer.Ordinal)]
+            : events.Distinct(StringComparer.Ordinal).ToList();
     }
 
     private static IReadOnlyList<string>? CheckStations(IReadOnlyList<string>? stations, ValidationErrors errors)

@@ -52,6 +52,8 @@ public sealed class DispatcherFixture : IAsyncLifetime
             Receiver.Behave(hook, _ => Failing.Contains(hook) ? new Answer(500, Body: "nope") : new Answer(200));
         }
 
+        Add("retry-after", ["*"], stations: ["CP-RETRY-AFTER"]);
+        Receiver.Behave("retry-after", hit => hit.Attempt == 1 ? new Answer(429, RetryAfter: "2") : new Answer(200));
         Receiver.Behave("status503", _ => new Answer(503, Body: "busy"));
         Receiver.Behave("timeout", _ => new Answer(200, Delay: TimeSpan.FromSeconds(4)));
         Receiver.Behave("redirect", _ => new Answer(302, Location: Receiver.Hook("ok").ToString()));

@@ -11,7 +11,8 @@ namespace Pipelet.Dispatcher.Tests.Infrastructure;
 
 /// <summary>
 /// Stands in for the subscription service's internal port: the webhook list the dispatcher reads at
-/// start (<c>GET /internal/v1/webhooks</c>) and the API-key check (<c>POST /internal/v1/api-keys/verify</c>).
+/// start (<c>GET /internal/v1/webhooks</c>), the disabling of a failing webhook (<c>POST /internal/v1/webhooks/{id}/disable-failing</c>)
+/// and the API-key check (<c>POST /internal/v1/api-keys/verify</c>).
 /// </summary>
 public sealed class FakeSubscriptions : IAsyncDisposable
 {
@@ -53,6 +54,22 @@ public sealed class FakeSubscriptions : IAsyncDisposable
 
     public void Remove(long webhookId) => _webhooks.TryRemove(webhookId, out _);
 
+    /// <summary>Every <c>disable-failing</c> request the dispatcher made, in order: (webhook id, request, whether it disabled).</summary>
+    public ConcurrentQueue<(long WebhookId, DisableFailingWebhookRequest Request, bool Disabled)> DisableRequests { get; } = new();
+
+    /// <summary>As the subscription service does: disables the webhook if still enabled (the caller then publishes the change).</summary>
+    private DisableFailingWebhookResult DisableFailing(long webhookId, DisableFailingWebhookRequest request)
+    {
+        var disabled = false;
+        if (_webhooks.TryGetValue(webhookId, out var webhook) && webhook.Settings.Enabled)
+        {
+            disabled = _webhooks.TryUpdate(webhookId, Disabled(webhook), webhook);
+        }
+
+        DisableRequests.Enqueue((webhookId, request, disabled));
+        return new DisableFailingWebhookResult(disabled);
+    }
+
     public static async Task<FakeSubscriptions> StartAsync()
     {
         var self = new FakeSubscriptions();
@@ -61,6 +78,12 @@ public sealed class FakeSubscriptions : IAsyncDisposable
             app.MapGet("/internal/v1/webhooks", (HttpRequest request) => InternalApiKeys.Carries(request, InternalApiKeys.Dispatcher)
                 ? Results.Json(self._webhooks.Values.ToArray(), Json)
                 : Results.Unauthorized());
+            app.MapPost("/internal/v1/webhooks/{id:long}/disable-failing", async (long id, HttpRequest request) =>
+            {
+                if (!InternalApiKeys.Carries(request, InternalApiKeys.Dispatcher)) return Results.Unauthorized();
+                var body = await request.ReadFromJsonAsync<DisableFailingWebhookRequest>(Json);
+                return Results.Json(self.DisableFailing(id, body!), Json);
+            });
             app.MapApiKeyCheck(new Dictionary<string, ApiKeyIdentity>
             {
                 [AdminKey] = new("1", "admin", ApiScopes.All),

@@ -20,7 +20,7 @@ public sealed record Hit(string Hook, IReadOnlyDictionary<string, string> Header
 /// What a hook answers: a status (and body) after an optional delay. <paramref name="Hang"/> never answers:
 /// the request is held until the caller gives up or the receiver stops.
 /// </summary>
-public sealed record Answer(int Status, TimeSpan Delay = default, string? Body = null, string? Location = null, bool Hang = false);
+public sealed record Answer(int Status, TimeSpan Delay = default, string? Body = null, string? Location = null, bool Hang = false, string? RetryAfter = null);
 
 /// <summary>
 /// A real HTTP subscriber on a free loopback port: <c>POST /hooks/{name}</c> records the request and
@@ -121,6 +121,7 @@ public sealed class Receiver : IAsyncDisposable
         Signal();
 
         if (answer.Location is not null) http.Response.Headers.Location = answer.Location;
+        if (answer.RetryAfter is not null) http.Response.Headers.RetryAfter = answer.RetryAfter;
         return answer.Body is null ? Results.StatusCode(answer.Status) : Results.Text(answer.Body, statusCode: answer.Status);
     }
 

@@ -8,3 +8,9 @@ public sealed record Page<T>(IReadOnlyList<T> Items, Guid? NextBefore);
 public sealed record RecoverRequest(DateTimeOffset? Since);
 
 public sealed record RecoverStarted(long WebhookId, DateTimeOffset Since, int Recovered, IReadOnlyList<ReplayStarted> Deliveries);
+
+/// <summary>
+/// Whether a webhook is paused (its recent tries all failed): since when, when the next probe try is due, how many of
+/// its deliveries are kept meanwhile (shown <c>paused</c> in the log), and the last error.
+/// </summary>
+public sealed record WebhookHealthView(long WebhookId, bool Paused, DateTimeOffset? PausedSince, DateTimeOffset? NextProbeAt, long KeptDeliveries, string? LastError);

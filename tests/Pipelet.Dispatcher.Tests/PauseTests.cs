@@ -1,0 +1,115 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Pipelet.Contracts.Events;
+using Pipelet.Contracts.Subscriptions;
+using Pipelet.Dispatcher.Delivery;
+using Pipelet.Dispatcher.Tests.Infrastructure;
+using Pipelet.Testing;
+
+namespace Pipelet.Dispatcher.Tests;
+
+/// <summary>
+/// A dispatcher that pauses a webhook after 3 failed tries in a row and probes every second, with the ladder
+/// <c>1s,1s,20s</c> (a kept delivery is dead-lettered 22 s after it was created): a webhook that comes back, one that
+/// never does, and a healthy one beside them.
+/// </summary>
+public sealed class PauseFixture : IAsyncLifetime
+{
+    private readonly RealInfrastructure _infrastructure = new();
+
+    public Receiver Receiver { get; private set; } = null!;
+    public FakeSubscriptions Subscriptions { get; private set; } = null!;
+    public DispatcherProcess Dispatcher { get; private set; } = null!;
+    public TestBus Bus { get; private set; } = null!;
+    public DeliveryDatabase Database { get; private set; } = null!;
+    public HttpClient Api { get; private set; } = null!;
+    public WebhookSubscription Flaky { get; private set; } = null!;
+    public WebhookSubscription Gone { get; private set; } = null!;
+    public WebhookSubscription Healthy { get; private set; } = null!;
+    public volatile bool FlakyDown = true;
+
+    public async Task InitializeAsync()
+    {
+        await _infrastructure.InitializeAsync();
+        Receiver = await Receiver.StartAsync();
+        Subscriptions = await FakeSubscriptions.StartAsync();
+        Database = new DeliveryDatabase(_infrastructure.PostgresConnectionString);
+        Flaky = Subscriptions.Subscribe("flaky", Receiver.Hook("flaky"), stations: ["CP-FLAKY"]);
+        Gone = Subscriptions.Subscribe("gone", Receiver.Hook("gone"), stations: ["CP-GONE"]);
+        Healthy = Subscriptions.Subscribe("healthy", Receiver.Hook("healthy"), stations: ["CP-FLAKY", "CP-GONE"]);
+        Receiver.Behave("flaky", _ => FlakyDown ? new Answer(503, Body: "down") : new Answer(200));
+        Receiver.Behave("gone", _ => new Answer(500, Body: "gone"));
+
+        Dispatcher = await DispatcherProcess.StartAsync(new DispatcherProcess.Settings(
+            _infrastructure.RabbitMqConnectionString, _infrastructure.PostgresConnectionString, Subscriptions.BaseUri,
+            RetrySchedule: "1s,1s,20s",
+            Extra: new Dictionary<string, string?>
+            {
+                ["Delivery__PauseAfterFailures"] = "3",
+                ["Delivery__ProbeInterval"] = "00:00:01",
+            }));
+        Bus = await TestBus.StartAsync(_infrastructure.RabbitMqConnectionString);
+        Api = new HttpClient { BaseAddress = new Uri(Dispatcher.BaseUri, "api/v1/") };
+        Api.DefaultRequestHeaders.Add("X-API-Key", FakeSubscriptions.AdminKey);
+        Api.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        Api?.Dispose();
+        if (Bus is not null) await Bus.DisposeAsync();
+        if (Dispatcher is not null) await Dispatcher.DisposeAsync();
+        if (Subscriptions is not null) await Subscriptions.DisposeAsync();
+        if (Receiver is not null) await Receiver.DisposeAsync();
+        await _infrastructure.DisposeAsync();
+    }
+}
+
+public sealed class PauseTests(PauseFixture fixture) : IClassFixture<PauseFixture>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task A_failing_webhook_is_paused_its_deliveries_kept_without_tries_and_sent_once_a_probe_finds_it_back()
+    {
+        var first = Enumerable.Range(0, 3).Select(_ => TestBus.Event(EventCatalogue.MeterValues, "CP-FLAKY")).ToList();
+        foreach (var e in first) await fixture.Bus.PublishAsync(e);
+        await fixture.Database.WaitUntilAsync("SELECT EXISTS (SELECT 1 FROM webhook_pauses WHERE webhook_id = $1)", Patience, "the pause", fixture.Flaky.WebhookId);
+
+        var health = await fixture.Api.GetFromJsonAsync<JsonElement>($"webhooks/{fixture.Flaky.WebhookId}/health");
+        Assert.True(health.GetProperty("paused").GetBoolean());
+        Assert.True(health.GetProperty("paused_since").GetDateTimeOffset() <= DateTimeOffset.UtcNow);
+        Assert.Contains("503", health.GetProperty("last_error").GetString(), StringComparison.Ordinal);
+
+        // While paused, new deliveries are kept (shown paused) instead of tried; the healthy webhook gets them at once.
+        var later = Enumerable.Range(0, 5).Select(_ => TestBus.Event(EventCatalogue.MeterValues, "CP-FLAKY")).ToList();
+        foreach (var e in later) await fixture.Bus.PublishAsync(e);
+        await fixture.Receiver.WaitUntilAsync(r => later.All(e => r.HitsOf("healthy").Any(h => h.EventId == e.EventId)), Patience, "the healthy webhook's deliveries");
+        var kept = later.Select(e => DeliveryIds.For(e.EventId, fixture.Flaky.WebhookId)).ToArray();
+        await fixture.Database.WaitUntilAsync("SELECT count(*) >= 4 FROM deliveries WHERE delivery_id = ANY($1) AND status = 'paused'", Patience, "kept deliveries", kept);
+        var paused = await fixture.Api.GetFromJsonAsync<JsonElement>($"webhooks/{fixture.Flaky.WebhookId}/deliveries?status=paused");
+        Assert.NotEmpty(paused.GetProperty("items").EnumerateArray());
+        Assert.True((await fixture.Api.GetFromJsonAsync<JsonElement>($"webhooks/{fixture.Flaky.WebhookId}/health")).GetProperty("kept_deliveries").GetInt64() > 0);
+
+        // Back: the next probe succeeds, the webhook resumes and everything kept is delivered.
+        fixture.FlakyDown = false;
+        await fixture.Receiver.WaitUntilAsync(r => first.Concat(later).All(e => r.EventCounts.ContainsKey(e.EventId)), Patience, "every event delivered after the pause");
+        await fixture.Database.WaitUntilAsync("SELECT NOT EXISTS (SELECT 1 FROM webhook_pauses WHERE webhook_id = $1)", Patience, "the resume", fixture.Flaky.WebhookId);
+        await fixture.Database.WaitUntilAsync("SELECT count(*) = 8 FROM deliveries WHERE webhook_id = $1 AND status = 'succeeded'", Patience, "eight delivered", fixture.Flaky.WebhookId);
+        Assert.False((await fixture.Api.GetFromJsonAsync<JsonElement>($"webhooks/{fixture.Flaky.WebhookId}/health")).GetProperty("paused").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Deliveries_kept_for_a_webhook_that_never_comes_back_are_dead_lettered_when_their_ladder_ends()
+    {
+        var events = Enumerable.Range(0, 5).Select(_ => TestBus.Event(EventCatalogue.Heartbeat, "CP-GONE", "{}")).ToList();
+        foreach (var e in events) await fixture.Bus.PublishAsync(e);
+        var ids = events.Select(e => DeliveryIds.For(e.EventId, fixture.Gone.WebhookId)).ToArray();
+        await fixture.Database.WaitUntilAsync("SELECT count(*) = 5 FROM failed_deliveries WHERE delivery_id = ANY($1)", Patience, "five dead letters", ids);
+        await fixture.Database.WaitUntilAsync("SELECT count(*) = 5 FROM deliveries WHERE delivery_id = ANY($1) AND status = 'failed'", Patience, "five failed", ids);
+        Assert.Equal(0, await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM held_deliveries WHERE webhook_id = $1", fixture.Gone.WebhookId));
+        // Paused after 3 failures: far fewer tries than 5 deliveries x 4 tries.
+        Assert.True(fixture.Receiver.HitsOf("gone").Count < 20, $"{fixture.Receiver.HitsOf("gone").Count} tries");
+    }
+}

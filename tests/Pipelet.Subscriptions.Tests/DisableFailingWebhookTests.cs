@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Threading.Channels;
+using MassTransit;
+using Pipelet.Contracts.Events;
+using Pipelet.Contracts.Subscriptions;
+using Pipelet.Testing;
+
+namespace Pipelet.Subscriptions.Tests;
+
+/// <summary>
+/// The dispatcher's request to disable a failing webhook: the webhook shows why and since when, its owner hears of it
+/// through a <c>WebhookDisabled</c> event on the bus (once, however many dispatcher instances ask), and enabling it
+/// again clears the reason.
+/// </summary>
+public sealed class DisableFailingWebhookTests(SubscriptionsAppFixture fixture) : IClassFixture<SubscriptionsAppFixture>, IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly HttpClient _api = fixture.App.Public();
+    private readonly Channel<object> _received = Channel.CreateUnbounded<object>();
+    private IBusControl _bus = null!;
+
+    public async Task InitializeAsync()
+    {
+        _bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
+        {
+            rabbit.Host(new Uri(fixture.RabbitMqConnectionString));
+            rabbit.ReceiveEndpoint("subscriptions-disable-tests-" + Guid.NewGuid().ToString("N")[..8], endpoint =>
+            {
+                endpoint.AutoDelete = true;
+                endpoint.Durable = false;
+                endpoint.Handler<WebhookUpserted>(context => _received.Writer.WriteAsync(context.Message).AsTask());
+                endpoint.Handler<StationEventBatch>(context => _received.Writer.WriteAsync(context.Message).AsTask());
+            });
+        });
+        using var started = new CancellationTokenSource(Patience);
+        await _bus.StartAsync(started.Token);
+    }
+
+    public async Task DisposeAsync() => await _bus.StopAsync();
+
+    private readonly List<object> _seen = [];
+
+    /// <summary>The first message of type <typeparamref name="T"/> that matches, in arrival order; others stay for later asks (the two messages may come in either order).</summary>
+    private async Task<T> NextAsync<T>(Func<T, bool> match)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        while (true)
+        {
+            if (_seen.OfType<T>().FirstOrDefault(match) is { } found)
+            {
+                _seen.Remove(found);
+                return found;
+            }
+
+            _seen.Add(await _received.Reader.ReadAsync(timeout.Token));
+        }
+    }
+
+    [Fact]
+    public async Task Disabling_a_failing_webhook_shows_why_publishes_the_change_and_one_WebhookDisabled_event_and_enabling_clears_it()
+    {
+        var id = await _api.CreateWebhookAsync(url: "https://dead.example.com/hooks");
+        using var dispatcher = fixture.App.Internal(InternalApiKeys.Dispatcher);
+        var since = DateTimeOffset.UtcNow.AddDays(-5);
+        var request = new { since, failures = 25, last_error = "The receiver answered 500 Internal Server Error" };
+
+        using var first = await dispatcher.PostAsJsonAsync($"/internal/v1/webhooks/{id}/disable-failing", request);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.True((await first.ReadJsonAsync()).GetProperty("disabled").GetBoolean());
+        // A second instance asking a moment later changes nothing and tells nobody again.
+        using var second = await dispatcher.PostAsJsonAsync($"/internal/v1/webhooks/{id}/disable-failing", request);
+        Assert.False((await second.ReadJsonAsync()).GetProperty("disabled").GetBoolean());
+
+        var webhook = await _api.GetJsonAsync<JsonElement>($"/api/v1/webhooks/{id}");
+        Assert.False(webhook.GetProperty("enabled").GetBoolean());
+        Assert.Equal("failing", webhook.GetProperty("disabled_reason").GetString());
+        Assert.True(webhook.GetProperty("disabled_at").GetDateTimeOffset() > since);
+
+        // The dispatchers hear of it like any disable (and cancel its retries) ...
+        await NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == id && !m.Webhook.Settings.Enabled);
+        // ... and the webhooks subscribed to WebhookDisabled get the notice, as an event with no station.
+        var batch = await NextAsync<StationEventBatch>(b => b.Events.Any(e => e.Payload.TryGetProperty("webhook_id", out var w) && w.GetInt64() == id));
+        var notice = Assert.Single(batch.Events);
+        Assert.Equal(EventCatalogue.WebhookDisabled, notice.Event);
+        Assert.Equal("", notice.StationId);
+        Assert.Equal("https://dead.example.com/hooks", notice.Payload.GetProperty("url").GetString());
+        Assert.Equal("My Integration", notice.Payload.GetProperty("name").GetString());
+        Assert.Equal("The receiver answered 500 Internal Server Error", notice.Payload.GetProperty("last_error").GetString());
+        Assert.Equal(since.ToUnixTimeMilliseconds(), notice.Payload.GetProperty("since").GetDateTimeOffset().ToUnixTimeMilliseconds());
+
+        using var enabled = await _api.PutJsonAsync($"/api/v1/webhooks/{id}", """{"enabled":true}""");
+        var reenabled = await enabled.ReadJsonAsync();
+        Assert.True(reenabled.GetProperty("enabled").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, reenabled.GetProperty("disabled_reason").ValueKind);
+        Assert.Equal(JsonValueKind.Null, reenabled.GetProperty("disabled_at").ValueKind);
+    }
+
+    [Fact]
+    public async Task Only_the_dispatcher_may_disable_and_an_unknown_webhook_is_404()
+    {
+        var id = await _api.CreateWebhookAsync();
+        var request = new { since = DateTimeOffset.UtcNow, failures = 20, last_error = (string?)null };
+        using var gateway = fixture.App.Internal(InternalApiKeys.Gateway);
+        using var refused = await gateway.PostAsJsonAsync($"/internal/v1/webhooks/{id}/disable-failing", request);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+
+        using var dispatcher = fixture.App.Internal(InternalApiKeys.Dispatcher);
+        using var missing = await dispatcher.PostAsJsonAsync("/internal/v1/webhooks/999999999/disable-failing", request);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.True((await _api.GetJsonAsync<JsonElement>($"/api/v1/webhooks/{id}")).GetProperty("enabled").GetBoolean());
+    }
+}
