@@ -83,6 +83,7 @@ dispatcher.WithEnvironment("InternalApi__Key", dispatcherKey);
 
 foreach (var project in new[] { subscriptions, dispatcher, gateway, console })
 {
+    project.WithServiceTraceSampling();
     project.WithoutOtherSettings();
 }
 

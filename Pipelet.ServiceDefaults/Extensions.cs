@@ -5,9 +5,11 @@ using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using Pipelet.ServiceDefaults.Telemetry;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -55,7 +57,7 @@ public static class Extensions
 
     /// <summary>
     /// Npgsql logs every command at Information, once per query and per health probe, HttpClient four lines per
-    /// request (API-key checks, the edge's route refresh, the console's API calls) and the resilience handler every
+    /// request (API-key checks, the edge's route refresh, the console's API calls, every webhook attempt) and the resilience handler every
     /// attempt of an internal call: together they bury the lines a user looks for (the first API key). These defaults sit below every other configuration source, so
     /// appsettings or <c>Logging__LogLevel__*</c> still win.
     /// </summary>
@@ -78,6 +80,13 @@ public static class Extensions
     /// source), named by <c>OTEL_SERVICE_NAME</c>, as the template has it. Without an exporter no provider is built
     /// and the client integrations' tracing and metrics are off: nothing listens, so the hot paths (a span per
     /// CALL, per publish, per delivery attempt, per SQL command) cost nothing when nobody collects them.
+    /// <para>
+    /// Traces are sampled at their root and followed downstream (parent-based): a trace is recorded whole, in every
+    /// service, or not at all. New traces are started at up to <see cref="TelemetryOptions.TracesPerSecond"/> per
+    /// instance (every CALL of a simulator session, a steady sample under load: recording and exporting a trace for
+    /// each of 10,000 CALLs a second would cost as much CPU as answering them). <c>OTEL_TRACES_SAMPLER</c> (and
+    /// <c>_ARG</c>), when set, choose one of the SDK's standard samplers instead.
+    /// </para>
     /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -109,6 +118,7 @@ public static class Extensions
                 .AddRuntimeInstrumentation()
                 .AddMeter(Meters))
             .WithTracing(tracing => tracing
+                .SetTraceSampling(builder)
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(Sources)
                 // Probes arrive every few seconds from the AppHost or Kubernetes; their spans would drown the real ones.
@@ -117,6 +127,15 @@ public static class Extensions
 
         builder.Services.AddOpenTelemetry().UseOtlpExporter();
         return builder;
+    }
+
+    /// <summary>The SDK's sampler when <c>OTEL_TRACES_SAMPLER</c> names one; else parent-based, new traces up to a rate.</summary>
+    private static TracerProviderBuilder SetTraceSampling(this TracerProviderBuilder tracing, IHostApplicationBuilder builder)
+    {
+        builder.AddValidatedOptions<TelemetryOptions>(TelemetryOptions.Section);
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_TRACES_SAMPLER"])) return tracing;
+        return tracing.SetSampler(services => new ParentBasedSampler(
+            new TracesPerSecondSampler(services.GetRequiredService<IOptions<TelemetryOptions>>().Value.TracesPerSecond)));
     }
 
     private static bool IsProbe(PathString path) =>

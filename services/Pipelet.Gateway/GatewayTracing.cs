@@ -16,7 +16,8 @@ internal static class GatewayTracing
     private static readonly ActivitySource Source = new(SourceName);
 
     /// <summary>
-    /// The span of one CALL, as a new trace: the WebSocket request it arrives on lives as long as the
+    /// The span of one CALL, as a new trace (sampled or not there, by the service defaults' sampler; every span
+    /// downstream follows that decision, so tags are only set on a recorded span): the WebSocket request it arrives on lives as long as the
     /// connection and would otherwise gather every event of a station into one trace. Call it from an
     /// async method, so the cleared parent is restored for the caller when the method returns.
     /// </summary>
@@ -24,9 +25,13 @@ internal static class GatewayTracing
     {
         Activity.Current = null;
         var activity = Source.StartActivity($"ocpp {action}", ActivityKind.Server);
-        activity?.SetTag("ocpp.station_id", stationId);
-        activity?.SetTag("ocpp.action", action);
-        activity?.SetTag("ocpp.message_id", messageId);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("ocpp.station_id", stationId);
+            activity.SetTag("ocpp.action", action);
+            activity.SetTag("ocpp.message_id", messageId);
+        }
+
         return activity;
     }
 
@@ -34,11 +39,15 @@ internal static class GatewayTracing
     public static Activity? StartPublish(string exchange, string eventName, Guid eventId, string stationId)
     {
         var activity = Source.StartActivity($"{exchange} publish", ActivityKind.Producer);
-        activity?.SetTag("messaging.system", "rabbitmq");
-        activity?.SetTag("messaging.destination.name", exchange);
-        activity?.SetTag("messaging.message.id", eventId.ToString());
-        activity?.SetTag("pipelet.event", eventName);
-        activity?.SetTag("ocpp.station_id", stationId);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("messaging.system", "rabbitmq");
+            activity.SetTag("messaging.destination.name", exchange);
+            activity.SetTag("messaging.message.id", eventId.ToString());
+            activity.SetTag("pipelet.event", eventName);
+            activity.SetTag("ocpp.station_id", stationId);
+        }
+
         return activity;
     }
 }

@@ -8,7 +8,8 @@ namespace Pipelet.Dispatcher.Delivery;
 /// <summary>
 /// Takes the gateway's <see cref="StationEventBatch"/> messages off <see cref="RetryQueues.StationEvents"/>: one
 /// pass of MassTransit's consume pipeline per message, every event in it fanned out at once
-/// (<see cref="StationEventFanOut"/>), each within one of the instance's <see cref="FanOutSlots"/>. The message is
+/// (<see cref="StationEventFanOut"/>), each within one of the instance's <see cref="FanOutSlots"/>; events no webhook
+/// wants take no slot. The message is
 /// acknowledged only once every event's fan-out returned, i.e. once every webhook outcome of every event is
 /// durable. If one fails, MassTransit retries the whole message, then hands it back to the queue; either way
 /// each event then resumes from the delivery log (its delivery ids are derived from event and webhook), so
@@ -28,6 +29,12 @@ public sealed class StationEventBatchConsumer(StationEventFanOut fanOut, FanOutS
         var cancellationToken = context.CancellationToken;
         if (events.Count == 1)
         {
+            if (!fanOut.MayDeliver(events[0]))
+            {
+                DeliveryTelemetry.NothingToDeliver(events[0]);
+                return;
+            }
+
             await slots.EnterAsync(cancellationToken);
             await FanOutInSlotAsync(context, events[0], resuming);
             return;
@@ -37,6 +44,12 @@ public sealed class StationEventBatchConsumer(StationEventFanOut fanOut, FanOutS
         var stopping = false;
         foreach (var stationEvent in events)
         {
+            if (!fanOut.MayDeliver(stationEvent))
+            {
+                DeliveryTelemetry.NothingToDeliver(stationEvent);
+                continue;
+            }
+
             try
             {
                 await slots.EnterAsync(cancellationToken);

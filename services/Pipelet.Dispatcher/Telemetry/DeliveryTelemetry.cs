@@ -70,6 +70,18 @@ public sealed class DeliveryTelemetry
         return activity;
     }
 
+    /// <summary>
+    /// An event no webhook wants: in a recorded trace, a fan-out span that says so (<c>pipelet.webhooks.matched</c> 0),
+    /// so the trace still shows the event reached the dispatcher; otherwise nothing at all.
+    /// </summary>
+    public static void NothingToDeliver(StationEvent stationEvent)
+    {
+        if (!ActivityContext.TryParse(stationEvent.TraceParent, null, out var parent) ||
+            (parent.TraceFlags & ActivityTraceFlags.Recorded) == 0) return;
+        using var activity = StartFanOut(stationEvent);
+        activity?.SetTag("pipelet.webhooks.matched", 0);
+    }
+
     /// <summary>The span of one try of one delivery of <paramref name="stationEvent"/> to one webhook.</summary>
     public static Activity? StartAttempt(Guid deliveryId, long webhookId, StationEvent stationEvent, int attempt)
     {

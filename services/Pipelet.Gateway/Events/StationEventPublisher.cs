@@ -38,10 +38,15 @@ internal sealed class StationEventPublisher : IAsyncDisposable
         var envelope = new StationEventEnvelope(channels.Broker);
         var statistics = new EventBatchStatistics(time, _settings.EventStatisticsInterval, logger);
         _loops = new Task[_settings.EventPublishChannels];
-        for (var i = 0; i < _loops.Length; i++)
+        // The loops live as long as the gateway, not as the request that first needed a publisher (a station's
+        // connect): without its context, they do not publish every batch of the run inside that request's trace.
+        using (ExecutionContext.SuppressFlow())
         {
-            var loop = new EventPublishLoop(i, _waiting.Reader, channels, envelope, _settings, time, metrics, statistics, Now);
-            _loops[i] = Task.Run(loop.RunAsync);
+            for (var i = 0; i < _loops.Length; i++)
+            {
+                var loop = new EventPublishLoop(i, _waiting.Reader, channels, envelope, _settings, time, metrics, statistics, Now);
+                _loops[i] = Task.Run(loop.RunAsync);
+            }
         }
     }
 
