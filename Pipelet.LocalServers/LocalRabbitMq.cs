@@ -105,6 +105,10 @@ public static class LocalRabbitMq
         ["RABBITMQ_DIST_PORT"] = Text(ports.Distribution),
         ["ERL_EPMD_PORT"] = Text(ports.Epmd),
         ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
+        // Every erl (the node, rabbitmqctl) uses our port mapper and never starts one of its own: an erl that finds
+        // none would start `epmd -daemon`, which outlives everything (seen when a node started before our epmd
+        // listened, or a rabbitmqctl ran after it stopped).
+        ["ERL_FLAGS"] = "-start_epmd false",
         ["RABBITMQ_MNESIA_BASE"] = Path.Combine(dataDirectory, "mnesia"),
         ["RABBITMQ_LOG_BASE"] = Path.Combine(dataDirectory, "log"),
         ["RABBITMQ_LOGS"] = "-",

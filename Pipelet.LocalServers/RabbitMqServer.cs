@@ -38,6 +38,19 @@ public sealed class RabbitMqServer : IAsyncDisposable
 
         // Our own port mapper, as our child, so that stopping the node leaves no daemon behind.
         var epmd = ChildProcess.Start("epmd", epmdCommand, output: output);
+        // The node needs the port mapper listening (it starts none of its own), as the AppHost's WaitFor has it.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await LocalRabbitMq.EpmdAnswersAsync("127.0.0.1", ports.Epmd, cancellationToken))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                await epmd.DisposeAsync();
+                throw new TimeoutException($"epmd did not answer on 127.0.0.1:{ports.Epmd} within 30 s.");
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
         var log = new LogTail(output);
         var node = ChildProcess.Start("rabbitmq", nodeCommand, output: log.Add);
         var result = new RabbitMqServer(nodeCommand.WorkingDirectory, ports, epmd, node);
