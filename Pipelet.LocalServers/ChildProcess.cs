@@ -137,6 +137,28 @@ public sealed partial class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>True while any process of the group started as <paramref name="processGroupId"/> lives.</summary>
+    /// <summary>
+    /// Polls <paramref name="answers"/> until it says yes. Fails at once, with <paramref name="log"/>, if this process
+    /// exits first, and after <paramref name="limit"/> if it never answers.
+    /// </summary>
+    public async Task WaitUntilAnsweringAsync(string displayName, Func<CancellationToken, Task<bool>> answers, TimeSpan limit, Func<string> log, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (stopwatch.Elapsed < limit)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (HasExited)
+            {
+                throw new InvalidOperationException($"{displayName} exited during start-up (code {ExitCode}):{Environment.NewLine}{log()}");
+            }
+
+            if (await answers(cancellationToken)) return;
+            await Task.Delay(200, cancellationToken);
+        }
+
+        throw new TimeoutException($"{displayName} did not start within {limit.TotalSeconds:0} s:{Environment.NewLine}{log()}");
+    }
+
     public static bool GroupAlive(int processGroupId) => Kill(-processGroupId, 0) == 0;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]

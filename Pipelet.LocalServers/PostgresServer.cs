@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Pipelet.LocalServers;
 
 /// <summary>A <see cref="LocalPostgres"/> cluster run as our own child process, for tests.</summary>
@@ -39,7 +37,7 @@ public sealed class PostgresServer : IAsyncDisposable
         var server = new PostgresServer(port, ChildProcess.Start("postgres", command, stopSignal: "INT", output: log.Add));
         try
         {
-            await server.WaitUntilReadyAsync(log, cancellationToken);
+            await server._process.WaitUntilAnsweringAsync("PostgreSQL", ct => LocalPostgres.AcceptsConnectionsAsync(server.ConnectionString(), ct), TimeSpan.FromSeconds(60), log.ToString, cancellationToken);
             return server;
         }
         catch
@@ -67,21 +65,4 @@ public sealed class PostgresServer : IAsyncDisposable
     public Task StopAsync(TimeSpan grace) => _process.StopAsync(grace);
 
     public ValueTask DisposeAsync() => new(StopAsync());
-
-    private async Task WaitUntilReadyAsync(LogTail log, CancellationToken cancellationToken)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        while (stopwatch.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"PostgreSQL exited during start-up (code {_process.ExitCode}):{Environment.NewLine}{log}");
-            }
-
-            if (await LocalPostgres.AcceptsConnectionsAsync(ConnectionString(), cancellationToken)) return;
-            await Task.Delay(200, cancellationToken);
-        }
-
-        throw new TimeoutException($"PostgreSQL did not start within 60 s:{Environment.NewLine}{log}");
-    }
 }

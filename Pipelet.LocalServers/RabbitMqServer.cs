@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Pipelet.LocalServers;
 
 /// <summary>
@@ -38,25 +36,23 @@ public sealed class RabbitMqServer : IAsyncDisposable
 
         // Our own port mapper, as our child, so that stopping the node leaves no daemon behind.
         var epmd = ChildProcess.Start("epmd", epmdCommand, output: output);
-        // The node needs the port mapper listening (it starts none of its own), as the AppHost's WaitFor has it.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await LocalRabbitMq.EpmdAnswersAsync("127.0.0.1", ports.Epmd, cancellationToken))
+        var log = new LogTail(output);
+        try
         {
-            if (DateTime.UtcNow > deadline)
-            {
-                await epmd.DisposeAsync();
-                throw new TimeoutException($"epmd did not answer on 127.0.0.1:{ports.Epmd} within 30 s.");
-            }
-
-            await Task.Delay(50, cancellationToken);
+            // The node needs the port mapper listening (it starts none of its own), as the AppHost's WaitFor has it.
+            await epmd.WaitUntilAnsweringAsync("epmd", ct => LocalRabbitMq.EpmdAnswersAsync("127.0.0.1", ports.Epmd, ct), TimeSpan.FromSeconds(30), () => "", cancellationToken);
+        }
+        catch
+        {
+            await epmd.DisposeAsync();
+            throw;
         }
 
-        var log = new LogTail(output);
         var node = ChildProcess.Start("rabbitmq", nodeCommand, output: log.Add);
         var result = new RabbitMqServer(nodeCommand.WorkingDirectory, ports, epmd, node);
         try
         {
-            await WaitUntilReadyAsync(ports.Amqp, node, log, cancellationToken);
+            await node.WaitUntilAnsweringAsync("RabbitMQ", ct => LocalRabbitMq.SpeaksAmqpAsync("127.0.0.1", ports.Amqp, ct), TimeSpan.FromSeconds(90), log.ToString, cancellationToken);
             // The listener can answer a moment before the node marks its 'rabbit' app as running, and
             // rabbitmqctl commands (add_vhost) are refused until then.
             await result.RunCtlAsync(["await_startup", "--timeout", "60"], cancellationToken);
@@ -92,26 +88,4 @@ public sealed class RabbitMqServer : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => new(StopAsync());
-
-    private static async Task WaitUntilReadyAsync(int port, ChildProcess node, LogTail log, CancellationToken cancellationToken)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        while (stopwatch.Elapsed < TimeSpan.FromSeconds(90))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (node.HasExited)
-            {
-                throw new InvalidOperationException($"RabbitMQ exited during start-up (code {node.ExitCode}):{Environment.NewLine}{log}");
-            }
-
-            if (await LocalRabbitMq.SpeaksAmqpAsync("127.0.0.1", port, cancellationToken))
-            {
-                return;
-            }
-
-            await Task.Delay(200, cancellationToken);
-        }
-
-        throw new TimeoutException($"RabbitMQ did not start within 90 s:{Environment.NewLine}{log}");
-    }
 }
