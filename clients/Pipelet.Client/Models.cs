@@ -10,6 +10,7 @@ public sealed record Page<T>(IReadOnlyList<T> Items, long? NextAfter);
 /// A webhook as the API shows it; the secret value is write-only (<see cref="HasSecret"/> says whether one is set).
 /// <see cref="DisabledReason"/> is <c>"failing"</c> when Pipelet disabled it because its deliveries kept failing, at
 /// <see cref="DisabledAt"/>; both are null otherwise. <see cref="RateLimit"/>: the most deliveries per second it takes (null: no limit).
+/// <see cref="Ordering"/>: <c>"station"</c> when each station's events reach it in the order the gateway answered them, else <c>"none"</c>.
 /// </summary>
 public sealed record Webhook(
     long Id,
@@ -24,7 +25,8 @@ public sealed record Webhook(
     DateTimeOffset UpdatedAt,
     string? DisabledReason = null,
     DateTimeOffset? DisabledAt = null,
-    int? RateLimit = null);
+    int? RateLimit = null,
+    string Ordering = "none");
 
 /// <summary>Body of <c>POST /api/v1/webhooks</c>. <see cref="SecretHeader"/> and <see cref="SecretValue"/> go together.</summary>
 public sealed record CreateWebhook(
@@ -35,14 +37,16 @@ public sealed record CreateWebhook(
     IReadOnlyList<string>? Stations = null,
     string? SecretHeader = null,
     string? SecretValue = null,
-    int? RateLimit = null)
+    int? RateLimit = null,
+    string? Ordering = null)
 {
     public override string ToString() => $"CreateWebhook {{ Name = {Name}, Url = {Url}, SecretHeader = {SecretHeader} }}";
 }
 
 /// <summary>
 /// Body of <c>PUT /api/v1/webhooks/{id}</c>: null keeps a field's value; <c>Stations = []</c> removes the station
-/// filter; <c>SecretHeader = ""</c> removes the secret header; <c>RateLimit = 0</c> removes the rate limit.
+/// filter; <c>SecretHeader = ""</c> removes the secret header; <c>RateLimit = 0</c> removes the rate limit;
+/// <c>Ordering</c> is <c>"none"</c> or <c>"station"</c>.
 /// </summary>
 public sealed record UpdateWebhook(
     string? Name = null,
@@ -52,7 +56,8 @@ public sealed record UpdateWebhook(
     IReadOnlyList<string>? Stations = null,
     string? SecretHeader = null,
     string? SecretValue = null,
-    int? RateLimit = null)
+    int? RateLimit = null,
+    string? Ordering = null)
 {
     public override string ToString() => $"UpdateWebhook {{ Name = {Name}, Url = {Url}, Enabled = {Enabled}, SecretHeader = {SecretHeader} }}";
 }

@@ -3,7 +3,8 @@ namespace Pipelet.Contracts.Subscriptions;
 /// <summary>
 /// What a subscriber chooses for a webhook, as every service sees it. <see cref="Stations"/> null means
 /// every station; <see cref="SecretHeader"/> is the optional shared-secret header sent with each request;
-/// <see cref="RateLimit"/> the most deliveries per second it takes over all dispatcher instances (null: no limit).
+/// <see cref="RateLimit"/> the most deliveries per second it takes over all dispatcher instances (null: no limit);
+/// <see cref="Ordering"/> one of <see cref="WebhookOrdering"/>: whether one station's events reach it in order.
 /// </summary>
 public sealed record WebhookSettings(
     string Name,
@@ -12,7 +13,8 @@ public sealed record WebhookSettings(
     IReadOnlyList<string> Events,
     IReadOnlyList<string>? Stations,
     WebhookSecretHeader? SecretHeader,
-    int? RateLimit = null);
+    int? RateLimit = null,
+    string Ordering = WebhookOrdering.None);
 
 /// <summary>A header the subscriber chose (name) with the value it expects: name and value always come together.</summary>
 public sealed record WebhookSecretHeader(string Name, Secret Value);

@@ -16,7 +16,7 @@ internal static class ApiExamples
          "events":["StartTransaction","StopTransaction","StatusNotification","MeterValues"],"stations":null,
          "secret_header":"X-Webhook-Secret","has_secret":true,
          "created_at":"2026-04-14T12:00:00.000+00:00","updated_at":"2026-04-14T12:00:00.000+00:00",
-         "disabled_reason":null,"disabled_at":null,"rate_limit":null}
+         "disabled_reason":null,"disabled_at":null,"rate_limit":null,"ordering":"none"}
         """;
 
     public const string WebhookPage = "{\"items\":[" + Webhook + "],\"next_after\":null}";

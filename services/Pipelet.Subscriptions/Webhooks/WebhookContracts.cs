@@ -12,12 +12,13 @@ public sealed record CreateWebhookRequest(
     IReadOnlyList<string>? Stations,
     string? SecretHeader,
     Secret? SecretValue,
-    int? RateLimit = null);
+    int? RateLimit = null,
+    string? Ordering = null);
 
 /// <summary>
 /// Body of <c>PUT /api/v1/webhooks/{id}</c>: a field left out (or null) keeps its value.
 /// <c>"stations": []</c> removes the station filter; <c>"secret_header": ""</c> removes the secret; <c>"rate_limit": 0</c>
-/// removes the rate limit.
+/// removes the rate limit; <c>"ordering"</c> is <c>"none"</c> or <c>"station"</c>.
 /// </summary>
 public sealed record UpdateWebhookRequest(
     string? Name,
@@ -27,7 +28,8 @@ public sealed record UpdateWebhookRequest(
     IReadOnlyList<string>? Stations,
     string? SecretHeader,
     Secret? SecretValue,
-    int? RateLimit = null);
+    int? RateLimit = null,
+    string? Ordering = null);
 
 /// <summary>A webhook as the API shows it. The secret value is write-only: only whether one is set.</summary>
 /// <param name="DisabledReason">
@@ -36,6 +38,10 @@ public sealed record UpdateWebhookRequest(
 /// </param>
 /// <param name="DisabledAt">When Pipelet disabled it (with <see cref="DisabledReason"/>); null otherwise.</param>
 /// <param name="RateLimit">The most deliveries per second the webhook takes, over every dispatcher instance; null: no limit.</param>
+/// <param name="Ordering">
+/// <c>"station"</c>: one station's events reach the webhook in the order the gateway answered them, a failed try holding
+/// back that station's later events; <c>"none"</c> (the default): deliveries go out in parallel, without an order.
+/// </param>
 public sealed record WebhookResponse(
     long Id,
     string Name,
@@ -49,12 +55,14 @@ public sealed record WebhookResponse(
     DateTimeOffset UpdatedAt,
     string? DisabledReason,
     DateTimeOffset? DisabledAt,
-    int? RateLimit)
+    int? RateLimit,
+    string Ordering)
 {
     internal static WebhookResponse From(Webhook webhook) => new(
         webhook.Id, webhook.Settings.Name, webhook.Settings.Url.OriginalString, webhook.Settings.Enabled, webhook.Settings.Events,
         webhook.Settings.Stations, webhook.Settings.SecretHeader?.Name, webhook.Settings.SecretHeader is not null,
-        webhook.CreatedAt, webhook.UpdatedAt, webhook.DisabledReason, webhook.DisabledAt, webhook.Settings.RateLimit);
+        webhook.CreatedAt, webhook.UpdatedAt, webhook.DisabledReason, webhook.DisabledAt, webhook.Settings.RateLimit,
+        webhook.Settings.Ordering);
 }
 
 /// <summary>The answer of <c>POST /api/v1/webhooks/{id}/test</c>.</summary>

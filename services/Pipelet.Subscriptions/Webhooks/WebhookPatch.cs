@@ -6,6 +6,7 @@ namespace Pipelet.Subscriptions.Webhooks;
 /// <summary>
 /// A checked <c>PUT</c>: null fields keep their value. An empty <see cref="Stations"/> list removes the
 /// station filter; an empty <see cref="SecretHeader"/> removes the secret; a <see cref="RateLimit"/> of 0 removes the limit.
+/// A changed <see cref="Ordering"/> applies to events fanned out after the dispatcher hears of it.
 /// </summary>
 internal sealed record WebhookPatch(
     string? Name,
@@ -15,7 +16,8 @@ internal sealed record WebhookPatch(
     IReadOnlyList<string>? Stations,
     string? SecretHeader,
     Secret? SecretValue,
-    int? RateLimit = null)
+    int? RateLimit = null,
+    string? Ordering = null)
 {
     /// <summary>The settings after this patch, or field errors when the result would be inconsistent.</summary>
     public WebhookSettings ApplyTo(WebhookSettings current, ValidationErrors errors)
@@ -26,6 +28,7 @@ internal sealed record WebhookPatch(
             : WebhookSecretHeaderRule.Pair(SecretHeader ?? current.SecretHeader?.Name, SecretValue ?? current.SecretHeader?.Value, errors);
         return new WebhookSettings(
             Name ?? current.Name, Url ?? current.Url, Enabled ?? current.Enabled, Events ?? current.Events,
-            stations, secretHeader, RateLimit is null ? current.RateLimit : RateLimit == 0 ? null : RateLimit);
+            stations, secretHeader, RateLimit is null ? current.RateLimit : RateLimit == 0 ? null : RateLimit,
+            Ordering ?? current.Ordering);
     }
 }

@@ -16,7 +16,7 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
 {
     internal const string Columns =
         "id, name, url, enabled, events, stations, secret_header, secret_value, created_at, updated_at, " +
-        "signing_secret, previous_signing_secret, signing_secret_rotated_at, disabled_reason, disabled_at, rate_limit";
+        "signing_secret, previous_signing_secret, signing_secret_rotated_at, disabled_reason, disabled_at, rate_limit, ordering";
 
     public async Task<Webhook> CreateAsync(WebhookSettings settings, CancellationToken cancellationToken)
     {
@@ -24,8 +24,8 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var insert = new NpgsqlCommand(
             $"""
-            INSERT INTO webhooks (name, url, enabled, events, stations, secret_header, secret_value, rate_limit, signing_secret)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            INSERT INTO webhooks (name, url, enabled, events, stations, secret_header, secret_value, rate_limit, ordering, signing_secret)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
             RETURNING {Columns}
             """, connection, transaction);
         AddSettings(insert, settings);
@@ -176,11 +176,11 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
         await using var update = new NpgsqlCommand(
             $"""
             UPDATE webhooks SET name = $1, url = $2, enabled = $3, events = $4, stations = $5,
-                secret_header = $6, secret_value = $7, rate_limit = $8, updated_at = now(),
+                secret_header = $6, secret_value = $7, rate_limit = $8, ordering = $9, updated_at = now(),
                 -- enabled again by its owner: why we disabled it no longer holds
                 disabled_reason = CASE WHEN $3 THEN NULL ELSE disabled_reason END,
                 disabled_at = CASE WHEN $3 THEN NULL ELSE disabled_at END
-            WHERE id = $9
+            WHERE id = $10
             RETURNING {Columns}
             """, connection, transaction);
         AddSettings(update, settings);
@@ -259,7 +259,8 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
             reader.IsDBNull(offset + 6)
                 ? null
                 : new WebhookSecretHeader(reader.GetString(offset + 6), ReadSecret(reader, offset + 7, SealedColumn.SecretValue)!),
-            reader.IsDBNull(offset + 15) ? null : reader.GetInt32(offset + 15)),
+            reader.IsDBNull(offset + 15) ? null : reader.GetInt32(offset + 15),
+            reader.GetString(offset + 16)),
         reader.IsDBNull(offset + 10)
             ? null
             : new WebhookSigningSecrets(
@@ -288,6 +289,7 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
             NpgsqlDbType = NpgsqlDbType.Bytea,
         });
         command.Parameters.Add(new() { Value = (object?)settings.RateLimit ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+        command.Parameters.Add(new() { Value = settings.Ordering });
     }
 
     private static async Task RecordChangeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long id, CancellationToken cancellationToken)

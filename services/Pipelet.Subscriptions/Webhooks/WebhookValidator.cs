@@ -31,9 +31,10 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
         var value = CheckSecretValue(request.SecretValue, allowEmpty: false, errors);
         var secretHeader = WebhookSecretHeaderRule.Pair(header, value, errors);
         var rateLimit = CheckRateLimit(request.RateLimit, allowZero: false, errors);
+        var ordering = CheckOrdering(request.Ordering, errors);
         if (!errors.IsEmpty) return (null, errors);
         var settings = new WebhookSettings(name!, new Uri(url!), request.Enabled ?? true, events!, stations is { Count: > 0 } ? stations : null, secretHeader,
-            rateLimit);
+            rateLimit, ordering ?? WebhookOrdering.None);
         return (settings, errors);
     }
 
@@ -48,7 +49,8 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
             CheckStations(request.Stations, errors),
             CheckSecretHeader(request.SecretHeader, allowEmpty: true, errors),
             CheckSecretValue(request.SecretValue, allowEmpty: request.SecretHeader is "", errors),
-            CheckRateLimit(request.RateLimit, allowZero: true, errors));
+            CheckRateLimit(request.RateLimit, allowZero: true, errors),
+            CheckOrdering(request.Ordering, errors));
         return (errors.IsEmpty ? patch : null, errors);
     }
 
@@ -58,6 +60,15 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
         if (rateLimit is null or (>= WebhookLimits.MinRateLimit and <= WebhookLimits.MaxRateLimit) || (allowZero && rateLimit == 0)) return rateLimit;
         errors.Add("rate_limit", $"Deliveries per second from {WebhookLimits.MinRateLimit} to {WebhookLimits.MaxRateLimit}" +
             (allowZero ? ", or 0 to remove the limit." : ", or null for none."));
+        return null;
+    }
+
+    /// <summary><c>"none"</c> or <c>"station"</c>, spelled exactly; null keeps (or defaults) the value.</summary>
+    private static string? CheckOrdering(string? ordering, ValidationErrors errors)
+    {
+        if (ordering is null || WebhookOrdering.All.Contains(ordering)) return ordering;
+        errors.Add("ordering", $"One of {string.Join(", ", WebhookOrdering.All.Select(o => $"\"{o}\""))}: \"{WebhookOrdering.Station}\" delivers each station's events " +
+            "in the order the gateway answered them.");
         return null;
     }
 
