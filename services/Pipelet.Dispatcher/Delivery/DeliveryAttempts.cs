@@ -55,9 +55,10 @@ public sealed partial class DeliveryAttempts(
     /// receiver has answered: the lease guards the receiver's slots, not the log write that follows.
     /// </summary>
     /// <param name="sends">Where the next try goes: the consume context of the caller's message, or the bus.</param>
+    /// <param name="keepNext">When given, the next try is handed to it (an ordered lane keeps it) instead of a rung queue.</param>
     /// <returns>The try's result (its outcome is durable by then).</returns>
     public async Task<AttemptResult> MakeAsync(ISendEndpointProvider sends, WebhookDelivery delivery, WebhookSubscription webhook, WebhookConcurrency.Lease lease,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, Func<WebhookDelivery, CancellationToken, Task>? keepNext = null)
     {
         AttemptResult result;
         var startedAt = time.GetUtcNow();
@@ -94,7 +95,8 @@ public sealed partial class DeliveryAttempts(
                 return result;
             }
 
-            await retries.ScheduleAsync(sends, delivery, wait, cancellationToken);
+            if (keepNext is null) await retries.ScheduleAsync(sends, delivery, wait, cancellationToken);
+            else await keepNext(delivery with { Attempt = delivery.Attempt + 1, DueAt = time.GetUtcNow() + wait }, cancellationToken);
             telemetry.Outcome("retry_scheduled");
         }
         else

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Pipelet.Dispatcher.Data;
 using Pipelet.Dispatcher.Delivery;
+using Pipelet.Dispatcher.Ordering;
 using Pipelet.Dispatcher.Subscriptions;
 using Pipelet.Dispatcher.Telemetry;
 using Pipelet.ServiceDefaults.ApiKeys;
@@ -21,6 +22,7 @@ internal static class Extensions
         builder.AddValidatedOptions<DeliveryOptions>(DeliveryOptions.Section);
         builder.AddValidatedOptions<DeliveryLogOptions>(DeliveryOptions.Section);
         builder.AddValidatedOptions<WebhookDirectoryOptions>(DeliveryOptions.Section);
+        builder.AddValidatedOptions<OrderedDeliveryOptions>(DeliveryOptions.Section);
         services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>();
         services.AddSingleton<IValidateOptions<DeliveryOptions>, SlowThresholdValidator>();
         services.AddSingleton(sp => RetryLadder.Parse(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.RetrySchedule));
@@ -68,12 +70,18 @@ internal static class Extensions
         services.AddSingleton<WebhookConcurrency>();
         services.AddSingleton<WebhookHealth>();
         services.AddScoped<DeadLetterReplay>();
+        // Ordered delivery per station: the ordered queue's binding, its lanes in PostgreSQL and the instance's lane worker.
+        services.AddSingleton<OrderedLanes>();
+        services.AddSingleton<OrderedLaneWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<OrderedLaneWorker>());
+        services.AddHostedService<OrderedRoute>();
         services.AddHostedService<BusWatchdog>();
         TraceContinuity.Ensure();
 
         builder.AddRabbitMqBus(bus =>
         {
             bus.AddConsumer<StationEventBatchConsumer, StationEventBatchConsumerDefinition>();
+            bus.AddConsumer<OrderedStationEventConsumer, OrderedStationEventConsumerDefinition>();
             bus.AddConsumer<WebhookDeliveryConsumer, WebhookDeliveryConsumerDefinition>();
             bus.AddConsumer<SlowWebhookDeliveryConsumer, SlowWebhookDeliveryConsumerDefinition>();
             bus.AddConsumer<WebhookChangesConsumer, WebhookChangesConsumerDefinition>();

@@ -16,6 +16,9 @@ public sealed class WebhookDirectory
     private readonly Dictionary<long, DateTimeOffset> _deleted = [];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WebhookSubscription[] _snapshot = [];
+    private WebhookSubscription[] _unordered = [];
+    private WebhookSubscription[] _ordered = [];
+    private volatile bool _orderedRouted;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completes once the first full list has been read (or at once when there is no source to read).</summary>
@@ -37,10 +40,28 @@ public sealed class WebhookDirectory
         lock (_gate) return _deleted.ContainsKey(webhookId);
     }
 
-    /// <summary>Every enabled webhook that should receive this event.</summary>
-    public IReadOnlyList<WebhookSubscription> Match(StationEvent stationEvent)
+    /// <summary>Whether some webhook asks for its deliveries in order per station (enabled or not).</summary>
+    public bool HasOrdered => Volatile.Read(ref _ordered).Length > 0;
+
+    /// <summary>
+    /// Called once this instance has bound the ordered queue to the station events: from then on, events for
+    /// ordered webhooks reach them through their lanes only, and <see cref="Match"/> leaves those webhooks out.
+    /// Until then they are delivered like any other (without an order) rather than not at all.
+    /// </summary>
+    public void UseOrderedRoute() => _orderedRouted = true;
+
+    /// <summary>
+    /// Every enabled webhook that should receive this event by the parallel fan-out: all of them, except those with
+    /// ordering by station once the ordered queue carries the events (<see cref="UseOrderedRoute"/>).
+    /// </summary>
+    public IReadOnlyList<WebhookSubscription> Match(StationEvent stationEvent) =>
+        Match(_orderedRouted ? Volatile.Read(ref _unordered) : Volatile.Read(ref _snapshot), stationEvent);
+
+    /// <summary>Every enabled webhook with ordering by station that should receive this event (through its lane).</summary>
+    public IReadOnlyList<WebhookSubscription> MatchOrdered(StationEvent stationEvent) => Match(Volatile.Read(ref _ordered), stationEvent);
+
+    private static IReadOnlyList<WebhookSubscription> Match(WebhookSubscription[] snapshot, StationEvent stationEvent)
     {
-        var snapshot = Volatile.Read(ref _snapshot);
         List<WebhookSubscription>? matches = null;
         foreach (var webhook in snapshot)
         {
@@ -119,7 +140,10 @@ public sealed class WebhookDirectory
 
     private void Publish()
     {
-        Volatile.Write(ref _snapshot, _webhooks.Values.OrderBy(w => w.WebhookId).ToArray());
+        var all = _webhooks.Values.OrderBy(w => w.WebhookId).ToArray();
+        Volatile.Write(ref _unordered, all.Where(w => w.Settings.Ordering != WebhookOrdering.Station).ToArray());
+        Volatile.Write(ref _ordered, all.Where(w => w.Settings.Ordering == WebhookOrdering.Station).ToArray());
+        Volatile.Write(ref _snapshot, all);
         _changed.TrySetResult();
         _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }

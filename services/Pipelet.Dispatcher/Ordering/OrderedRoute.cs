@@ -1,0 +1,51 @@
+using Pipelet.Dispatcher.Subscriptions;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace Pipelet.Dispatcher.Ordering;
+
+/// <summary>
+/// Binds the ordered queue (<see cref="Queue"/>) to the gateway's station events once some webhook asks for ordering,
+/// so nobody pays for the feature unused: until then the queue gets nothing. Once this instance's bind is confirmed it
+/// tells the <see cref="WebhookDirectory"/>, and its parallel fan-out leaves ordered webhooks to their lanes; before
+/// that, they get their events without an order rather than not at all. The binding stays: taking it away while
+/// another instance, a moment behind, still counts on it would lose events.
+/// </summary>
+public sealed partial class OrderedRoute(WebhookDirectory directory, IConnection broker, ILogger<OrderedRoute> logger) : BackgroundService
+{
+    /// <summary>The queue of ordered delivery: one active consumer at a time over all instances, in the order the events came.</summary>
+    public const string Queue = "dispatcher-ordered-station-events";
+
+    /// <summary>The exchange the gateway publishes its station-event batches to (MassTransit's name for the message type).</summary>
+    public const string StationEventsExchange = "Pipelet.Contracts.Events:StationEventBatch";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await directory.Ready.WaitAsync(stoppingToken);
+        while (!directory.HasOrdered) await directory.WaitForChangeAsync(TimeSpan.FromMinutes(1), stoppingToken);
+
+        for (var failures = 0; ; failures++)
+        {
+            try
+            {
+                await using var channel = await broker.CreateChannelAsync(cancellationToken: stoppingToken);
+                await channel.QueueBindAsync(Queue, StationEventsExchange, "", cancellationToken: stoppingToken);
+                directory.UseOrderedRoute();
+                LogBound(logger, Queue);
+                return;
+            }
+            catch (Exception ex) when (ex is OperationInterruptedException or IOException or AlreadyClosedException)
+            {
+                // The queue or the exchange is not declared yet (the bus is starting), or the broker is away.
+                if (failures % 10 == 0) LogWaiting(logger, ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Information, "Ordered delivery: {Queue} bound to the station events; ordered webhooks get their events through their lanes")]
+    private static partial void LogBound(ILogger logger, string queue);
+
+    [LoggerMessage(LogLevel.Warning, "Ordered delivery: could not bind its queue yet: {Message}")]
+    private static partial void LogWaiting(ILogger logger, string message);
+}
