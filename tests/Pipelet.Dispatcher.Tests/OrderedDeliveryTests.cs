@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Pipelet.Contracts.Events;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.Dispatcher.Tests.Infrastructure;
@@ -14,6 +15,9 @@ public sealed class OrderedDeliveryTests(Xunit.Abstractions.ITestOutputHelper ou
 {
     private const string Bound = "bound to the station events";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+    private readonly System.Diagnostics.Stopwatch _clock = new();
+
+    private void Mark(string what) => output.WriteLine($"{_clock.Elapsed.TotalSeconds:F1} s: {what}");
 
     [Fact]
     public Task Two_instances_and_a_receiver_failing_30_percent_at_random_keep_every_station_in_order() => WithInfrastructureAsync(async infrastructure =>
@@ -36,7 +40,9 @@ public sealed class OrderedDeliveryTests(Xunit.Abstractions.ITestOutputHelper ou
 
         await using var first = await StartDispatcherAsync(infrastructure, subscriptions);
         await using var second = await StartDispatcherAsync(infrastructure, subscriptions);
+        Mark("dispatchers started");
         await WaitUntilBoundAsync(first, second);
+        Mark("ordered queue bound");
         await using var bus = await TestBus.StartAsync(infrastructure.RabbitMqConnectionString);
 
         // Stations interleaved in batches of 1 to 10 events, each batch confirmed before the next, as the gateway publishes.
@@ -57,6 +63,7 @@ public sealed class OrderedDeliveryTests(Xunit.Abstractions.ITestOutputHelper ou
             published.AddRange(batch);
         }
 
+        Mark("published");
         var ids = published.Select(e => e.EventId).ToHashSet();
         await receiver.WaitUntilAsync(_ => ids.IsSubsetOf(answered.Where(a => a.Accepted).Select(a => a.EventId)), Patience,
             "every event accepted by the ordered webhook");
@@ -98,7 +105,9 @@ public sealed class OrderedDeliveryTests(Xunit.Abstractions.ITestOutputHelper ou
         // A ladder long enough (5 s) that the stuck event is still being retried when the test lets it through.
         await using var first = await StartDispatcherAsync(infrastructure, subscriptions, rungs: 50);
         await using var second = await StartDispatcherAsync(infrastructure, subscriptions, rungs: 50);
+        Mark("dispatchers started");
         await WaitUntilBoundAsync(first, second);
+        Mark("ordered queue bound");
         await using var bus = await TestBus.StartAsync(infrastructure.RabbitMqConnectionString);
 
         var before = TestBus.Event(EventCatalogue.MeterValues, "CP-HELD");
@@ -111,11 +120,43 @@ public sealed class OrderedDeliveryTests(Xunit.Abstractions.ITestOutputHelper ou
         await receiver.WaitUntilAsync(r => other.All(e => r.EventCounts.ContainsKey(e.EventId))
             && r.HitsOf("ordered").Count(h => h.EventId == stuck.EventId) >= 3, Patience, "the free station's events and three tries of the stuck one");
         Assert.DoesNotContain(receiver.HitsOf("ordered"), h => after.Any(e => e.EventId == h.EventId));
+        // The API shows what waits in the webhook's lanes: the stuck event and the three behind it.
+        using (var api = new HttpClient { BaseAddress = new Uri(first.BaseUri, "api/v1/") })
+        {
+            api.DefaultRequestHeaders.Add("X-API-Key", FakeSubscriptions.AdminKey);
+            var health = await api.GetFromJsonAsync<System.Text.Json.JsonElement>($"webhooks/{ordered.WebhookId}/health");
+            Assert.Equal(4, health.GetProperty("ordered_waiting").GetInt64());
+        }
 
+
+        Mark("held back");
         Volatile.Write(ref release, true);
         await receiver.WaitUntilAsync(r => after.All(e => r.EventCounts.ContainsKey(e.EventId)), Patience, "the held-back events");
         var held = receiver.HitsOf("ordered").Where(h => other.All(o => o.EventId != h.EventId)).Select(h => h.EventId).Distinct().ToList();
         Assert.Equal([before.EventId, stuck.EventId, .. after.Select(e => e.EventId)], held);
+    });
+
+    [Fact]
+    public Task Without_an_ordered_webhook_the_ordered_queue_gets_nothing() => WithInfrastructureAsync(async infrastructure =>
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var subscriptions = await FakeSubscriptions.StartAsync();
+        subscriptions.Subscribe("parallel", receiver.Hook("parallel"));
+        await (await StartDispatcherAsync(infrastructure, subscriptions)).DisposeAsync();
+
+        // With no dispatcher consuming, a published batch waits in every queue bound to the station events.
+        await using (var bus = await TestBus.StartAsync(infrastructure.RabbitMqConnectionString))
+        {
+            await bus.PublishAsync(TestBus.Event(EventCatalogue.MeterValues, "CP-UNORDERED"));
+        }
+
+        await using var connection = await new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(infrastructure.RabbitMqConnectionString) }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        Assert.Equal(1u, (await channel.QueueDeclarePassiveAsync("dispatcher-station-events")).MessageCount);
+        Assert.Equal(0u, (await channel.QueueDeclarePassiveAsync(Ordering.OrderedRoute.Queue)).MessageCount);
+        // Declared as ordered delivery needs it: durable and classic, one active consumer at a time (a different declaration would be refused).
+        await channel.QueueDeclareAsync(Ordering.OrderedRoute.Queue, durable: true, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-single-active-consumer"] = true });
     });
 
     private static WebhookSubscription Ordered(WebhookSubscription webhook) =>
@@ -127,7 +168,9 @@ public sealed class OrderedDeliveryTests(Xunit.Abstractions.ITestOutputHelper ou
         await infrastructure.InitializeAsync();
         try
         {
+            _clock.Restart();
             await test(infrastructure);
+            Mark("done");
         }
         finally
         {
