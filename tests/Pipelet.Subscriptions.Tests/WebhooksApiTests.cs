@@ -147,6 +147,32 @@ public sealed class WebhooksApiTests(SubscriptionsAppFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task Ordering_is_none_by_default_station_when_asked_kept_and_changed()
+    {
+        using var plain = await _api.PostJsonAsync("/api/v1/webhooks", """{"name":"plain","url":"https://my-app.example.com/webhooks/plain","events":["*"]}""");
+        Assert.Equal("none", (await plain.ReadJsonAsync()).GetProperty("ordering").GetString());
+
+        using var created = await _api.PostJsonAsync("/api/v1/webhooks",
+            """{"name":"ordered","url":"https://my-app.example.com/webhooks/ordered","events":["*"],"ordering":"station"}""");
+        var webhook = await created.ReadJsonAsync();
+        Assert.Equal("station", webhook.GetProperty("ordering").GetString());
+        var id = webhook.GetProperty("id").GetInt64();
+
+        Assert.Equal("station", (await (await _api.PutJsonAsync($"/api/v1/webhooks/{id}", """{"name":"renamed"}""")).ReadJsonAsync()).GetProperty("ordering").GetString());
+        Assert.Equal("none", (await (await _api.PutJsonAsync($"/api/v1/webhooks/{id}", """{"ordering":"none"}""")).ReadJsonAsync()).GetProperty("ordering").GetString());
+
+        foreach (var bad in new[] { "\"Station\"", "\"fifo\"", "\"\"", "1" })
+        {
+            using var refused = await _api.PostJsonAsync("/api/v1/webhooks",
+                $$"""{"name":"bad","url":"https://my-app.example.com/webhooks/bad","events":["*"],"ordering":{{bad}}}""");
+            await refused.AssertFieldErrorAsync("ordering");
+        }
+
+        using var badChange = await _api.PutJsonAsync($"/api/v1/webhooks/{id}", """{"ordering":"per-station"}""");
+        await badChange.AssertFieldErrorAsync("ordering");
+    }
+
+    [Fact]
     public async Task An_operational_event_is_subscribed_by_name_and_stays_beside_the_wildcard()
     {
         using var created = await _api.PostJsonAsync("/api/v1/webhooks",
