@@ -30,7 +30,7 @@ public sealed class OrderedLanes(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand("""
             WITH incoming AS (
-                SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS i(delivery_id, webhook_id, station_id, delivery, n)),
+                SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS i(delivery_id, webhook_id, station_id, delivery, n)),
             added AS (
                 INSERT INTO ordered_deliveries (delivery_id, webhook_id, station_id, delivery)
                 SELECT delivery_id, webhook_id, station_id, delivery FROM incoming i
@@ -45,7 +45,7 @@ public sealed class OrderedLanes(NpgsqlDataSource dataSource)
         command.Parameters.Add(Array(deliveries.Select(d => d.DeliveryId), NpgsqlDbType.Uuid));
         command.Parameters.Add(Array(deliveries.Select(d => d.WebhookId), NpgsqlDbType.Bigint));
         command.Parameters.Add(Array(deliveries.Select(d => d.StationId), NpgsqlDbType.Text));
-        command.Parameters.Add(Array(deliveries.Select(d => d.DeliveryJson), NpgsqlDbType.Jsonb));
+        command.Parameters.Add(Array(deliveries.Select(d => d.DeliveryJson), NpgsqlDbType.Text));
         command.Parameters.Add(new() { Value = now });
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -62,7 +62,7 @@ public sealed class OrderedLanes(NpgsqlDataSource dataSource)
                 UPDATE ordered_lanes l SET claimed_until = $3 FROM due
                 WHERE l.webhook_id = due.webhook_id AND l.station_id = due.station_id
                 RETURNING l.webhook_id, l.station_id)
-            SELECT c.webhook_id, c.station_id, h.seq, h.delivery::text FROM claimed c
+            SELECT c.webhook_id, c.station_id, h.seq, h.delivery FROM claimed c
             LEFT JOIN LATERAL (
                 SELECT seq, delivery FROM ordered_deliveries o
                 WHERE o.webhook_id = c.webhook_id AND o.station_id = c.station_id ORDER BY seq LIMIT 1) h ON true
@@ -109,7 +109,7 @@ public sealed class OrderedLanes(NpgsqlDataSource dataSource)
         await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("UPDATE ordered_deliveries SET delivery = $2 WHERE seq = $1")
         {
-            Parameters = { new() { Value = seq }, new() { Value = deliveryJson, NpgsqlDbType = NpgsqlDbType.Jsonb } },
+            Parameters = { new() { Value = seq }, new() { Value = deliveryJson } },
         });
         batch.BatchCommands.Add(Lane("UPDATE ordered_lanes SET due_at = $3, claimed_until = NULL WHERE webhook_id = $1 AND station_id = $2", webhookId, stationId, dueAt));
         await batch.ExecuteNonQueryAsync(cancellationToken);
@@ -129,7 +129,7 @@ public sealed class OrderedLanes(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<(long Seq, string DeliveryJson)>> ListAsync(long webhookId, string stationId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT seq, delivery::text FROM ordered_deliveries WHERE webhook_id = $1 AND station_id = $2 ORDER BY seq");
+            "SELECT seq, delivery FROM ordered_deliveries WHERE webhook_id = $1 AND station_id = $2 ORDER BY seq");
         command.Parameters.Add(new() { Value = webhookId });
         command.Parameters.Add(new() { Value = stationId });
         var rows = new List<(long, string)>();

@@ -87,7 +87,7 @@ public sealed partial class OrderedLaneWorker(
         {
             var now = time.GetUtcNow();
             // Long enough for a whole try: waiting for a slot or token, then the request up to its timeout.
-            return await lanes.ClaimAsync(now, limit, now + sending.Value.Timeout + TimeSpan.FromMinutes(1), cancellationToken);
+            return await lanes.ClaimAsync(now, limit, now + sending.Value.Timeout + TimeSpan.FromSeconds(30), cancellationToken);
         }
         catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
@@ -165,7 +165,8 @@ public sealed partial class OrderedLaneWorker(
             probing = await pauseStore.TryTakeProbeAsync(webhookId, now, now + delivery.Value.ProbeInterval + TimeSpan.FromSeconds(30), cancellationToken);
             if (!probing)
             {
-                await lanes.PostponeAsync(webhookId, stationId, now + RetryQueues.DeferWait, cancellationToken);
+                // Looked at again at the probe's pace: a paused webhook's many lanes cost a statement each per probe interval.
+                await lanes.PostponeAsync(webhookId, stationId, now + delivery.Value.ProbeInterval, cancellationToken);
                 return;
             }
         }

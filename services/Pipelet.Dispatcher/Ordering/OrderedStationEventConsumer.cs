@@ -12,8 +12,9 @@ namespace Pipelet.Dispatcher.Ordering;
 /// order, and appends each event an ordered webhook wants to the end of its (webhook, station) lane
 /// (<see cref="OrderedLanes"/>); the batch is acknowledged once that is committed. One instance consumes at a time (a
 /// single active consumer), so a station's events are appended in the order they reached the broker, which is the order
-/// the gateway answered them. A failed append is tried again right here until it succeeds or the endpoint stops:
-/// handing the batch back would let the next one overtake it.
+/// the gateway answered them. An append that failed for a passing reason (PostgreSQL away) is tried again right here
+/// until it succeeds or the endpoint stops: handing the batch back would let the next one overtake it. Any other failure
+/// is MassTransit's to handle (the batch goes to the queue's <c>_error</c> queue), so one bad batch cannot stop every lane.
 /// </summary>
 public sealed partial class OrderedStationEventConsumer(
     WebhookDirectory directory,
@@ -47,7 +48,7 @@ public sealed partial class OrderedStationEventConsumer(
                 if (await lanes.AppendAsync(appended, now, cancellationToken) > 0) worker.Kick();
                 return;
             }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException { IsTransient: true } or TimeoutException && !cancellationToken.IsCancellationRequested)
             {
                 if (failures % 10 == 0) LogAppendFailed(logger, appended.Count, ex.Message);
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 250 * (failures + 1))), time, cancellationToken);

@@ -11,12 +11,13 @@ CREATE TABLE ordered_lanes (
 );
 CREATE INDEX ordered_lanes_by_due ON ordered_lanes (due_at);
 
--- The deliveries waiting in a lane (the WebhookDelivery message as JSON, with the attempt its next try makes).
+-- The deliveries waiting in a lane (the WebhookDelivery message as JSON, with the attempt its next try makes). Text, not
+-- jsonb: a station's payload may hold "\u0000", which jsonb refuses, and a refused append would stop the ordered queue.
 CREATE TABLE ordered_deliveries (
     seq         bigserial   PRIMARY KEY,
     delivery_id uuid        NOT NULL UNIQUE,
     webhook_id  bigint      NOT NULL,
     station_id  text        NOT NULL,
-    delivery    jsonb       NOT NULL
+    delivery    text        NOT NULL
 );
 CREATE INDEX ordered_deliveries_by_lane ON ordered_deliveries (webhook_id, station_id, seq);
