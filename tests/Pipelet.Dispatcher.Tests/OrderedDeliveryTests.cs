@@ -92,6 +92,68 @@ public sealed class OrderedDeliveryTests(Xunit.Abstractions.ITestOutputHelper ou
     });
 
     [Fact]
+    public Task The_order_holds_when_the_instance_consuming_the_ordered_queue_crashes_midway() => WithInfrastructureAsync(async infrastructure =>
+    {
+        const int Stations = 4;
+        const int Batches = 150;
+        await using var receiver = await Receiver.StartAsync();
+        var answered = new System.Collections.Concurrent.ConcurrentQueue<Guid>();
+        receiver.Behave("ordered", hit =>
+        {
+            answered.Enqueue(hit.EventId);
+            return new Answer(200);
+        });
+        await using var subscriptions = await FakeSubscriptions.StartAsync();
+        subscriptions.Put(Ordered(FakeSubscriptions.NewWebhook("ordered", receiver.Hook("ordered"))));
+
+        // The first instance to subscribe is the queue's active consumer; the second takes over when it is gone.
+        var first = await StartDispatcherAsync(infrastructure, subscriptions);
+        await using var second = await StartDispatcherAsync(infrastructure, subscriptions);
+        await WaitUntilBoundAsync(first, second);
+        await using var bus = await TestBus.StartAsync(infrastructure.RabbitMqConnectionString);
+
+        var stations = Enumerable.Range(1, Stations).Select(i => $"CP-CRASH-{i}").ToArray();
+        var published = new List<StationEvent>();
+        try
+        {
+            for (var i = 0; i < Batches; i++)
+            {
+                var batch = Enumerable.Range(0, Random.Shared.Next(1, 4))
+                    .Select(_ => TestBus.Event(EventCatalogue.MeterValues, stations[Random.Shared.Next(Stations)])).ToList();
+                await bus.PublishBatchAsync(batch);
+                published.AddRange(batch);
+                if (i == Batches / 3)
+                {
+                    await receiver.WaitUntilAsync(_ => !answered.IsEmpty, Patience, "the first deliveries");
+                    first.KillHard();
+                    Mark("first instance killed");
+                }
+
+                // Spread over a few seconds, so that batches are still arriving while the second instance takes over.
+                await Task.Delay(10);
+            }
+
+            Mark("published");
+            var ids = published.Select(e => e.EventId).ToHashSet();
+            // Lanes the killed instance held wait out their lease (the send timeout plus 30 s), then go on.
+            await receiver.WaitUntilAsync(_ => ids.IsSubsetOf(answered), Patience, "every event at the ordered webhook");
+        }
+        finally
+        {
+            await first.DisposeAsync();
+        }
+
+        var requests = answered.ToList();
+        foreach (var station in stations)
+        {
+            var expected = published.Where(e => e.StationId == station).Select(e => e.EventId).ToList();
+            Assert.Equal(expected, requests.Where(id => expected.Contains(id)).Distinct().ToList());
+        }
+
+        output.WriteLine($"{published.Count} events, {requests.Count} requests ({requests.Count - requests.Distinct().Count()} duplicates)");
+    });
+
+    [Fact]
     public Task A_failing_event_holds_back_its_station_only_until_it_succeeds() => WithInfrastructureAsync(async infrastructure =>
     {
         await using var receiver = await Receiver.StartAsync();
