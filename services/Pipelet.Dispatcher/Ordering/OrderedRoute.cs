@@ -22,7 +22,12 @@ public sealed partial class OrderedRoute(WebhookDirectory directory, IConnection
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await directory.Ready.WaitAsync(stoppingToken);
-        while (!directory.HasOrdered) await directory.WaitForChangeAsync(TimeSpan.FromMinutes(1), stoppingToken);
+        while (!directory.HasOrdered)
+        {
+            // The wait returns quietly when stopping: ask the token, or this loop would spin.
+            await directory.WaitForChangeAsync(TimeSpan.FromMinutes(1), stoppingToken);
+            stoppingToken.ThrowIfCancellationRequested();
+        }
 
         for (var failures = 0; ; failures++)
         {
