@@ -215,7 +215,7 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
         await Expect(pausedRow.Locator(".why")).ToContainTextAsync("503");
         var failingRow = page.Locator("tr", new() { HasText = failingName });
         await Expect(failingRow.Locator(".state")).ToHaveTextAsync("Disabled: failing");
-        await Expect(failingRow.Locator(".why")).ToContainTextAsync(new Regex(@"Disabled by Pipelet \d\d:\d\d:\d\d UTC: none of its deliveries succeeded for days"));
+        await Expect(failingRow.Locator(".why")).ToContainTextAsync(new Regex(@"Disabled by Pipelet at \d\d:\d\d:\d\d UTC: none of its deliveries succeeded for days"));
         await ScreenshotAsync(page, "webhooks-paused-and-failing");
 
         await pausedRow.GetByRole(AriaRole.Link, new() { Name = pausedName }).ClickAsync();
@@ -253,7 +253,7 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
 
         await page.FillAsync("#rate-limit", "50");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create webhook" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name, Exact = true })).ToBeVisibleAsync();
         await Expect(page.Locator(".why .rate-limit")).ToHaveTextAsync("At most 50 deliveries a second; more wait their turn.");
         var id = long.Parse(new Uri(page.Url).Segments[^1], System.Globalization.CultureInfo.InvariantCulture);
         using var api = system.Api();
@@ -264,7 +264,7 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
         await Expect(page.Locator("#rate-limit")).ToHaveValueAsync("50");
         await page.FillAsync("#rate-limit", "");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name, Exact = true })).ToBeVisibleAsync();
         await Expect(page.Locator(".why .rate-limit")).ToHaveCountAsync(0);
         Assert.Equal(JsonValueKind.Null, (await api.GetFromJsonAsync<JsonElement>($"webhooks/{id}")).GetProperty("rate_limit").ValueKind);
     }
