@@ -55,7 +55,7 @@ public sealed class EndpointHealthBenchmark(RealInfrastructure infrastructure, I
         });
 
         output.WriteLine("");
-        output.WriteLine("| run | healthy deliveries/s | vs alone | broker memory max | dead webhook after it came back |");
+        output.WriteLine("| run | healthy deliveries/s (all events / time until the last arrived) | vs alone | broker memory max | dead webhook after it came back |");
         output.WriteLine("|---|---:|---:|---:|---|");
         foreach (var run in new[] { alone, dead, mixed })
         {
@@ -88,11 +88,12 @@ public sealed class EndpointHealthBenchmark(RealInfrastructure infrastructure, I
         var published = new List<Guid>(capacity: (int)(Rate * Duration.TotalSeconds) + 1000);
         await using (var progress = DeliveryProgress.Start(rig.Healthy))
         {
+            var total = (int)(Rate * Duration.TotalSeconds);
             using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-            while (clock.Elapsed < Duration && await tick.WaitForNextTickAsync())
+            while (published.Count < total && await tick.WaitForNextTickAsync())
             {
                 // Whatever the schedule says is due by now: a slow publish is caught up at the next tick.
-                var due = (int)Math.Min(Rate * clock.Elapsed.TotalSeconds, Rate * Duration.TotalSeconds) - published.Count;
+                var due = (int)Math.Min(Rate * clock.Elapsed.TotalSeconds, total) - published.Count;
                 if (due <= 0) continue;
                 var events = Enumerable.Range(published.Count, due)
                     .Select(i => TestBus.Event(EventCatalogue.MeterValues, $"CP-{i % Stations}", $$"""{"n":{{i}}}""")).ToList();
@@ -100,12 +101,16 @@ public sealed class EndpointHealthBenchmark(RealInfrastructure infrastructure, I
                 await bus.PublishManyAsync(events);
             }
 
-            output.WriteLine($"{name}: published {published.Count} events in {clock.Elapsed.TotalSeconds:F1} s ({published.Count / clock.Elapsed.TotalSeconds:F0}/s); " +
+            var publishing = clock.Elapsed;
+            output.WriteLine($"{name}: published {published.Count} events in {publishing.TotalSeconds:F1} s ({published.Count / publishing.TotalSeconds:F0}/s); " +
                              $"the healthy webhook has {rig.Healthy.DistinctEvents} of them");
             await rig.Healthy.WaitUntilAsync(r => r.HasAll(published), TimeSpan.FromMinutes(5), $"every event at the healthy webhook (have {rig.Healthy.DistinctEvents})");
-            var (perSecond, _, opened, closed) = progress.Between(0.1, 0.9, published.Count);
-            output.WriteLine($"{name}: healthy webhook {perSecond:F0} deliveries/s from 10 % to 90 % of the events ({opened:F1} s to {closed:F1} s); " +
-                             $"all {published.Count} at {clock.Elapsed.TotalSeconds:F1} s; broker memory max {broker.MaxMb:F0} MB");
+            // Paced: a healthy webhook that keeps up gets the publishing rate, one that falls behind less; what it lags
+            // at the end counts against it. The middle of the run (10 % to 90 % delivered) is given beside it.
+            var perSecond = published.Count / clock.Elapsed.TotalSeconds;
+            var (middle, _, opened, closed) = progress.Between(0.1, 0.9, published.Count);
+            output.WriteLine($"{name}: healthy webhook had all {published.Count} at {clock.Elapsed.TotalSeconds:F1} s ({(clock.Elapsed - publishing).TotalSeconds:F1} s after " +
+                             $"the last was published) = {perSecond:F0} deliveries/s; {middle:F0}/s from 10 % to 90 % ({opened:F1} s to {closed:F1} s); broker memory max {broker.MaxMb:F0} MB");
             var brokerDuringRun = broker.MaxMb;
 
             string? recovery = null;
