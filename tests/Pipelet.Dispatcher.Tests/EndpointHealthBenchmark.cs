@@ -3,6 +3,7 @@ using Pipelet.Contracts.Events;
 using Pipelet.Dispatcher.Tests.Infrastructure;
 using Pipelet.Testing;
 using Xunit.Abstractions;
+using static Pipelet.Dispatcher.Tests.BenchmarkSettings;
 
 namespace Pipelet.Dispatcher.Tests;
 
@@ -11,7 +12,7 @@ namespace Pipelet.Dispatcher.Tests;
 /// (c) beside a rate-limited, a failing (and, once it exists, an ordered) webhook; the broker's memory meanwhile; and
 /// whether every event reaches the dead webhook once it comes back, within its retry ladder. Events are published at a
 /// steady <c>PIPELET_BENCH_RATE</c> (events/s, default 5,000: set it to what the box sustains, the
-/// <see cref="DeliveryBenchmark"/>'s sustained figure) for <c>PIPELET_BENCH_DURATION</c> seconds (default 300) per run.
+/// <see cref="DeliveryBenchmark"/>'s sustained figure) for <c>PIPELET_BENCH_SECONDS</c> seconds (default 300) per run.
 /// Run: <c>PIPELET_BENCH=1 dotnet test tests/Pipelet.Dispatcher.Tests -c Release --filter "FullyQualifiedName~EndpointHealthBenchmark" --logger "console;verbosity=detailed"</c>.
 /// </summary>
 [Trait("Category", "Benchmark")]
@@ -19,11 +20,10 @@ public sealed class EndpointHealthBenchmark(RealInfrastructure infrastructure, I
 {
     private const int Stations = 50;
 
-    private static int Rate => int.TryParse(Environment.GetEnvironmentVariable("PIPELET_BENCH_RATE"), out var n) && n > 0 ? n : 5_000;
+    private static int Rate => Math.Max(1, Setting("PIPELET_BENCH_RATE", 5_000));
 
-    /// <summary>Seconds each run publishes (<c>PIPELET_BENCH_DURATION</c>).</summary>
-    private static TimeSpan Duration =>
-        TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("PIPELET_BENCH_DURATION"), out var s) && s > 0 ? s : 300);
+    /// <summary>How long each run publishes (<c>PIPELET_BENCH_SECONDS</c>).</summary>
+    private static TimeSpan Duration => TimeSpan.FromSeconds(Math.Max(1, Setting("PIPELET_BENCH_SECONDS", 300)));
 
     /// <summary>
     /// The ladder of every run: its last rung waits out the run and the time to release and send what the dead webhook
