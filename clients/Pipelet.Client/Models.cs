@@ -141,9 +141,11 @@ public sealed record MinuteCounts(DateTimeOffset Minute, int Succeeded, int Retr
 /// <summary>
 /// Whether a webhook is paused (its recent tries all failed, so its deliveries are kept without a try): since
 /// <see cref="PausedSince"/>, the next probe try at <see cref="NextProbeAt"/>, <see cref="KeptDeliveries"/> kept
-/// meanwhile and the last error; all but the id and counts are null while it is not paused.
+/// meanwhile and the last error; all but the id and counts are null while it is not paused. <see cref="OrderedWaiting"/>:
+/// for a webhook with <c>ordering: "station"</c>, the deliveries in its station lanes not yet over.
 /// </summary>
-public sealed record WebhookHealth(long WebhookId, bool Paused, DateTimeOffset? PausedSince, DateTimeOffset? NextProbeAt, long KeptDeliveries, string? LastError);
+public sealed record WebhookHealth(long WebhookId, bool Paused, DateTimeOffset? PausedSince, DateTimeOffset? NextProbeAt, long KeptDeliveries, string? LastError,
+    long OrderedWaiting = 0);
 
 /// <summary>One delivery with every attempt.</summary>
 public sealed record Delivery(
