@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Mvc;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Http;
 using Pipelet.ServiceDefaults.OpenApi;
 using Pipelet.Subscriptions.ApiKeys;
 using Pipelet.Subscriptions.Http;
@@ -21,7 +23,8 @@ internal static class ApiKeysApi
             .WithResponseExample(ApiExamples.CreatedApiKey, StatusCodes.Status201Created);
 
         api.MapGet("", ListApiKeys)
-            .WithSummary("List API keys (name, first characters, scopes, created, last used, revoked)")
+            .WithSummary("List API keys (name, first characters, scopes, created, last used, revoked), oldest first; next page with ?cursor={next_cursor}")
+            .WithPaging(ApiProblems.PageLimits, "after")
             .WithResponseExample(ApiExamples.ApiKeyPage);
 
         api.MapDelete("/{id:positive-id}", RevokeApiKey)
@@ -53,12 +56,15 @@ internal static class ApiKeysApi
     }
 
     private static async Task<Results<Ok<Page<ApiKeyResponse>>, ValidationProblem>> ListApiKeys(
-        long? after, int? limit, ApiKeyStore store, CancellationToken cancellationToken)
+        [FromQuery] string? limit, [FromQuery] string? cursor, [FromQuery] string? after, ApiKeyStore store, CancellationToken cancellationToken)
     {
-        if (ApiProblems.CheckPaging(after, limit) is { } errors) return TypedResults.ValidationProblem(errors.ToDictionary());
+        var errors = new Dictionary<string, string[]>();
+        var query = PageQuery.Read(cursor, after, nameof(after), limit, ApiProblems.PageLimits, errors);
+        var idAfter = ApiProblems.IdAfter(query, errors);
+        if (idAfter is null || errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var page = await store.ListAsync(after ?? 0, limit ?? ApiProblems.DefaultPageSize, cancellationToken);
-        return TypedResults.Ok(new Page<ApiKeyResponse>(page.Items.Select(ApiKeyResponse.From).ToList(), page.NextAfter));
+        var items = await store.ListAsync(idAfter.Value, query.Limit + 1, cancellationToken);
+        return TypedResults.Ok(query.PageOf(items.Select(ApiKeyResponse.From).ToList(), item => ApiProblems.IdCursor(item.Id)));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> RevokeApiKey(

@@ -1,5 +1,7 @@
 using Pipelet.Contracts.Events;
+using Microsoft.AspNetCore.Mvc;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Http;
 using Pipelet.ServiceDefaults.OpenApi;
 using Pipelet.Subscriptions.Http;
 using Pipelet.Subscriptions.OpenApi;
@@ -27,7 +29,8 @@ internal static class WebhooksApi
 
         api.MapGet("", ListWebhooks)
             .RequireAuthorization(ApiScopes.WebhooksRead)
-            .WithSummary("List webhooks, oldest first; next page with ?after={next_after}")
+            .WithSummary("List webhooks, oldest first; next page with ?cursor={next_cursor}")
+            .WithPaging(ApiProblems.PageLimits, "after")
             .WithResponseExample(ApiExamples.WebhookPage);
 
         api.MapGet("/{id:positive-id}", GetWebhook)
@@ -69,12 +72,15 @@ internal static class WebhooksApi
     }
 
     private static async Task<Results<Ok<Page<WebhookResponse>>, ValidationProblem>> ListWebhooks(
-        long? after, int? limit, WebhookStore store, CancellationToken cancellationToken)
+        [FromQuery] string? limit, [FromQuery] string? cursor, [FromQuery] string? after, WebhookStore store, CancellationToken cancellationToken)
     {
-        if (ApiProblems.CheckPaging(after, limit) is { } errors) return TypedResults.ValidationProblem(errors.ToDictionary());
+        var errors = new Dictionary<string, string[]>();
+        var query = PageQuery.Read(cursor, after, nameof(after), limit, ApiProblems.PageLimits, errors);
+        var idAfter = ApiProblems.IdAfter(query, errors);
+        if (idAfter is null || errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var page = await store.ListAsync(after ?? 0, limit ?? ApiProblems.DefaultPageSize, cancellationToken);
-        return TypedResults.Ok(new Page<WebhookResponse>(page.Items.Select(WebhookResponse.From).ToList(), page.NextAfter));
+        var items = await store.ListAsync(idAfter.Value, query.Limit + 1, cancellationToken);
+        return TypedResults.Ok(query.PageOf(items.Select(WebhookResponse.From).ToList(), item => ApiProblems.IdCursor(item.Id)));
     }
 
     private static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> GetWebhook(
