@@ -19,7 +19,7 @@ internal static class ApiExamples
          "disabled_reason":null,"disabled_at":null,"rate_limit":null}
         """;
 
-    public const string WebhookPage = "{\"items\":[" + Webhook + "],\"next_after\":null}";
+    public const string WebhookPage = "{\"items\":[" + Webhook + "],\"next_cursor\":null}";
 
     public const string TestResult = """{"ok":true,"status_code":200,"duration_ms":124}""";
 
