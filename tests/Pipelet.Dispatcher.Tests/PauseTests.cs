@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Pipelet.Contracts.Events;
@@ -14,55 +13,24 @@ namespace Pipelet.Dispatcher.Tests;
 /// <c>1s,1s,20s</c> (a kept delivery is dead-lettered 22 s after it was created): a webhook that comes back, one that
 /// never does, and a healthy one beside them.
 /// </summary>
-public sealed class PauseFixture : IAsyncLifetime
+public sealed class PauseFixture() : DispatcherRig("1s,1s,20s", new Dictionary<string, string?>
 {
-    private readonly RealInfrastructure _infrastructure = new();
-
-    public Receiver Receiver { get; private set; } = null!;
-    public FakeSubscriptions Subscriptions { get; private set; } = null!;
-    public DispatcherProcess Dispatcher { get; private set; } = null!;
-    public TestBus Bus { get; private set; } = null!;
-    public DeliveryDatabase Database { get; private set; } = null!;
-    public HttpClient Api { get; private set; } = null!;
+    ["Delivery__PauseAfterFailures"] = "3",
+    ["Delivery__ProbeInterval"] = "00:00:01",
+})
+{
     public WebhookSubscription Flaky { get; private set; } = null!;
     public WebhookSubscription Gone { get; private set; } = null!;
     public WebhookSubscription Healthy { get; private set; } = null!;
     public volatile bool FlakyDown = true;
 
-    public async Task InitializeAsync()
+    protected override void AddWebhooks()
     {
-        await _infrastructure.InitializeAsync();
-        Receiver = await Receiver.StartAsync();
-        Subscriptions = await FakeSubscriptions.StartAsync();
-        Database = new DeliveryDatabase(_infrastructure.PostgresConnectionString);
         Flaky = Subscriptions.Subscribe("flaky", Receiver.Hook("flaky"), stations: ["CP-FLAKY"]);
         Gone = Subscriptions.Subscribe("gone", Receiver.Hook("gone"), stations: ["CP-GONE"]);
         Healthy = Subscriptions.Subscribe("healthy", Receiver.Hook("healthy"), stations: ["CP-FLAKY", "CP-GONE"]);
         Receiver.Behave("flaky", _ => FlakyDown ? new Answer(503, Body: "down") : new Answer(200));
         Receiver.Behave("gone", _ => new Answer(500, Body: "gone"));
-
-        Dispatcher = await DispatcherProcess.StartAsync(new DispatcherProcess.Settings(
-            _infrastructure.RabbitMqConnectionString, _infrastructure.PostgresConnectionString, Subscriptions.BaseUri,
-            RetrySchedule: "1s,1s,20s",
-            Extra: new Dictionary<string, string?>
-            {
-                ["Delivery__PauseAfterFailures"] = "3",
-                ["Delivery__ProbeInterval"] = "00:00:01",
-            }));
-        Bus = await TestBus.StartAsync(_infrastructure.RabbitMqConnectionString);
-        Api = new HttpClient { BaseAddress = new Uri(Dispatcher.BaseUri, "api/v1/") };
-        Api.DefaultRequestHeaders.Add("X-API-Key", FakeSubscriptions.AdminKey);
-        Api.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-    }
-
-    public async Task DisposeAsync()
-    {
-        Api?.Dispose();
-        if (Bus is not null) await Bus.DisposeAsync();
-        if (Dispatcher is not null) await Dispatcher.DisposeAsync();
-        if (Subscriptions is not null) await Subscriptions.DisposeAsync();
-        if (Receiver is not null) await Receiver.DisposeAsync();
-        await _infrastructure.DisposeAsync();
     }
 }
 
