@@ -24,7 +24,7 @@ internal static class ApiKeysApi
 
         api.MapGet("", ListApiKeys)
             .WithSummary("List API keys (name, first characters, scopes, created, last used, revoked), oldest first; next page with ?cursor={next_cursor}")
-            .WithPaging(ApiProblems.PageLimits, "after")
+            .WithPaging(IdPages.Limits, "after")
             .WithResponseExample(ApiExamples.ApiKeyPage);
 
         api.MapDelete("/{id:positive-id}", RevokeApiKey)
@@ -55,17 +55,9 @@ internal static class ApiKeysApi
             new CreatedApiKeyResponse(key.Id, key.Name, plaintext, key.Prefix, key.Scopes, key.CreatedAt));
     }
 
-    private static async Task<Results<Ok<Page<ApiKeyResponse>>, ValidationProblem>> ListApiKeys(
-        [FromQuery] string? limit, [FromQuery] string? cursor, [FromQuery] string? after, ApiKeyStore store, CancellationToken cancellationToken)
-    {
-        var errors = new Dictionary<string, string[]>();
-        var query = PageQuery.Read(cursor, after, nameof(after), limit, ApiProblems.PageLimits, errors);
-        var idAfter = ApiProblems.IdAfter(query, errors);
-        if (idAfter is null || errors.Count > 0) return TypedResults.ValidationProblem(errors);
-
-        var items = await store.ListAsync(idAfter.Value, query.Limit + 1, cancellationToken);
-        return TypedResults.Ok(query.PageOf(items.Select(ApiKeyResponse.From).ToList(), item => ApiProblems.IdCursor(item.Id)));
-    }
+    private static Task<Results<Ok<Page<ApiKeyResponse>>, ValidationProblem>> ListApiKeys(
+        [FromQuery] string? limit, [FromQuery] string? cursor, [FromQuery] string? after, ApiKeyStore store, CancellationToken cancellationToken) =>
+        IdPages.ReadAsync(limit, cursor, after, (idAfter, count) => store.ListAsync(idAfter, count, cancellationToken), ApiKeyResponse.From, key => key.Id);
 
     private static async Task<Results<NoContent, ProblemHttpResult>> RevokeApiKey(
         long id, ApiKeyStore store, LocalApiKeyVerifier verifier, CancellationToken cancellationToken)

@@ -30,7 +30,7 @@ internal static class WebhooksApi
         api.MapGet("", ListWebhooks)
             .RequireAuthorization(ApiScopes.WebhooksRead)
             .WithSummary("List webhooks, oldest first; next page with ?cursor={next_cursor}")
-            .WithPaging(ApiProblems.PageLimits, "after")
+            .WithPaging(IdPages.Limits, "after")
             .WithResponseExample(ApiExamples.WebhookPage);
 
         api.MapGet("/{id:positive-id}", GetWebhook)
@@ -71,17 +71,9 @@ internal static class WebhooksApi
         return TypedResults.Created($"/api/v1/webhooks/{webhook.Id}", WebhookResponse.From(webhook));
     }
 
-    private static async Task<Results<Ok<Page<WebhookResponse>>, ValidationProblem>> ListWebhooks(
-        [FromQuery] string? limit, [FromQuery] string? cursor, [FromQuery] string? after, WebhookStore store, CancellationToken cancellationToken)
-    {
-        var errors = new Dictionary<string, string[]>();
-        var query = PageQuery.Read(cursor, after, nameof(after), limit, ApiProblems.PageLimits, errors);
-        var idAfter = ApiProblems.IdAfter(query, errors);
-        if (idAfter is null || errors.Count > 0) return TypedResults.ValidationProblem(errors);
-
-        var items = await store.ListAsync(idAfter.Value, query.Limit + 1, cancellationToken);
-        return TypedResults.Ok(query.PageOf(items.Select(WebhookResponse.From).ToList(), item => ApiProblems.IdCursor(item.Id)));
-    }
+    private static Task<Results<Ok<Page<WebhookResponse>>, ValidationProblem>> ListWebhooks(
+        [FromQuery] string? limit, [FromQuery] string? cursor, [FromQuery] string? after, WebhookStore store, CancellationToken cancellationToken) =>
+        IdPages.ReadAsync(limit, cursor, after, (idAfter, count) => store.ListAsync(idAfter, count, cancellationToken), WebhookResponse.From, webhook => webhook.Id);
 
     private static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> GetWebhook(
         long id, WebhookStore store, CancellationToken cancellationToken) =>
