@@ -35,8 +35,9 @@ internal sealed class GatewayOptions
     public int EventBatchMaxBytes { get; set; } = 256 * 1024;
 
     /// <summary>
-    /// Batches published and not yet confirmed, per channel. When all are out, events wait and the next
-    /// batch is larger: fewer messages for the broker, whose cost is per message.
+    /// Most batches published and not yet confirmed, per channel. Beyond the first, a batch goes only when it is
+    /// full; otherwise events wait for the next confirm and share its message: fewer messages for the broker and
+    /// the dispatcher, whose cost is per message.
     /// </summary>
     [Range(1, 1024)]
     public int EventBatchesInFlight { get; set; } = 4;

@@ -5,10 +5,12 @@ using RabbitMQ.Client;
 namespace Pipelet.Gateway.Events;
 
 /// <summary>
-/// One event channel's publisher: whenever one of its <see cref="GatewayOptions.EventBatchesInFlight"/> slots
-/// is free it takes every event waiting (up to the batch caps), writes ONE envelope and publishes it
-/// persistent, with a confirm, mandatory when <see cref="GatewayOptions.RequireRoutedEvents"/>. Idle, a
-/// lone event goes at once; with every slot waiting on the broker, events gather and the next batch is larger.
+/// One event channel's publisher: it takes every event waiting (up to the batch caps), writes ONE envelope and
+/// publishes it persistent, with a confirm, mandatory when <see cref="GatewayOptions.RequireRoutedEvents"/>.
+/// Group commit: with nothing in flight, whatever waits goes at once (a lone event too); while batches are in
+/// flight, another goes only once a full one is waiting (up to <see cref="GatewayOptions.EventBatchesInFlight"/>),
+/// else the events wait for the next confirm. Every message costs the broker and the dispatcher about as much
+/// as its events: a few stragglers sent beside a batch in flight would cost a message each.
 /// </summary>
 internal sealed class EventPublishLoop(
     int index,
@@ -22,6 +24,18 @@ internal sealed class EventPublishLoop(
     Func<DateTimeOffset> now)
 {
     private readonly SemaphoreSlim _slots = new(settings.EventBatchesInFlight, settings.EventBatchesInFlight);
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private int _inFlight;
+    private int _holding;
+
+    /// <summary>True while the loop holds a partial batch back until a confirm or a full batch.</summary>
+    public bool IsHolding => Volatile.Read(ref _holding) == 1;
+
+    /// <summary>A confirm came or a full batch is waiting: a holding loop looks again.</summary>
+    public void Nudge()
+    {
+        if (Interlocked.Exchange(ref _holding, 0) == 1) _wake.Release();
+    }
 
     /// <summary>Runs until the queue is completed and drained, then waits for the last confirms.</summary>
     public async Task RunAsync()
@@ -30,6 +44,7 @@ internal sealed class EventPublishLoop(
         while (carry is not null || await waiting.WaitToReadAsync(CancellationToken.None))
         {
             await _slots.WaitAsync(CancellationToken.None);
+            if (carry is null) await UntilWorthSendingAsync();
             var batch = EventBatch.Take(waiting, ref carry, settings.EventBatchMaxEvents, settings.EventBatchMaxBytes);
             if (batch.Count == 0)
             {
@@ -37,11 +52,26 @@ internal sealed class EventPublishLoop(
                 continue;
             }
 
+            Interlocked.Increment(ref _inFlight);
             _ = PublishAsync(batch);
         }
 
         for (var i = 0; i < settings.EventBatchesInFlight; i++) await _slots.WaitAsync(CancellationToken.None);
     }
+
+    /// <summary>Returns at once when nothing is in flight or a full batch waits; else at the next confirm or full batch.</summary>
+    private async Task UntilWorthSendingAsync()
+    {
+        while (!WorthSending())
+        {
+            Volatile.Write(ref _holding, 1);
+            // Looked at again after saying so: a confirm or a write between the two would not have nudged us.
+            if (WorthSending() && Interlocked.Exchange(ref _holding, 0) == 1) return;
+            await _wake.WaitAsync(CancellationToken.None);
+        }
+    }
+
+    private bool WorthSending() => Volatile.Read(ref _inFlight) == 0 || waiting.Count >= settings.EventBatchMaxEvents;
 
     /// <summary>Completes every event of the batch: confirmed, or failed with what went wrong. Never throws.</summary>
     private async Task PublishAsync(EventBatch batch)
@@ -86,7 +116,9 @@ internal sealed class EventPublishLoop(
         {
             batch.Dispose();
             ReturnWhenSent(body, publish);
+            Interlocked.Decrement(ref _inFlight);
             _slots.Release();
+            Nudge();
         }
     }
 
