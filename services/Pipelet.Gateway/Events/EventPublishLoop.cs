@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Pipelet.Gateway.Ocpp;
 using RabbitMQ.Client;
 
@@ -14,7 +13,7 @@ namespace Pipelet.Gateway.Events;
 /// </summary>
 internal sealed class EventPublishLoop(
     int index,
-    ChannelReader<PendingEvent> waiting,
+    WaitingEvents waiting,
     EventChannels channels,
     StationEventEnvelope envelope,
     GatewayOptions settings,
@@ -41,7 +40,7 @@ internal sealed class EventPublishLoop(
     public async Task RunAsync()
     {
         PendingEvent? carry = null;
-        while (carry is not null || await waiting.WaitToReadAsync(CancellationToken.None))
+        while (carry is not null || await waiting.WaitToReadAsync())
         {
             await _slots.WaitAsync(CancellationToken.None);
             if (carry is null) await UntilWorthSendingAsync();

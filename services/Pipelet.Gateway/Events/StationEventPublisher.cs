@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Pipelet.Contracts.Events;
 
@@ -17,7 +16,7 @@ namespace Pipelet.Gateway.Events;
 /// </summary>
 internal sealed class StationEventPublisher : IAsyncDisposable
 {
-    private readonly Channel<PendingEvent> _waiting;
+    private readonly WaitingEvents _waiting;
     private readonly EventPublishLoop[] _publishLoops;
     private readonly Task[] _loops;
     private readonly GatewayOptions _settings;
@@ -36,7 +35,7 @@ internal sealed class StationEventPublisher : IAsyncDisposable
         _metrics = metrics;
         _logger = logger;
         _warnings = new WarningThrottle(time, TimeSpan.FromSeconds(10));
-        _waiting = Channel.CreateUnbounded<PendingEvent>(new UnboundedChannelOptions { SingleReader = _settings.EventPublishChannels == 1 });
+        _waiting = new WaitingEvents(singleReader: _settings.EventPublishChannels == 1);
         var envelope = new StationEventEnvelope(channels.Broker);
         var statistics = new EventBatchStatistics(time, _settings.EventStatisticsInterval, logger);
         _publishLoops = new EventPublishLoop[_settings.EventPublishChannels];
@@ -47,7 +46,7 @@ internal sealed class StationEventPublisher : IAsyncDisposable
         {
             for (var i = 0; i < _loops.Length; i++)
             {
-                var loop = _publishLoops[i] = new EventPublishLoop(i, _waiting.Reader, channels, envelope, _settings, time, metrics, statistics, Now);
+                var loop = _publishLoops[i] = new EventPublishLoop(i, _waiting, channels, envelope, _settings, time, metrics, statistics, Now);
                 _loops[i] = Task.Run(loop.RunAsync);
             }
         }
@@ -69,7 +68,7 @@ internal sealed class StationEventPublisher : IAsyncDisposable
         var eventId = Guid.CreateVersion7(timestamp);
         using var activity = GatewayTracing.StartPublish(StationEventEnvelope.Exchange, eventName, eventId, stationId);
         var pending = new PendingEvent(new StationEvent(eventId, eventName, stationId, timestamp, payload, activity?.Id));
-        if (!_waiting.Writer.TryWrite(pending))
+        if (!_waiting.TryWrite(pending))
         {
             pending.Dispose();
             throw NotStored(eventName, stationId, new ObjectDisposedException(nameof(StationEventPublisher), "The gateway is shutting down."));
@@ -101,7 +100,7 @@ internal sealed class StationEventPublisher : IAsyncDisposable
     {
         foreach (var loop in _publishLoops)
         {
-            if (loop.IsHolding && _waiting.Reader.Count >= _settings.EventBatchMaxEvents) loop.Nudge();
+            if (loop.IsHolding && _waiting.Count >= _settings.EventBatchMaxEvents) loop.Nudge();
         }
     }
 
@@ -124,7 +123,7 @@ internal sealed class StationEventPublisher : IAsyncDisposable
     /// <summary>Shutdown: events already queued (the stations' Disconnects) are still published and confirmed.</summary>
     public async ValueTask DisposeAsync()
     {
-        _waiting.Writer.TryComplete();
+        _waiting.Complete();
         try
         {
             await Task.WhenAll(_loops).WaitAsync(_settings.EventPublishTimeout * 2, _time);
