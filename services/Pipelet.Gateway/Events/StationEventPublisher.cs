@@ -66,7 +66,7 @@ internal sealed class StationEventPublisher : IAsyncDisposable
     public async Task PublishAsync(string eventName, string stationId, DateTimeOffset timestamp, JsonElement payload, CancellationToken cancellationToken)
     {
         var eventId = Guid.CreateVersion7(timestamp);
-        using var activity = GatewayTracing.StartPublish(StationEventEnvelope.Exchange, eventName, eventId, stationId);
+        using var activity = GatewayTracing.StartPublish(eventName, eventId, stationId);
         var pending = new PendingEvent(new StationEvent(eventId, eventName, stationId, timestamp, payload, activity?.Id));
         if (!_waiting.TryWrite(pending))
         {
