@@ -6,10 +6,10 @@ namespace Pipelet.Gateway.Events;
 /// <summary>
 /// One event channel's publisher: it takes every event waiting (up to the batch caps), writes ONE envelope and
 /// publishes it persistent, with a confirm, mandatory when <see cref="GatewayOptions.RequireRoutedEvents"/>.
-/// Group commit: with nothing in flight, whatever waits goes at once (a lone event too); while batches are in
-/// flight, another goes only once a full one is waiting (up to <see cref="GatewayOptions.EventBatchesInFlight"/>),
-/// else the events wait for the next confirm. Every message costs the broker and the dispatcher about as much
-/// as its events: a few stragglers sent beside a batch in flight would cost a message each.
+/// Group commit: a full batch goes at once (up to <see cref="GatewayOptions.EventBatchesInFlight"/> in flight); a
+/// partial one only with nothing in flight and <see cref="GatewayOptions.EventBatchLinger"/> after the previous
+/// publish (so a lone event after a quiet spell goes at once), else its events wait for company. Every message
+/// costs the broker and the dispatcher about as much as its events: stragglers sent alone would cost one each.
 /// </summary>
 internal sealed class EventPublishLoop(
     int index,
@@ -26,6 +26,7 @@ internal sealed class EventPublishLoop(
     private readonly SemaphoreSlim _wake = new(0, 1);
     private int _inFlight;
     private int _holding;
+    private long _lastPublished;
 
     /// <summary>True while the loop holds a partial batch back until a confirm or a full batch.</summary>
     public bool IsHolding => Volatile.Read(ref _holding) == 1;
@@ -52,25 +53,36 @@ internal sealed class EventPublishLoop(
             }
 
             Interlocked.Increment(ref _inFlight);
+            _lastPublished = time.GetTimestamp();
             _ = PublishAsync(batch);
         }
 
         for (var i = 0; i < settings.EventBatchesInFlight; i++) await _slots.WaitAsync(CancellationToken.None);
     }
 
-    /// <summary>Returns at once when nothing is in flight or a full batch waits; else at the next confirm or full batch.</summary>
+    /// <summary>
+    /// Returns once a full batch waits, or nothing is in flight and the last publish is <see cref="GatewayOptions.EventBatchLinger"/>
+    /// old (at once after a quiet spell); else holds until a confirm, a full batch or the linger's end.
+    /// </summary>
     private async Task UntilWorthSendingAsync()
     {
-        while (!WorthSending())
+        while (!FullBatchWaiting())
         {
+            var forConfirm = Volatile.Read(ref _inFlight) > 0;
+            var wait = forConfirm ? Timeout.InfiniteTimeSpan : settings.EventBatchLinger - time.GetElapsedTime(_lastPublished);
+            if (!forConfirm && wait <= TimeSpan.Zero) return;
+
             Volatile.Write(ref _holding, 1);
             // Looked at again after saying so: a confirm or a write between the two would not have nudged us.
-            if (WorthSending() && Interlocked.Exchange(ref _holding, 0) == 1) return;
-            await _wake.WaitAsync(CancellationToken.None);
+            if ((FullBatchWaiting() || (forConfirm && Volatile.Read(ref _inFlight) == 0)) && Interlocked.Exchange(ref _holding, 0) == 1) continue;
+            if (!await _wake.WaitAsync(wait) && Interlocked.Exchange(ref _holding, 0) == 0)
+            {
+                await _wake.WaitAsync(); // a nudge came with the timeout: take its release, so the next hold starts clean
+            }
         }
     }
 
-    private bool WorthSending() => Volatile.Read(ref _inFlight) == 0 || waiting.Count >= settings.EventBatchMaxEvents;
+    private bool FullBatchWaiting() => waiting.Count >= settings.EventBatchMaxEvents;
 
     /// <summary>Completes every event of the batch: confirmed, or failed with what went wrong. Never throws.</summary>
     private async Task PublishAsync(EventBatch batch)
