@@ -48,7 +48,7 @@ internal sealed class GatewayOptions
     /// after a quiet spell still goes at once. 00:00:00: a batch goes whenever nothing is in flight.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
-    public TimeSpan EventBatchLinger { get; set; } = TimeSpan.FromMilliseconds(3);
+    public TimeSpan EventBatchLinger { get; set; } = TimeSpan.FromMilliseconds(6);
 
     /// <summary>How often the gateway logs how many events it published in how many messages (00:00:00: never).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
