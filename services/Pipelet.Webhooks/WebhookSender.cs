@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -117,16 +118,25 @@ public sealed class WebhookSender(HttpClient http, IOptions<WebhookSendingOption
 
     private static async Task<string?> ReadPrefixAsync(HttpContent content, CancellationToken cancellationToken)
     {
+        // Most receivers answer with an empty body: nothing to read, nothing to keep.
+        if (content.Headers.ContentLength == 0) return null;
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[ResponseBodyLimit];
-        var read = 0;
-        while (read < buffer.Length)
+        var buffer = ArrayPool<byte>.Shared.Rent(ResponseBodyLimit);
+        try
         {
-            var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken);
-            if (n == 0) break;
-            read += n;
-        }
+            var read = 0;
+            while (read < ResponseBodyLimit)
+            {
+                var n = await stream.ReadAsync(buffer.AsMemory(read, ResponseBodyLimit - read), cancellationToken);
+                if (n == 0) break;
+                read += n;
+            }
 
-        return read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read);
+            return read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }
