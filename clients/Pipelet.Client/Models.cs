@@ -118,20 +118,27 @@ public sealed record DeliverySummary(
 /// </summary>
 public sealed record DeliveryStats(long WebhookId, DateTimeOffset Since, DeliveryCounts Totals, DeliverySummary? LastError, IReadOnlyList<MinuteCounts> PerMinute);
 
-/// <summary>Deliveries by their status now.</summary>
-public sealed record DeliveryCounts(int Succeeded, int Retrying, int Failed, int Cancelled)
+/// <summary>Deliveries by their status now; <see cref="Paused"/>: kept without a try while their webhook is paused.</summary>
+public sealed record DeliveryCounts(int Succeeded, int Retrying, int Failed, int Cancelled, int Paused = 0)
 {
-    public int Total => Succeeded + Retrying + Failed + Cancelled;
+    public int Total => Succeeded + Retrying + Paused + Failed + Cancelled;
 
-    /// <summary>Succeeded out of those settled either way (retrying and cancelled ones are neither); null with none settled.</summary>
+    /// <summary>Succeeded out of those settled either way (retrying, paused and cancelled ones are neither); null with none settled.</summary>
     public double? SuccessRate => Succeeded + Failed == 0 ? null : (double)Succeeded / (Succeeded + Failed);
 }
 
 /// <summary>Deliveries made in one minute, by their status now.</summary>
-public sealed record MinuteCounts(DateTimeOffset Minute, int Succeeded, int Retrying, int Failed, int Cancelled)
+public sealed record MinuteCounts(DateTimeOffset Minute, int Succeeded, int Retrying, int Failed, int Cancelled, int Paused = 0)
 {
-    public int Total => Succeeded + Retrying + Failed + Cancelled;
+    public int Total => Succeeded + Retrying + Paused + Failed + Cancelled;
 }
+
+/// <summary>
+/// Whether a webhook is paused (its recent tries all failed, so its deliveries are kept without a try): since
+/// <see cref="PausedSince"/>, the next probe try at <see cref="NextProbeAt"/>, <see cref="KeptDeliveries"/> kept
+/// meanwhile and the last error; all but the id and counts are null while it is not paused.
+/// </summary>
+public sealed record WebhookHealth(long WebhookId, bool Paused, DateTimeOffset? PausedSince, DateTimeOffset? NextProbeAt, long KeptDeliveries, string? LastError);
 
 /// <summary>One delivery with every attempt.</summary>
 public sealed record Delivery(

@@ -72,6 +72,10 @@ public interface IDeliveriesApi
     [Get("/api/v1/webhooks/{webhookId}/deliveries/stats")]
     Task<DeliveryStats> GetStatsAsync(long webhookId, CancellationToken cancellationToken = default);
 
+    /// <summary>Whether deliveries to the webhook are paused because its recent tries all failed (circuit breaker), since when, and how many are kept.</summary>
+    [Get("/api/v1/webhooks/{webhookId}/health")]
+    Task<WebhookHealth> GetHealthAsync(long webhookId, CancellationToken cancellationToken = default);
+
     [Get("/api/v1/deliveries/{deliveryId}")]
     Task<Delivery> GetAsync(Guid deliveryId, CancellationToken cancellationToken = default);
 

@@ -3,6 +3,7 @@ extern alias dispatcher;
 extern alias gateway;
 extern alias subscriptions;
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -35,7 +36,16 @@ public sealed class ConsoleSystem : IAsyncLifetime
 
     public Uri OcppAddress { get; private set; } = default!;
 
-    /// <summary>The receiver: <c>/ok</c> answers 200; <c>/flaky</c> answers 500 until <see cref="HealFlakyReceiver"/>.</summary>
+    /// <summary>
+    /// Failed tries in a row that pause a webhook (<c>Delivery__PauseAfterFailures</c>): above the six of the flaky
+    /// webhook's two events (three tries each), so that test sees every try, and reached by a few events to <c>/down</c>.
+    /// </summary>
+    public const int PauseAfterFailures = 9;
+
+    /// <summary>The subscription service's internal API, which only the gateway and the dispatcher may call.</summary>
+    private Uri _subscriptionsInternal = default!;
+
+    /// <summary>The receiver: <c>/ok</c> answers 200; <c>/flaky</c> answers 500 until <see cref="HealFlakyReceiver"/>; <c>/down</c> always 503.</summary>
     public Uri ReceiverAddress { get; private set; } = default!;
 
     public IBrowser Browser { get; private set; } = default!;
@@ -54,6 +64,7 @@ public sealed class ConsoleSystem : IAsyncLifetime
         var receiver = await LoopbackServer.StartAsync(app =>
         {
             app.MapPost("/ok", () => Results.Text("thanks", statusCode: 200));
+            app.MapPost("/down", () => Results.Text("down for maintenance", statusCode: 503));
             app.MapPost("/flaky", () => _flakyHealed ? Results.Text("thanks", statusCode: 200) : Results.Text("not today: the receiver is down", statusCode: 500));
         });
         _started.Add(receiver);
@@ -65,6 +76,7 @@ public sealed class ConsoleSystem : IAsyncLifetime
         var dispatcherPort = FreePort.Next();
         var consolePort = FreePort.Next();
         var subscriptionsInternal = $"http://127.0.0.1:{internalPort}/";
+        _subscriptionsInternal = new Uri(subscriptionsInternal);
         ApiAddress = new Uri($"http://127.0.0.1:{apiPort}/api/v1/");
         OcppAddress = new Uri($"ws://127.0.0.1:{gatewayPort}/ocpp/");
         ConsoleAddress = new Uri($"http://127.0.0.1:{consolePort}/");
@@ -101,6 +113,7 @@ public sealed class ConsoleSystem : IAsyncLifetime
             // Two quick retries: a failing receiver is dead-lettered within seconds.
             ["Delivery:RetrySchedule"] = "1s,1s",
             ["Delivery:Timeout"] = "00:00:05",
+            ["Delivery:PauseAfterFailures"] = PauseAfterFailures.ToString(CultureInfo.InvariantCulture),
             // Each request's line (with its query), so tests see what the console asked the delivery log for.
             ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
         }, dispatcherPort);
@@ -158,6 +171,19 @@ public sealed class ConsoleSystem : IAsyncLifetime
         var client = new HttpClient { BaseAddress = ApiAddress };
         client.DefaultRequestHeaders.Add("X-API-Key", apiKey);
         return client;
+    }
+
+    /// <summary>
+    /// Disables the webhook as failing, by the call the dispatcher makes once none of its deliveries succeeded for
+    /// <c>Delivery__DisableAfter</c> (days): the subscription service's internal <c>disable-failing</c>, with the dispatcher's key.
+    /// </summary>
+    public async Task DisableAsFailingAsync(long webhookId, DateTimeOffset since, int failures, string lastError)
+    {
+        using var http = new HttpClient { BaseAddress = _subscriptionsInternal };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", InternalApiKeys.Dispatcher);
+        using var response = await http.PostAsJsonAsync($"internal/v1/webhooks/{webhookId}/disable-failing",
+            new { since, failures, last_error = lastError });
+        response.EnsureSuccessStatusCode();
     }
 
     /// <summary>A fresh browser session (no cookies) on the console.</summary>

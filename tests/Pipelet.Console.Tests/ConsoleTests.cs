@@ -190,6 +190,86 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
     }
 
     [Fact]
+    public async Task A_paused_webhook_and_one_disabled_as_failing_say_why_on_the_list_and_on_their_page()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        await using var station = await TestStation.ConnectAsync(system.OcppAddress, "DOWN-" + suffix);
+        var pausedName = "Paused " + suffix;
+        var paused = await CreateWebhookAsync(pausedName, new Uri(system.ReceiverAddress, "down"), station.StationId);
+        var failingName = "Failing " + suffix;
+        var failing = await CreateWebhookAsync(failingName, new Uri(system.ReceiverAddress, "down"), station.StationId);
+
+        // Paused by the dispatcher's circuit breaker: every try of four events (three tries each) fails, more in a row than it allows.
+        for (var i = 0; i < 4; i++) await station.BootAsync();
+        using var api = system.Api();
+        await Poll.UntilAsync(async () => (await api.GetFromJsonAsync<JsonElement>($"webhooks/{paused}/health")).GetProperty("paused").GetBoolean(),
+            "the dispatcher pauses the webhook");
+        // Disabled as failing, as the dispatcher asks once none of its deliveries succeeded for days (Delivery__DisableAfter).
+        await system.DisableAsFailingAsync(failing, DateTimeOffset.UtcNow.AddDays(-5), 25, "HTTP 503: down for maintenance");
+
+        var page = await system.NewPageAsync();
+        await SignInAsync(page, ConsoleSystem.BootstrapKey);
+        var pausedRow = page.Locator("tr", new() { HasText = pausedName });
+        await Expect(pausedRow.Locator(".state")).ToHaveTextAsync("Paused");
+        await Expect(pausedRow.Locator(".why")).ToContainTextAsync(PausedExplanation());
+        await Expect(pausedRow.Locator(".why")).ToContainTextAsync("503");
+        var failingRow = page.Locator("tr", new() { HasText = failingName });
+        await Expect(failingRow.Locator(".state")).ToHaveTextAsync("Disabled: failing");
+        await Expect(failingRow.Locator(".why")).ToContainTextAsync(new Regex(@"Disabled by Pipelet at \d\d:\d\d:\d\d UTC: none of its deliveries succeeded for days"));
+        await ScreenshotAsync(page, "webhooks-paused-and-failing");
+
+        await pausedRow.GetByRole(AriaRole.Link, new() { Name = pausedName }).ClickAsync();
+        await Expect(page.Locator(".title-row .state")).ToHaveTextAsync("Paused");
+        await Expect(page.Locator(".why")).ToContainTextAsync(PausedExplanation());
+        await ScreenshotAsync(page, "webhook-paused");
+
+        await page.GotoAsync($"webhooks/{failing}");
+        await Expect(page.Locator(".title-row .state")).ToHaveTextAsync("Disabled: failing");
+        await Expect(page.Locator(".why")).ToContainTextAsync("Fix the endpoint, then enable it again.");
+
+        // Enabled again by its owner: the reason is gone.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Edit", Exact = true }).ClickAsync();
+        await page.Locator("#enabled").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page.Locator(".title-row .state")).ToHaveTextAsync("Enabled");
+        var saved = await api.GetFromJsonAsync<JsonElement>($"webhooks/{failing}");
+        Assert.Equal(JsonValueKind.Null, saved.GetProperty("disabled_reason").ValueKind);
+    }
+
+    [Fact]
+    public async Task A_rate_limit_is_set_with_the_APIs_own_check_shown_and_removed()
+    {
+        var name = "Limited " + Guid.NewGuid().ToString("N")[..6];
+        var page = await system.NewPageAsync();
+        await SignInAsync(page, ConsoleSystem.BootstrapKey);
+        await page.GotoAsync("webhooks/new");
+        await page.FillAsync("#name", name);
+        await page.FillAsync("#url", new Uri(system.ReceiverAddress, "ok").ToString());
+        await page.GetByLabel("Heartbeat", new() { Exact = true }).CheckAsync();
+        await page.FillAsync("#rate-limit", "20000");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create webhook" }).ClickAsync();
+        // The API's own message, next to the field.
+        await Expect(page.Locator(".field-error[data-field=rate_limit]")).ToContainTextAsync("Deliveries per second from 1 to 10000");
+
+        await page.FillAsync("#rate-limit", "50");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create webhook" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name, Exact = true })).ToBeVisibleAsync();
+        await Expect(page.Locator(".why .rate-limit")).ToHaveTextAsync("At most 50 deliveries a second; more wait their turn.");
+        var id = long.Parse(new Uri(page.Url).Segments[^1], System.Globalization.CultureInfo.InvariantCulture);
+        using var api = system.Api();
+        Assert.Equal(50, (await api.GetFromJsonAsync<JsonElement>($"webhooks/{id}")).GetProperty("rate_limit").GetInt32());
+
+        // Emptied on the edit page: no limit any more.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Edit", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#rate-limit")).ToHaveValueAsync("50");
+        await page.FillAsync("#rate-limit", "");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name, Exact = true })).ToBeVisibleAsync();
+        await Expect(page.Locator(".why .rate-limit")).ToHaveCountAsync(0);
+        Assert.Equal(JsonValueKind.Null, (await api.GetFromJsonAsync<JsonElement>($"webhooks/{id}")).GetProperty("rate_limit").ValueKind);
+    }
+
+    [Fact]
     public async Task A_wrong_key_is_refused_with_a_clear_message()
     {
         var page = await system.NewPageAsync();
@@ -289,10 +369,11 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Webhooks" })).ToBeVisibleAsync();
     }
 
-    private async Task<long> CreateWebhookAsync(string name, Uri url)
+    private async Task<long> CreateWebhookAsync(string name, Uri url, string? station = null)
     {
         using var api = system.Api();
-        using var response = await api.PostAsJsonAsync("webhooks", new { name, url, events = new[] { "BootNotification" } });
+        using var response = await api.PostAsJsonAsync("webhooks",
+            new { name, url, events = new[] { "BootNotification" }, stations = station is null ? null : new[] { station } });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
     }
@@ -304,6 +385,9 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
         Directory.CreateDirectory(folder);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
     }
+
+    [GeneratedRegex(@"Paused since \d\d:\d\d:\d\d UTC after every recent try failed; next probe \d\d:\d\d:\d\d UTC;\s+\d+ deliver(y|ies) kept\.")]
+    private static partial Regex PausedExplanation();
 
     [GeneratedRegex("/login")]
     private static partial Regex SignInUrl();

@@ -8,3 +8,10 @@ public sealed class BenchmarkFactAttribute : FactAttribute
         if (Environment.GetEnvironmentVariable("PIPELET_BENCH") != "1") Skip = "Benchmark: set PIPELET_BENCH=1 to run it.";
     }
 }
+
+/// <summary>The benchmarks' settings from the environment (<c>PIPELET_BENCH_*</c>).</summary>
+internal static class BenchmarkSettings
+{
+    /// <summary>The whole number in <paramref name="name"/>, else <paramref name="fallback"/>.</summary>
+    public static int Setting(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out var n) ? n : fallback;
+}

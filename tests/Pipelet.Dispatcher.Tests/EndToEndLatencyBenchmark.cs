@@ -7,6 +7,7 @@ using Pipelet.Contracts.Subscriptions;
 using Pipelet.Dispatcher.Tests.Infrastructure;
 using Pipelet.Testing;
 using Xunit.Abstractions;
+using static Pipelet.Dispatcher.Tests.BenchmarkSettings;
 
 namespace Pipelet.Dispatcher.Tests;
 
@@ -21,8 +22,6 @@ namespace Pipelet.Dispatcher.Tests;
 [Trait("Category", "Benchmark")]
 public sealed class EndToEndLatencyBenchmark(RealInfrastructure infrastructure, ITestOutputHelper output) : IClassFixture<RealInfrastructure>
 {
-    private static int Setting(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out var n) ? n : fallback;
-
     [BenchmarkFact]
     public async Task Station_call_to_receiver_hit_at_a_fixed_rate()
     {

@@ -12,7 +12,7 @@ namespace Pipelet.Dispatcher.Tests;
 /// <summary>
 /// A dispatcher that pauses a webhook after 3 failed tries in a row and probes every second, with the ladder
 /// <c>1s,1s,20s</c> (a kept delivery is dead-lettered 22 s after it was created): a webhook that comes back, one that
-/// never does, and a healthy one beside them.
+/// never does, one that never does and takes 1 delivery a second, and a healthy one beside them.
 /// </summary>
 public sealed class PauseFixture : IAsyncLifetime
 {
@@ -27,6 +27,7 @@ public sealed class PauseFixture : IAsyncLifetime
     public WebhookSubscription Flaky { get; private set; } = null!;
     public WebhookSubscription Gone { get; private set; } = null!;
     public WebhookSubscription Healthy { get; private set; } = null!;
+    public WebhookSubscription Limited { get; private set; } = null!;
     public volatile bool FlakyDown = true;
 
     public async Task InitializeAsync()
@@ -40,6 +41,10 @@ public sealed class PauseFixture : IAsyncLifetime
         Healthy = Subscriptions.Subscribe("healthy", Receiver.Hook("healthy"), stations: ["CP-FLAKY", "CP-GONE"]);
         Receiver.Behave("flaky", _ => FlakyDown ? new Answer(503, Body: "down") : new Answer(200));
         Receiver.Behave("gone", _ => new Answer(500, Body: "gone"));
+        var limited = FakeSubscriptions.NewWebhook("limited", Receiver.Hook("limited"), stations: ["CP-LIMITED"]);
+        Limited = limited with { Settings = limited.Settings with { RateLimit = 1 } };
+        Subscriptions.Put(Limited);
+        Receiver.Behave("limited", _ => new Answer(500, Body: "limited and gone"));
 
         Dispatcher = await DispatcherProcess.StartAsync(new DispatcherProcess.Settings(
             _infrastructure.RabbitMqConnectionString, _infrastructure.PostgresConnectionString, Subscriptions.BaseUri,
@@ -91,6 +96,10 @@ public sealed class PauseTests(PauseFixture fixture) : IClassFixture<PauseFixtur
         var paused = await fixture.Api.GetFromJsonAsync<JsonElement>($"webhooks/{fixture.Flaky.WebhookId}/deliveries?status=paused");
         Assert.NotEmpty(paused.GetProperty("items").EnumerateArray());
         Assert.True((await fixture.Api.GetFromJsonAsync<JsonElement>($"webhooks/{fixture.Flaky.WebhookId}/health")).GetProperty("kept_deliveries").GetInt64() > 0);
+        // The statistics count them apart: kept is neither retrying nor failed.
+        var stats = await fixture.Api.GetFromJsonAsync<JsonElement>($"webhooks/{fixture.Flaky.WebhookId}/deliveries/stats");
+        Assert.True(stats.GetProperty("totals").GetProperty("paused").GetInt32() >= 4, stats.GetProperty("totals").ToString());
+        Assert.True(stats.GetProperty("per_minute").EnumerateArray().Sum(m => m.GetProperty("paused").GetInt32()) >= 4, "paused per minute");
 
         // Back: the next probe succeeds, the webhook resumes and everything kept is delivered.
         fixture.FlakyDown = false;
@@ -111,5 +120,22 @@ public sealed class PauseTests(PauseFixture fixture) : IClassFixture<PauseFixtur
         Assert.Equal(0, await fixture.Database.ScalarAsync<long>("SELECT count(*) FROM held_deliveries WHERE webhook_id = $1", fixture.Gone.WebhookId));
         // Paused after 3 failures: far fewer tries than 5 deliveries x 4 tries.
         Assert.True(fixture.Receiver.HitsOf("gone").Count < 20, $"{fixture.Receiver.HitsOf("gone").Count} tries");
+    }
+
+    [Fact]
+    public async Task A_probe_try_takes_a_token_of_the_webhooks_rate_limit_like_any_other_try()
+    {
+        var events = Enumerable.Range(0, 6).Select(_ => TestBus.Event(EventCatalogue.Heartbeat, "CP-LIMITED", "{}")).ToList();
+        foreach (var e in events) await fixture.Bus.PublishAsync(e);
+        await fixture.Database.WaitUntilAsync("SELECT EXISTS (SELECT 1 FROM webhook_pauses WHERE webhook_id = $1)", Patience, "the pause", fixture.Limited.WebhookId);
+        var pausedSince = (await fixture.Database.ScalarAsync<DateTime>("SELECT paused_since FROM webhook_pauses WHERE webhook_id = $1", fixture.Limited.WebhookId));
+
+        // While paused only probes try the webhook (tries that were waiting for a token when it paused are done within
+        // a second or two): one made well after the pause must have taken a token from its bucket.
+        var probeAfter = new DateTimeOffset(pausedSince, TimeSpan.Zero) + TimeSpan.FromSeconds(4);
+        await fixture.Receiver.WaitUntilAsync(r => r.HitsOf("limited").Any(h => h.At > probeAfter), Patience, "a probe try after the pause");
+        var lastTake = await fixture.Database.ScalarAsync<DateTime>("SELECT refilled_at FROM webhook_rate_buckets WHERE webhook_id = $1", fixture.Limited.WebhookId);
+        Assert.True(new DateTimeOffset(lastTake, TimeSpan.Zero) > probeAfter - TimeSpan.FromMilliseconds(500),
+            $"the bucket was last taken from at {lastTake:O}, before the probe (paused at {pausedSince:O})");
     }
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Pipelet.Testing;
 
-/// <summary>CPU time of processes (<c>/proc/&lt;pid&gt;/stat</c>) and of the whole machine (<c>/proc/stat</c>), for benchmarks only.</summary>
+/// <summary>CPU time (and resident memory) of processes (<c>/proc/&lt;pid&gt;/stat</c>) and CPU time of the whole machine (<c>/proc/stat</c>), for benchmarks only.</summary>
 public static class ProcessCpu
 {
     /// <summary>CPU seconds (user + system) one process has used so far.</summary>
@@ -12,16 +12,21 @@ public static class ProcessCpu
     /// CPU seconds of a process and every process below it: the broker's node and its helpers, or PostgreSQL's
     /// server and its backends (which each start a session of their own, so a process group would miss them).
     /// </summary>
-    public static double TreeSeconds(int root)
+    public static double TreeSeconds(int root) => Tree(root).Sum(pid => Read(pid, Seconds));
+
+    /// <summary>Resident memory (VmRSS) of a process and every process below it, in MB: what RabbitMQ's memory alarm goes by.</summary>
+    public static double TreeResidentMegabytes(int root) => Tree(root).Sum(pid => Read(pid, _ => ResidentKilobytes(pid))) / 1024.0;
+
+    /// <summary>The process and every process below it.</summary>
+    private static HashSet<int> Tree(int root)
     {
-        var processes = new List<(int Pid, int Parent, double Seconds)>();
+        var processes = new List<(int Pid, int Parent)>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
             try
             {
-                var fields = Fields(pid);
-                processes.Add((pid, int.Parse(fields[1], CultureInfo.InvariantCulture), Seconds(fields)));
+                processes.Add((pid, int.Parse(Fields(pid)[1], CultureInfo.InvariantCulture)));
             }
             catch (IOException)
             {
@@ -34,14 +39,32 @@ public static class ProcessCpu
         for (var added = true; added;)
         {
             added = false;
-            foreach (var (pid, parent, _) in processes)
+            foreach (var (pid, parent) in processes)
             {
                 if (inTree.Contains(parent) && inTree.Add(pid)) added = true;
             }
         }
 
-        return processes.Where(p => inTree.Contains(p.Pid)).Sum(p => p.Seconds);
+        return inTree;
     }
+
+    /// <summary>A reading of one process; 0 if it ended meanwhile.</summary>
+    private static double Read(int pid, Func<string[], double> reading)
+    {
+        try
+        {
+            return reading(Fields(pid));
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private static double ResidentKilobytes(int pid) =>
+        File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)) is { } line
+            ? double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture)
+            : 0;
 
     /// <summary>Busy, stolen and total jiffies of all CPUs since boot (the first line of /proc/stat: idle, iowait and steal are not busy).</summary>
     public static (double Busy, double Steal, double IoWait, double Total) Machine()

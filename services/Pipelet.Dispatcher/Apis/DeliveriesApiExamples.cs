@@ -14,13 +14,13 @@ internal static class DeliveriesApiExamples
 
     public const string DeliveryStats = """
         {"webhook_id":42,"since":"2026-04-13T12:35:10+00:00",
-         "totals":{"succeeded":1180,"retrying":2,"failed":3,"cancelled":0},
+         "totals":{"succeeded":1180,"retrying":2,"paused":0,"failed":3,"cancelled":0},
          "last_error":{"delivery_id":"0196a1b2-0000-7000-8000-000000000002","webhook_id":42,"event_id":"0196a1b2-0000-7000-8000-0000000000ab",
           "event":"MeterValues","station_id":"WALLBOX_001","status":"retrying","attempts":2,
           "created_at":"2026-04-14T12:30:01+00:00","updated_at":"2026-04-14T12:30:07+00:00",
           "next_attempt_at":"2026-04-14T12:30:37+00:00","last_status_code":503,"last_error":"503 Service Unavailable","replay_of":null},
-         "per_minute":[{"minute":"2026-04-14T11:36:00+00:00","succeeded":12,"retrying":0,"failed":0,"cancelled":0},
-          {"minute":"2026-04-14T12:35:00+00:00","succeeded":9,"retrying":1,"failed":0,"cancelled":0}]}
+         "per_minute":[{"minute":"2026-04-14T11:36:00+00:00","succeeded":12,"retrying":0,"paused":0,"failed":0,"cancelled":0},
+          {"minute":"2026-04-14T12:35:00+00:00","succeeded":9,"retrying":1,"paused":0,"failed":0,"cancelled":0}]}
         """;
 
     public const string DeliveryDetail = """

@@ -90,10 +90,11 @@ public sealed class DeliveryLogReader(NpgsqlDataSource dataSource)
         {
             var minute = firstMinute.AddMinutes(i);
             int In(string status) => minutes.GetValueOrDefault((minute, status));
-            return new MinuteCounts(minute, In(DeliveryStatus.Succeeded), In(DeliveryStatus.Retrying), In(DeliveryStatus.Failed), In(DeliveryStatus.Cancelled));
+            return new MinuteCounts(minute, In(DeliveryStatus.Succeeded), In(DeliveryStatus.Retrying), In(DeliveryStatus.Paused),
+                In(DeliveryStatus.Failed), In(DeliveryStatus.Cancelled));
         }).ToList();
         var counts = new DeliveryCounts(totals.GetValueOrDefault(DeliveryStatus.Succeeded), totals.GetValueOrDefault(DeliveryStatus.Retrying),
-            totals.GetValueOrDefault(DeliveryStatus.Failed), totals.GetValueOrDefault(DeliveryStatus.Cancelled));
+            totals.GetValueOrDefault(DeliveryStatus.Paused), totals.GetValueOrDefault(DeliveryStatus.Failed), totals.GetValueOrDefault(DeliveryStatus.Cancelled));
         return new DeliveryStats(webhookId, since, counts, lastError, perMinute);
     }
 

@@ -11,6 +11,7 @@ public sealed record DeliveryStats(long WebhookId, DateTimeOffset Since, Deliver
     public const int MinuteCount = 60;
 }
 
-public sealed record DeliveryCounts(int Succeeded, int Retrying, int Failed, int Cancelled);
+/// <summary>Deliveries by their status now; <c>paused</c>: kept without a try while their webhook is paused.</summary>
+public sealed record DeliveryCounts(int Succeeded, int Retrying, int Paused, int Failed, int Cancelled);
 
-public sealed record MinuteCounts(DateTimeOffset Minute, int Succeeded, int Retrying, int Failed, int Cancelled);
+public sealed record MinuteCounts(DateTimeOffset Minute, int Succeeded, int Retrying, int Paused, int Failed, int Cancelled);

@@ -10,7 +10,9 @@ namespace Pipelet.Dispatcher.Delivery;
 /// Runs the paused webhooks, on every instance, each second: reads which webhooks are paused (<see cref="PausedWebhooks"/>);
 /// for each one whose probe is due takes the probe (one instance, one try at a time, every
 /// <see cref="DeliveryOptions.ProbeInterval"/>) and tries its oldest kept delivery: a success resumes the webhook, a
-/// failure takes the delivery's next rung as any failed try does. Kept deliveries of webhooks no longer paused go to the
+/// failure takes the delivery's next rung as any failed try does. A probe try takes a token of the webhook's
+/// <c>rate_limit</c> like any other try (without one it waits for the next tick), so probes and released deliveries
+/// together stay within the limit. Kept deliveries of webhooks no longer paused go to the
 /// deliveries queue in confirmed chunks (oldest first), and kept deliveries whose retry ladder has ended are
 /// dead-lettered, so a kept delivery ends on the ladder's schedule like any other.
 /// </summary>
@@ -19,6 +21,7 @@ public sealed partial class PausedWebhookProbe(
     PausedWebhookStore store,
     DeliveryAttempts attempts,
     WebhookConcurrency concurrency,
+    WebhookRateLimiter rateLimiter,
     WebhookDirectory directory,
     IBus bus,
     IOptions<DeliveryOptions> options,
@@ -80,6 +83,13 @@ public sealed partial class PausedWebhookProbe(
         {
             // Nothing kept to try with yet (its tries are waiting on their rungs): look again later.
             await store.ProbeFailedAsync(webhookId, next, null, cancellationToken);
+            return;
+        }
+
+        if (webhook.Settings.RateLimit is { } limit && !await rateLimiter.WaitAsync(webhookId, limit, RetryQueues.DeferWait, cancellationToken))
+        {
+            // Over its rate limit at the moment: the probe is due again at the next tick, with no try made or counted.
+            await store.ProbeFailedAsync(webhookId, time.GetUtcNow(), null, cancellationToken);
             return;
         }
 
