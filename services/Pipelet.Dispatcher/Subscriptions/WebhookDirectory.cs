@@ -15,7 +15,7 @@ public sealed class WebhookDirectory
     // Deleted ids with when, so a late or replayed upsert cannot resurrect a deleted webhook.
     private readonly Dictionary<long, DateTimeOffset> _deleted = [];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private WebhookSubscription[] _snapshot = [];
+    private Snapshot _snapshot = new([], []);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completes once the first full list has been read (or at once when there is no source to read).</summary>
@@ -23,7 +23,7 @@ public sealed class WebhookDirectory
 
     public bool IsReady => _ready.Task.IsCompleted;
 
-    public IReadOnlyList<WebhookSubscription> All => Volatile.Read(ref _snapshot);
+    public IReadOnlyList<WebhookSubscription> All => Volatile.Read(ref _snapshot).Webhooks;
 
     public void MarkReady() => _ready.TrySetResult();
 
@@ -38,19 +38,32 @@ public sealed class WebhookDirectory
     }
 
     /// <summary>Every enabled webhook that should receive this event.</summary>
+    /// <remarks>Asked for every event: one webhook's match (the usual case) is a list kept with the snapshot, not a new one.</remarks>
     public IReadOnlyList<WebhookSubscription> Match(StationEvent stationEvent)
     {
         var snapshot = Volatile.Read(ref _snapshot);
+        var first = -1;
         List<WebhookSubscription>? matches = null;
-        foreach (var webhook in snapshot)
+        for (var i = 0; i < snapshot.Webhooks.Length; i++)
         {
-            if (WebhookMatching.Wants(webhook, stationEvent.Event, stationEvent.StationId))
-            {
-                (matches ??= []).Add(webhook);
-            }
+            if (!WebhookMatching.Wants(snapshot.Webhooks[i], stationEvent.Event, stationEvent.StationId)) continue;
+            if (first < 0) first = i;
+            else (matches ??= [snapshot.Webhooks[first]]).Add(snapshot.Webhooks[i]);
         }
 
-        return matches ?? (IReadOnlyList<WebhookSubscription>)[];
+        if (matches is not null) return matches;
+        return first < 0 ? [] : snapshot.Alone[first];
+    }
+
+    /// <summary>Whether any enabled webhook wants this event (<see cref="Match"/> without building the list).</summary>
+    public bool AnyWants(StationEvent stationEvent)
+    {
+        foreach (var webhook in Volatile.Read(ref _snapshot).Webhooks)
+        {
+            if (WebhookMatching.Wants(webhook, stationEvent.Event, stationEvent.StationId)) return true;
+        }
+
+        return false;
     }
 
     public void Upsert(WebhookSubscription webhook)
@@ -119,8 +132,12 @@ public sealed class WebhookDirectory
 
     private void Publish()
     {
-        Volatile.Write(ref _snapshot, _webhooks.Values.OrderBy(w => w.WebhookId).ToArray());
+        var webhooks = _webhooks.Values.OrderBy(w => w.WebhookId).ToArray();
+        Volatile.Write(ref _snapshot, new Snapshot(webhooks, [.. webhooks.Select(w => new[] { w })]));
         _changed.TrySetResult();
         _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+
+    /// <summary>The webhooks by id, and each alone in a list of its own (what <see cref="Match"/> returns for it).</summary>
+    private sealed record Snapshot(WebhookSubscription[] Webhooks, WebhookSubscription[][] Alone);
 }
