@@ -1,43 +1,10 @@
-using MassTransit;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// The MassTransit bus on the broker of <c>ConnectionStrings__rabbitmq</c>, the connection string
-/// <c>AddRabbitMQClient("rabbitmq")</c> (Aspire.RabbitMQ.Client) reads too.
+/// The broker's connection string, one name for every service: the gateway's channels (Aspire.RabbitMQ.Client)
+/// and the MassTransit bus of the dispatcher and the subscription service (<c>Pipelet.Messaging</c>) read it.
 /// </summary>
 public static class Messaging
 {
     public const string RabbitMqConnectionName = "rabbitmq";
-
-    /// <summary>
-    /// Registers the one MassTransit bus. MassTransit adds its own readiness check (the bus and its receive
-    /// endpoints are connected), which <c>/health</c> reports. Its usage telemetry is off: the services
-    /// make no calls outside the system.
-    /// </summary>
-    public static TBuilder AddRabbitMqBus<TBuilder>(
-        this TBuilder builder,
-        Action<IBusRegistrationConfigurator>? configure = null,
-        Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator>? configureBus = null)
-        where TBuilder : IHostApplicationBuilder
-    {
-        var broker = builder.Configuration.GetConnectionString(RabbitMqConnectionName) is { Length: > 0 } value
-            ? new Uri(value)
-            : throw new InvalidOperationException(
-                $"Connection string '{RabbitMqConnectionName}' is missing: set ConnectionStrings__{RabbitMqConnectionName} (the AppHost does this for you).");
-        builder.Services.AddMassTransit(x =>
-        {
-            x.DisableUsageTelemetry();
-            configure?.Invoke(x);
-            x.UsingRabbitMq((context, rabbit) =>
-            {
-                rabbit.Host(broker);
-                configureBus?.Invoke(context, rabbit);
-                rabbit.ConfigureEndpoints(context);
-            });
-        });
-        return builder;
-    }
 }

@@ -3,8 +3,11 @@ using System.Text.Json.Serialization;
 
 namespace Pipelet.Client;
 
-/// <summary>One page of a list ordered by id; pass <see cref="NextAfter"/> as <c>after</c> for the next (null on the last page).</summary>
-public sealed record Page<T>(IReadOnlyList<T> Items, long? NextAfter);
+/// <summary>
+/// One page of any list; pass <see cref="NextCursor"/> as <c>cursor</c> for the next (null on the last page).
+/// The cursor is opaque: send it back as it came.
+/// </summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
 
 /// <summary>
 /// A webhook as the API shows it; the secret value is write-only (<see cref="HasSecret"/> says whether one is set).
@@ -92,14 +95,8 @@ public sealed record ApiKey(long Id, string Name, string Prefix, IReadOnlyList<s
 /// <summary>A connected charging station.</summary>
 public sealed record Station(string StationId, DateTimeOffset ConnectedSince, DateTimeOffset LastMessageAt, string InstanceId);
 
-/// <summary>A page of stations by station id; pass <see cref="NextAfter"/> as <c>after</c> for the next.</summary>
-public sealed record StationPage(IReadOnlyList<Station> Items, string? NextAfter);
-
 /// <summary>The station's CALLRESULT payload to a command, as it sent it.</summary>
 public sealed record CommandResult(string StationId, string Action, JsonElement Response);
-
-/// <summary>A page of the delivery log, newest first; pass <see cref="NextBefore"/> as <c>before</c> for the next.</summary>
-public sealed record DeliveryPage<T>(IReadOnlyList<T> Items, Guid? NextBefore);
 
 /// <summary>A delivery as the log lists it.</summary>
 public sealed record DeliverySummary(

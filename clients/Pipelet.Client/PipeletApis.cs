@@ -12,7 +12,7 @@ public interface IWebhooksApi
     Task<Webhook> CreateAsync([Body] CreateWebhook webhook, CancellationToken cancellationToken = default);
 
     [Get("/api/v1/webhooks")]
-    Task<Page<Webhook>> ListAsync(long? after = null, int? limit = null, CancellationToken cancellationToken = default);
+    Task<Page<Webhook>> ListAsync(string? cursor = null, int? limit = null, CancellationToken cancellationToken = default);
 
     [Get("/api/v1/webhooks/{id}")]
     Task<Webhook> GetAsync(long id, CancellationToken cancellationToken = default);
@@ -40,7 +40,7 @@ public interface IApiKeysApi
     Task<CreatedApiKey> CreateAsync([Body] CreateApiKey key, CancellationToken cancellationToken = default);
 
     [Get("/api/v1/api-keys")]
-    Task<Page<ApiKey>> ListAsync(long? after = null, int? limit = null, CancellationToken cancellationToken = default);
+    Task<Page<ApiKey>> ListAsync(string? cursor = null, int? limit = null, CancellationToken cancellationToken = default);
 
     [Delete("/api/v1/api-keys/{id}")]
     Task RevokeAsync(long id, CancellationToken cancellationToken = default);
@@ -50,7 +50,7 @@ public interface IApiKeysApi
 public interface IStationsApi
 {
     [Get("/api/v1/stations")]
-    Task<StationPage> ListAsync(string? after = null, int? limit = null, CancellationToken cancellationToken = default);
+    Task<Page<Station>> ListAsync(string? cursor = null, int? limit = null, CancellationToken cancellationToken = default);
 
     [Get("/api/v1/stations/{stationId}")]
     Task<Station> GetAsync(string stationId, CancellationToken cancellationToken = default);
@@ -65,7 +65,7 @@ public interface IDeliveriesApi
 {
     /// <summary>A webhook's deliveries, newest first, filtered on the server by status, event name and station id (null: any).</summary>
     [Get("/api/v1/webhooks/{webhookId}/deliveries")]
-    Task<DeliveryPage<DeliverySummary>> ListAsync(long webhookId, string? status = null, Guid? before = null, int? limit = null,
+    Task<Page<DeliverySummary>> ListAsync(long webhookId, string? status = null, string? cursor = null, int? limit = null,
         [AliasAs("event")] string? eventName = null, [AliasAs("station_id")] string? stationId = null, CancellationToken cancellationToken = default);
 
     /// <summary>A webhook's delivery counts: over the last 24 h, and per minute over the last hour.</summary>
@@ -80,7 +80,7 @@ public interface IDeliveriesApi
     Task<Delivery> GetAsync(Guid deliveryId, CancellationToken cancellationToken = default);
 
     [Get("/api/v1/failed-deliveries")]
-    Task<DeliveryPage<FailedDelivery>> ListFailedAsync([AliasAs("webhook_id")] long? webhookId = null, Guid? before = null, int? limit = null, CancellationToken cancellationToken = default);
+    Task<Page<FailedDelivery>> ListFailedAsync([AliasAs("webhook_id")] long? webhookId = null, string? cursor = null, int? limit = null, CancellationToken cancellationToken = default);
 
     [Get("/api/v1/failed-deliveries/{deliveryId}")]
     Task<FailedDelivery> GetFailedAsync(Guid deliveryId, CancellationToken cancellationToken = default);

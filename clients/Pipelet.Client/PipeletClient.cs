@@ -67,51 +67,30 @@ public sealed class PipeletClient(IWebhooksApi webhooks, IApiKeysApi apiKeys, IS
 public static class PipeletPaging
 {
     public static IAsyncEnumerable<Webhook> ListAllAsync(this IWebhooksApi api, int? pageSize = null, CancellationToken cancellationToken = default) =>
-        All<Webhook, long?>(async (after, ct) =>
-        {
-            var page = await api.ListAsync(after, pageSize, ct);
-            return (page.Items, page.NextAfter);
-        }, cancellationToken);
+        All((cursor, ct) => api.ListAsync(cursor, pageSize, ct), cancellationToken);
 
     public static IAsyncEnumerable<ApiKey> ListAllAsync(this IApiKeysApi api, int? pageSize = null, CancellationToken cancellationToken = default) =>
-        All<ApiKey, long?>(async (after, ct) =>
-        {
-            var page = await api.ListAsync(after, pageSize, ct);
-            return (page.Items, page.NextAfter);
-        }, cancellationToken);
+        All((cursor, ct) => api.ListAsync(cursor, pageSize, ct), cancellationToken);
 
     public static IAsyncEnumerable<Station> ListAllAsync(this IStationsApi api, int? pageSize = null, CancellationToken cancellationToken = default) =>
-        All<Station, string?>(async (after, ct) =>
-        {
-            var page = await api.ListAsync(after, pageSize, ct);
-            return (page.Items, page.NextAfter);
-        }, cancellationToken);
+        All((cursor, ct) => api.ListAsync(cursor, pageSize, ct), cancellationToken);
 
     public static IAsyncEnumerable<DeliverySummary> ListAllAsync(this IDeliveriesApi api, long webhookId, string? status = null, int? pageSize = null,
         string? eventName = null, string? stationId = null, CancellationToken cancellationToken = default) =>
-        All<DeliverySummary, Guid?>(async (before, ct) =>
-        {
-            var page = await api.ListAsync(webhookId, status, before, pageSize, eventName, stationId, ct);
-            return (page.Items, page.NextBefore);
-        }, cancellationToken);
+        All((cursor, ct) => api.ListAsync(webhookId, status, cursor, pageSize, eventName, stationId, ct), cancellationToken);
 
     public static IAsyncEnumerable<FailedDelivery> ListAllFailedAsync(this IDeliveriesApi api, long? webhookId = null, int? pageSize = null, CancellationToken cancellationToken = default) =>
-        All<FailedDelivery, Guid?>(async (before, ct) =>
-        {
-            var page = await api.ListFailedAsync(webhookId, before, pageSize, ct);
-            return (page.Items, page.NextBefore);
-        }, cancellationToken);
+        All((cursor, ct) => api.ListFailedAsync(webhookId, cursor, pageSize, ct), cancellationToken);
 
-    private static async IAsyncEnumerable<T> All<T, TCursor>(
-        Func<TCursor?, CancellationToken, Task<(IReadOnlyList<T> Items, TCursor? Next)>> read,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<T> All<T>(
+        Func<string?, CancellationToken, Task<Page<T>>> read, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        TCursor? cursor = default;
+        string? cursor = null;
         do
         {
-            var (items, next) = await read(cursor, cancellationToken);
-            foreach (var item in items) yield return item;
-            cursor = next;
+            var page = await read(cursor, cancellationToken);
+            foreach (var item in page.Items) yield return item;
+            cursor = page.NextCursor;
         }
         while (cursor is not null);
     }

@@ -1,4 +1,7 @@
+using System.Collections.Frozen;
 using System.Diagnostics;
+using Pipelet.Gateway.Events;
+using Pipelet.Gateway.Ocpp.Schemas;
 
 namespace Pipelet.Gateway;
 
@@ -15,6 +18,11 @@ internal static class GatewayTracing
 
     private static readonly ActivitySource Source = new(SourceName);
 
+    // Span names built once: every CALL starts its spans, sampled or not, and would otherwise build two strings.
+    private static readonly FrozenDictionary<string, string> CallNames =
+        OcppSchemas.StationRequests.Keys.ToFrozenDictionary(action => action, action => $"ocpp {action}");
+    private static readonly string EventPublishName = $"{StationEventEnvelope.Exchange} publish";
+
     /// <summary>
     /// The span of one CALL, as a new trace (sampled or not there, by the service defaults' sampler; every span
     /// downstream follows that decision, so tags are only set on a recorded span): the WebSocket request it arrives on lives as long as the
@@ -24,7 +32,7 @@ internal static class GatewayTracing
     public static Activity? StartCall(string stationId, string action, string messageId)
     {
         Activity.Current = null;
-        var activity = Source.StartActivity($"ocpp {action}", ActivityKind.Server);
+        var activity = Source.StartActivity(CallNames.GetValueOrDefault(action) ?? $"ocpp {action}", ActivityKind.Server);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("ocpp.station_id", stationId);
@@ -36,13 +44,13 @@ internal static class GatewayTracing
     }
 
     /// <summary>The publish of one event, a child of whatever the gateway is doing (a CALL, a connect, a command).</summary>
-    public static Activity? StartPublish(string exchange, string eventName, Guid eventId, string stationId)
+    public static Activity? StartPublish(string eventName, Guid eventId, string stationId)
     {
-        var activity = Source.StartActivity($"{exchange} publish", ActivityKind.Producer);
+        var activity = Source.StartActivity(EventPublishName, ActivityKind.Producer);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("messaging.system", "rabbitmq");
-            activity.SetTag("messaging.destination.name", exchange);
+            activity.SetTag("messaging.destination.name", StationEventEnvelope.Exchange);
             activity.SetTag("messaging.message.id", eventId.ToString());
             activity.SetTag("pipelet.event", eventName);
             activity.SetTag("ocpp.station_id", stationId);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -22,6 +23,11 @@ public sealed class WebhookSender(HttpClient http, IOptions<WebhookSendingOption
     public const string HttpClientName = "webhooks";
     private const int ResponseBodyLimit = 1024;
     private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
+    private const string TraceParent = "traceparent";
+    private const string TraceState = "tracestate";
+
+    /// <summary>Named as HttpClient's own source: it has listeners exactly when HttpClient's spans would be recorded.</summary>
+    private static readonly ActivitySource HttpClientSpans = new("System.Net.Http");
 
     public async Task<AttemptResult> SendAsync(WebhookSubscription webhook, StationEvent stationEvent, int attempt, CancellationToken cancellationToken)
     {
@@ -48,6 +54,7 @@ public sealed class WebhookSender(HttpClient http, IOptions<WebhookSendingOption
             request.Headers.TryAddWithoutValidation(secretHeader.Name, secretHeader.Value.Value);
         }
 
+        PropagateTrace(request);
         var timeout = options.Value.Timeout;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -74,6 +81,22 @@ public sealed class WebhookSender(HttpClient http, IOptions<WebhookSendingOption
             var (kind, message) = Classify(ex, webhook.Settings.Url);
             return Failed(started, kind, message);
         }
+    }
+
+    /// <summary>
+    /// The receiver's <c>traceparent</c> names the current span (the attempt). HttpClient would make a span of its own for
+    /// every request just to send it (an Activity with five tags, two execution-context switches), whether or not anyone
+    /// records it: a tenth of a delivery's allocations. When nothing listens to HttpClient's spans, the header is written
+    /// here and the request goes without a current span, so HttpClient makes none; a tracer that records HTTP client
+    /// spans (the OTLP exporter) still gets them as before.
+    /// </summary>
+    private static void PropagateTrace(HttpRequestMessage request)
+    {
+        if (Activity.Current is not { IdFormat: ActivityIdFormat.W3C } current || HttpClientSpans.HasListeners()) return;
+        request.Headers.TryAddWithoutValidation(TraceParent, current.Id);
+        if (current.TraceStateString is { } state) request.Headers.TryAddWithoutValidation(TraceState, state);
+        // For the rest of SendAsync only: an async method does not hand its context changes back to its caller.
+        Activity.Current = null;
     }
 
     /// <summary>
@@ -117,16 +140,25 @@ public sealed class WebhookSender(HttpClient http, IOptions<WebhookSendingOption
 
     private static async Task<string?> ReadPrefixAsync(HttpContent content, CancellationToken cancellationToken)
     {
+        // Most receivers answer with an empty body: nothing to read, nothing to keep.
+        if (content.Headers.ContentLength == 0) return null;
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[ResponseBodyLimit];
-        var read = 0;
-        while (read < buffer.Length)
+        var buffer = ArrayPool<byte>.Shared.Rent(ResponseBodyLimit);
+        try
         {
-            var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken);
-            if (n == 0) break;
-            read += n;
-        }
+            var read = 0;
+            while (read < ResponseBodyLimit)
+            {
+                var n = await stream.ReadAsync(buffer.AsMemory(read, ResponseBodyLimit - read), cancellationToken);
+                if (n == 0) break;
+                read += n;
+            }
 
-        return read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read);
+            return read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }

@@ -12,51 +12,25 @@ namespace Pipelet.Dispatcher.Tests;
 /// A dispatcher with <c>Delivery__DisableAfter=2s</c> and <c>Delivery__DisableAfterFailures=3</c>, a webhook that always
 /// fails, one that is fine, one subscribed to <c>WebhookDisabled</c> and one to <c>"*"</c>.
 /// </summary>
-public sealed class AutoDisableFixture : IAsyncLifetime
+public sealed class AutoDisableFixture() : DispatcherRig("1s,1s,1s,1s,1s,1s,1s,1s", new Dictionary<string, string?>
 {
-    private readonly RealInfrastructure _infrastructure = new();
-
-    public Receiver Receiver { get; private set; } = null!;
-    public FakeSubscriptions Subscriptions { get; private set; } = null!;
-    public DispatcherProcess Dispatcher { get; private set; } = null!;
-    public TestBus Bus { get; private set; } = null!;
-    public DeliveryDatabase Database { get; private set; } = null!;
+    ["Delivery__DisableAfter"] = "00:00:02",
+    ["Delivery__DisableAfterFailures"] = "3",
+})
+{
     public WebhookSubscription Dead { get; private set; } = null!;
     public WebhookSubscription Healthy { get; private set; } = null!;
     public WebhookSubscription Owner { get; private set; } = null!;
     public WebhookSubscription Everything { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    protected override void AddWebhooks()
     {
-        await _infrastructure.InitializeAsync();
-        Receiver = await Receiver.StartAsync();
-        Subscriptions = await FakeSubscriptions.StartAsync();
-        Database = new DeliveryDatabase(_infrastructure.PostgresConnectionString);
         Dead = Subscriptions.Subscribe("dead", Receiver.Hook("dead"), stations: ["CP-DEAD"]);
         Healthy = Subscriptions.Subscribe("healthy", Receiver.Hook("healthy"), stations: ["CP-HEALTHY"]);
         // A stations filter does not keep operational events away: they are about no station.
         Owner = Subscriptions.Subscribe("owner", Receiver.Hook("owner"), stations: ["CP-NONE"], events: [EventCatalogue.WebhookDisabled]);
         Everything = Subscriptions.Subscribe("everything", Receiver.Hook("everything"));
         Receiver.Behave("dead", _ => new Answer(500, Body: "down"));
-
-        Dispatcher = await DispatcherProcess.StartAsync(new DispatcherProcess.Settings(
-            _infrastructure.RabbitMqConnectionString, _infrastructure.PostgresConnectionString, Subscriptions.BaseUri,
-            RetrySchedule: "1s,1s,1s,1s,1s,1s,1s,1s",
-            Extra: new Dictionary<string, string?>
-            {
-                ["Delivery__DisableAfter"] = "00:00:02",
-                ["Delivery__DisableAfterFailures"] = "3",
-            }));
-        Bus = await TestBus.StartAsync(_infrastructure.RabbitMqConnectionString);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (Bus is not null) await Bus.DisposeAsync();
-        if (Dispatcher is not null) await Dispatcher.DisposeAsync();
-        if (Subscriptions is not null) await Subscriptions.DisposeAsync();
-        if (Receiver is not null) await Receiver.DisposeAsync();
-        await _infrastructure.DisposeAsync();
     }
 }
 

@@ -280,6 +280,12 @@ public sealed class DeliveryTests(DispatcherFixture fixture) : IClassFixture<Dis
         var filterProblem = await badFilters.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(filterProblem.GetProperty("errors").TryGetProperty("event", out _));
         Assert.True(filterProblem.GetProperty("errors").TryGetProperty("station_id", out _));
+        foreach (var (query, field) in new[] { ("cursor=not-a-cursor", "cursor"), ("before=not-a-delivery", "before") })
+        {
+            using var badCursor = await fixture.Api.GetAsync($"failed-deliveries?{query}");
+            Assert.Equal(HttpStatusCode.BadRequest, badCursor.StatusCode);
+            Assert.True((await badCursor.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty(field, out _), query);
+        }
 
         using var missing = await fixture.Api.GetAsync($"deliveries/{Guid.NewGuid()}");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);

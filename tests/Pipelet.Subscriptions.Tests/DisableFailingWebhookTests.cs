@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Threading.Channels;
-using MassTransit;
 using Pipelet.Contracts.Events;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.Testing;
@@ -16,47 +14,13 @@ namespace Pipelet.Subscriptions.Tests;
 /// </summary>
 public sealed class DisableFailingWebhookTests(SubscriptionsAppFixture fixture) : IClassFixture<SubscriptionsAppFixture>, IAsyncLifetime
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private readonly HttpClient _api = fixture.App.Public();
-    private readonly Channel<object> _received = Channel.CreateUnbounded<object>();
-    private IBusControl _bus = null!;
+    private BusListener _bus = null!;
 
-    public async Task InitializeAsync()
-    {
-        _bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
-        {
-            rabbit.Host(new Uri(fixture.RabbitMqConnectionString));
-            rabbit.ReceiveEndpoint("subscriptions-disable-tests-" + Guid.NewGuid().ToString("N")[..8], endpoint =>
-            {
-                endpoint.AutoDelete = true;
-                endpoint.Durable = false;
-                endpoint.Handler<WebhookUpserted>(context => _received.Writer.WriteAsync(context.Message).AsTask());
-                endpoint.Handler<StationEventBatch>(context => _received.Writer.WriteAsync(context.Message).AsTask());
-            });
-        });
-        using var started = new CancellationTokenSource(Patience);
-        await _bus.StartAsync(started.Token);
-    }
+    public async Task InitializeAsync() =>
+        _bus = await BusListener.StartAsync(fixture.RabbitMqConnectionString, BusListener.Keep<WebhookUpserted>(), BusListener.Keep<StationEventBatch>());
 
-    public async Task DisposeAsync() => await _bus.StopAsync();
-
-    private readonly List<object> _seen = [];
-
-    /// <summary>The first message of type <typeparamref name="T"/> that matches, in arrival order; others stay for later asks (the two messages may come in either order).</summary>
-    private async Task<T> NextAsync<T>(Func<T, bool> match)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            if (_seen.OfType<T>().FirstOrDefault(match) is { } found)
-            {
-                _seen.Remove(found);
-                return found;
-            }
-
-            _seen.Add(await _received.Reader.ReadAsync(timeout.Token));
-        }
-    }
+    public async Task DisposeAsync() => await _bus.DisposeAsync();
 
     [Fact]
     public async Task Disabling_a_failing_webhook_shows_why_publishes_the_change_and_one_WebhookDisabled_event_and_enabling_clears_it()
@@ -79,9 +43,9 @@ public sealed class DisableFailingWebhookTests(SubscriptionsAppFixture fixture) 
         Assert.True(webhook.GetProperty("disabled_at").GetDateTimeOffset() > since);
 
         // The dispatchers hear of it like any disable (and cancel its retries) ...
-        await NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == id && !m.Webhook.Settings.Enabled);
+        await _bus.NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == id && !m.Webhook.Settings.Enabled);
         // ... and the webhooks subscribed to WebhookDisabled get the notice, as an event with no station.
-        var batch = await NextAsync<StationEventBatch>(b => b.Events.Any(e => e.Payload.TryGetProperty("webhook_id", out var w) && w.GetInt64() == id));
+        var batch = await _bus.NextAsync<StationEventBatch>(b => b.Events.Any(e => e.Payload.TryGetProperty("webhook_id", out var w) && w.GetInt64() == id));
         var notice = Assert.Single(batch.Events);
         Assert.Equal(EventCatalogue.WebhookDisabled, notice.Event);
         Assert.Equal("", notice.StationId);

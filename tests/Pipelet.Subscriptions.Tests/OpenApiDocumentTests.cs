@@ -85,10 +85,11 @@ public sealed class OpenApiDocumentTests(SubscriptionsAppFixture fixture) : ICla
     {
         var root = JsonDocument.Parse(await DocumentAsync()).RootElement;
         var list = root.GetProperty("paths").GetProperty("/api/v1/stations").GetProperty("get");
-        Assert.Equal(["limit", "after"], list.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.Equal(["limit", "cursor", "after"], list.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.True(list.GetProperty("parameters")[2].GetProperty("deprecated").GetBoolean());
         var page = list.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("example");
         Assert.Equal("WALLBOX_001", page.GetProperty("items")[0].GetProperty("station_id").GetString());
-        Assert.Equal(JsonValueKind.Null, page.GetProperty("next_after").ValueKind);
+        Assert.Equal(JsonValueKind.Null, page.GetProperty("next_cursor").ValueKind);
     }
 
     [Fact]

@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Pipelet.Contracts.Subscriptions;
@@ -9,62 +7,37 @@ namespace Pipelet.Subscriptions.Tests;
 /// <summary>Every committed change reaches the bus (through the outbox), as the dispatcher will see it.</summary>
 public sealed class WebhookChangesOnTheBusTests(SubscriptionsAppFixture fixture) : IClassFixture<SubscriptionsAppFixture>, IAsyncLifetime
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private readonly HttpClient _api = fixture.App.Public();
-    private readonly Channel<object> _received = Channel.CreateUnbounded<object>();
-    private IBusControl _bus = null!;
+    private BusListener _bus = null!;
 
-    public async Task InitializeAsync()
-    {
-        _bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
-        {
-            rabbit.Host(new Uri(fixture.RabbitMqConnectionString));
-            rabbit.ReceiveEndpoint("subscriptions-tests-" + Guid.NewGuid().ToString("N")[..8], endpoint =>
-            {
-                endpoint.AutoDelete = true;
-                endpoint.Durable = false;
-                endpoint.Handler<WebhookUpserted>(context => _received.Writer.WriteAsync(context.Message).AsTask());
-                endpoint.Handler<WebhookDeleted>(context => _received.Writer.WriteAsync(context.Message).AsTask());
-            });
-        });
-        using var started = new CancellationTokenSource(Patience);
-        await _bus.StartAsync(started.Token);
-    }
+    public async Task InitializeAsync() =>
+        _bus = await BusListener.StartAsync(fixture.RabbitMqConnectionString, BusListener.Keep<WebhookUpserted>(), BusListener.Keep<WebhookDeleted>());
 
-    public async Task DisposeAsync() => await _bus.StopAsync();
-
-    private async Task<T> NextAsync<T>(Func<T, bool> match)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            if (await _received.Reader.ReadAsync(timeout.Token) is T message && match(message)) return message;
-        }
-    }
+    public async Task DisposeAsync() => await _bus.DisposeAsync();
 
     [Fact]
     public async Task Create_update_and_delete_are_published_with_the_current_state()
     {
         var id = await _api.CreateWebhookAsync();
-        var created = await NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == id);
+        var created = await _bus.NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == id);
         Assert.Equal(new Uri("https://my-app.example.com/webhooks/ocpp"), created.Webhook.Settings.Url);
         Assert.Equal(new WebhookSecretHeader("X-Webhook-Secret", new Secret("my-secret-value-here")), created.Webhook.Settings.SecretHeader);
         Assert.StartsWith("whsec_", created.Webhook.Signing!.Current.Value, StringComparison.Ordinal);
         Assert.Equal(["StartTransaction", "StopTransaction"], created.Webhook.Settings.Events);
 
         await _api.PutJsonAsync($"/api/v1/webhooks/{id}", """{"enabled":false,"stations":["WALLBOX_001"]}""");
-        var updated = await NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == id && !m.Webhook.Settings.Enabled);
+        var updated = await _bus.NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == id && !m.Webhook.Settings.Enabled);
         Assert.Equal(["WALLBOX_001"], updated.Webhook.Settings.Stations);
 
         await _api.DeleteAsync($"/api/v1/webhooks/{id}");
-        await NextAsync<WebhookDeleted>(m => m.WebhookId == id);
+        await _bus.NextAsync<WebhookDeleted>(m => m.WebhookId == id);
     }
 
     [Fact]
     public async Task A_change_committed_but_not_yet_published_is_published_later()
     {
         var id = await _api.CreateWebhookAsync();
-        await NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == id);
+        await _bus.NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == id);
 
         // What a crash right after the commit leaves behind: the outbox row, no message. The publisher's poll finds it.
         var dataSource = fixture.App.Services.GetRequiredService<NpgsqlDataSource>();
@@ -72,6 +45,6 @@ public sealed class WebhookChangesOnTheBusTests(SubscriptionsAppFixture fixture)
         command.Parameters.Add(new() { Value = id });
         await command.ExecuteNonQueryAsync();
 
-        await NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == id);
+        await _bus.NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == id);
     }
 }

@@ -172,6 +172,9 @@ public sealed class WebhookValidationTests(SubscriptionsAppFixture fixture) : IC
     [InlineData("limit=101", "limit")]
     [InlineData("after=-1", "after")]
     [InlineData("after=abc", "after")]
+    [InlineData("cursor=abc", "cursor")]
+    [InlineData("cursor=-1", "cursor")]
+    [InlineData("cursor=abc&after=1", "cursor")]
     public async Task Bad_paging_parameters_are_field_errors(string query, string field) =>
         await (await _api.GetAsync($"/api/v1/webhooks?{query}")).AssertFieldErrorAsync(field);
 

@@ -91,19 +91,32 @@ public sealed class WebhooksApiTests(SubscriptionsAppFixture fixture) : IClassFi
         for (var i = 0; i < 5; i++) created.Add(await _api.CreateWebhookAsync());
 
         var seen = new List<long>();
-        long? after = 0;
-        while (after is not null)
+        var query = "limit=2";
+        while (query is not null)
         {
-            var page = await (await _api.GetAsync($"/api/v1/webhooks?limit=2&after={after}")).ReadJsonAsync();
+            var page = await (await _api.GetAsync($"/api/v1/webhooks?{query}")).ReadJsonAsync();
             var items = page.GetProperty("items").EnumerateArray().Select(w => w.GetProperty("id").GetInt64()).ToList();
             Assert.True(items.Count <= 2);
             seen.AddRange(items);
-            after = page.GetProperty("next_after").ValueKind == JsonValueKind.Null ? null : page.GetProperty("next_after").GetInt64();
+            query = page.GetProperty("next_cursor").GetString() is { } cursor ? $"limit=2&cursor={Uri.EscapeDataString(cursor)}" : null;
         }
 
         Assert.Equal(seen.Order().ToList(), seen);
         Assert.Equal(seen.Count, seen.Distinct().Count());
         Assert.All(created, id => Assert.Contains(id, seen));
+    }
+
+    [Fact]
+    public async Task The_deprecated_after_parameter_still_pages()
+    {
+        var first = await _api.CreateWebhookAsync();
+        var second = await _api.CreateWebhookAsync();
+
+        var page = await (await _api.GetAsync($"/api/v1/webhooks?limit=1&after={first}")).ReadJsonAsync();
+        Assert.Equal(second, page.GetProperty("items")[0].GetProperty("id").GetInt64());
+        var next = page.GetProperty("next_cursor").GetString();
+        var same = await (await _api.GetAsync($"/api/v1/webhooks?limit=1&cursor={first}")).ReadJsonAsync();
+        Assert.Equal(next, same.GetProperty("next_cursor").GetString());
     }
 
     [Fact]

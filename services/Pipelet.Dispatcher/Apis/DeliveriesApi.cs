@@ -6,6 +6,7 @@ using Pipelet.Dispatcher.Apis.Models;
 using Pipelet.Dispatcher.Data;
 using Pipelet.Dispatcher.Delivery;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Http;
 using Pipelet.ServiceDefaults.OpenApi;
 using Pipelet.ServiceDefaults.Problems;
 
@@ -18,8 +19,8 @@ namespace Pipelet.Dispatcher.Apis;
 /// </summary>
 public static class DeliveriesApi
 {
-    private const int DefaultLimit = 50;
-    private const int MaxLimit = 500;
+    /// <summary>50 deliveries a page unless the request says otherwise, 500 at most.</summary>
+    private static readonly PageLimits PageLimits = new(50, 500);
 
     /// <summary>OCPP 1.6 charge point identities are at most 48 characters (the gateway refuses longer ones).</summary>
     private const int MaxStationIdLength = 48;
@@ -30,7 +31,8 @@ public static class DeliveriesApi
 
         var read = api.MapGroup("").RequireAuthorization(ApiScopes.DeliveriesRead);
         read.MapGet("/webhooks/{id:positive-id}/deliveries", ListDeliveries)
-            .WithSummary("A webhook's deliveries, newest first; filter with ?status=succeeded|retrying|paused|failed|cancelled, ?event={event name} and ?station_id=, all on the server; ?limit= 1-500 (default 50), next page with ?before={next_before}")
+            .WithSummary("A webhook's deliveries, newest first; filter with ?status=succeeded|retrying|paused|failed|cancelled, ?event={event name} and ?station_id=, all on the server; ?limit= 1-500 (default 50), next page with ?cursor={next_cursor}")
+            .WithPaging(PageLimits, "before")
             .WithResponseExample(DeliveriesApiExamples.DeliveryPage);
         read.MapGet("/webhooks/{id:positive-id}/deliveries/stats", GetDeliveryStats)
             .WithSummary("How a webhook's deliveries went, by their status now: totals over the last 24 h with the newest delivery that has an error, and per minute over the last hour (oldest first, the current minute last)")
@@ -39,7 +41,8 @@ public static class DeliveriesApi
             .WithSummary("One delivery with every attempt")
             .WithResponseExample(DeliveriesApiExamples.DeliveryDetail);
         read.MapGet("/failed-deliveries", ListFailedDeliveries)
-            .WithSummary("Dead-lettered deliveries (every attempt of the retry ladder failed), newest first; ?webhook_id= filters; ?limit= 1-500 (default 50), next page with ?before={next_before}")
+            .WithSummary("Dead-lettered deliveries (every attempt of the retry ladder failed), newest first; ?webhook_id= filters; ?limit= 1-500 (default 50), next page with ?cursor={next_cursor}")
+            .WithPaging(PageLimits, "before")
             .WithResponseExample(DeliveriesApiExamples.FailedPage);
         read.MapGet("/failed-deliveries/{id:uuid}", GetFailedDelivery)
             .WithSummary("One dead letter: the event, the webhook (no secret) and every attempt")
@@ -58,7 +61,7 @@ public static class DeliveriesApi
 
     public static async Task<Results<Ok<Page<DeliverySummary>>, ValidationProblem>> ListDeliveries(
         [FromRoute(Name = "id")] long webhookId, [FromQuery] string? status, [FromQuery(Name = "event")] string? eventName,
-        [FromQuery(Name = "station_id")] string? stationId, [FromQuery] string? before, [FromQuery] string? limit,
+        [FromQuery(Name = "station_id")] string? stationId, [FromQuery] string? limit, [FromQuery] string? cursor, [FromQuery] string? before,
         DeliveryLogReader log, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -77,11 +80,12 @@ public static class DeliveriesApi
             errors["station_id"] = [$"Must be a station id of 1 to {MaxStationIdLength} characters."];
         }
 
-        var paging = ReadPaging(before, limit, errors);
+        var query = PageQuery.Read(cursor, before, nameof(before), limit, PageLimits, errors);
+        var idBefore = DeliveryBefore(query, errors);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var items = await log.ListDeliveriesAsync(webhookId, new DeliveryFilter(status, eventName, stationId), paging.Before, paging.Limit, cancellationToken);
-        return TypedResults.Ok(new Page<DeliverySummary>(items, items.Count == paging.Limit ? items[^1].DeliveryId : null));
+        var items = await log.ListDeliveriesAsync(webhookId, new DeliveryFilter(status, eventName, stationId), idBefore, query.Limit + 1, cancellationToken);
+        return TypedResults.Ok(query.PageOf(items, delivery => DeliveryCursor(delivery.DeliveryId)));
     }
 
     public static async Task<Ok<DeliveryStats>> GetDeliveryStats(
@@ -95,7 +99,7 @@ public static class DeliveriesApi
             : NotFound($"No delivery {deliveryId}.");
 
     public static async Task<Results<Ok<Page<FailedDeliveryView>>, ValidationProblem>> ListFailedDeliveries(
-        [FromQuery(Name = "webhook_id")] string? webhookId, [FromQuery] string? before, [FromQuery] string? limit,
+        [FromQuery(Name = "webhook_id")] string? webhookId, [FromQuery] string? limit, [FromQuery] string? cursor, [FromQuery] string? before,
         DeliveryLogReader log, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -106,11 +110,12 @@ public static class DeliveriesApi
             else errors["webhook_id"] = ["Must be a webhook id (a positive integer)."];
         }
 
-        var paging = ReadPaging(before, limit, errors);
+        var query = PageQuery.Read(cursor, before, nameof(before), limit, PageLimits, errors);
+        var idBefore = DeliveryBefore(query, errors);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var items = await log.ListFailedAsync(webhook, paging.Before, paging.Limit, cancellationToken);
-        return TypedResults.Ok(new Page<FailedDeliveryView>(items, items.Count == paging.Limit ? items[^1].DeliveryId : null));
+        var items = await log.ListFailedAsync(webhook, idBefore, query.Limit + 1, cancellationToken);
+        return TypedResults.Ok(query.PageOf(items, failed => DeliveryCursor(failed.DeliveryId)));
     }
 
     public static async Task<Results<Ok<FailedDeliveryView>, ProblemHttpResult>> GetFailedDelivery(
@@ -158,23 +163,16 @@ public static class DeliveriesApi
             : Conflict("Webhook unavailable", $"Webhook {webhookId} does not exist or is disabled.");
     }
 
-    private static (Guid? Before, int Limit) ReadPaging(string? before, string? limit, Dictionary<string, string[]> errors)
+    /// <summary>The log is read newest first; the cursor is the id of the last (oldest) delivery of the previous page.</summary>
+    private static Guid? DeliveryBefore(PageQuery query, Dictionary<string, string[]> errors)
     {
-        Guid? cursor = null;
-        if (before is not null)
-        {
-            if (Guid.TryParse(before, out var id)) cursor = id;
-            else errors["before"] = ["Must be a delivery id from next_before."];
-        }
-
-        var size = DefaultLimit;
-        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size is < 1 or > MaxLimit))
-        {
-            errors["limit"] = [$"Must be a whole number from 1 to {MaxLimit}."];
-        }
-
-        return (cursor, size);
+        if (query.Cursor is null) return null;
+        if (Guid.TryParse(query.Cursor, out var id)) return id;
+        query.RefuseCursor(errors);
+        return null;
     }
+
+    private static string DeliveryCursor(Guid deliveryId) => deliveryId.ToString("D");
 
     private static ProblemHttpResult NotFound(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");

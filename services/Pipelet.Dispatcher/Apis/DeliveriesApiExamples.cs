@@ -10,7 +10,7 @@ internal static class DeliveriesApiExamples
          "next_attempt_at":null,"last_status_code":200,"last_error":null,"replay_of":null}
         """;
 
-    public const string DeliveryPage = "{\"items\":[" + DeliverySummary + "],\"next_before\":null}";
+    public const string DeliveryPage = "{\"items\":[" + DeliverySummary + "],\"next_cursor\":null}";
 
     public const string DeliveryStats = """
         {"webhook_id":42,"since":"2026-04-13T12:35:10+00:00",
@@ -30,7 +30,7 @@ internal static class DeliveriesApiExamples
          "attempts":[{"attempt":1,"attempted_at":"2026-04-14T12:34:56.83+00:00","duration_ms":124.0,"status_code":200,"error_kind":null,"error":null,"response_body":"ok","retry_after":null}]}
         """;
 
-    public const string FailedPage = """{"items":[],"next_before":null}""";
+    public const string FailedPage = """{"items":[],"next_cursor":null}""";
 
     public const string Failed = """
         {"delivery_id":"0196a1b2-0000-7000-8000-000000000001","webhook_id":42,"event_id":"0196a1b2-0000-7000-8000-0000000000aa",

@@ -123,11 +123,7 @@ public sealed partial class DeliveryLog(NpgsqlDataSource dataSource, ILogger<Del
             });
         }
 
-        // One upsert per delivery: keep the furthest step when a batch holds the same delivery twice.
-        var latest = records
-            .GroupBy(r => r.DeliveryId)
-            .Select(g => g.OrderByDescending(r => r.Attempts).ThenByDescending(r => DeliveryStatus.IsFinal(r.Status)).First())
-            .ToList();
+        var latest = Latest(records);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
             INSERT INTO deliveries AS d (delivery_id, webhook_id, event_id, event, station_id, created_at, status, attempts, last_status_code, last_error, next_attempt_at, updated_at, replay_of)
             SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::int[], $9::int[], $10::text[], $11::timestamptz[], $12::timestamptz[], $13::uuid[])
@@ -208,6 +204,33 @@ public sealed partial class DeliveryLog(NpgsqlDataSource dataSource, ILogger<Del
         // Several statements in one batch run in one implicit transaction: all or nothing.
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// One upsert per delivery: when a batch holds the same delivery twice, the furthest step (most attempts, then a
+    /// final status), the first of equals. A pass with a dictionary, not a sort per delivery: this runs for every record.
+    /// </summary>
+    private static List<DeliveryRecord> Latest(IReadOnlyList<DeliveryRecord> records)
+    {
+        var latest = new List<DeliveryRecord>(records.Count);
+        var positions = new Dictionary<Guid, int>(records.Count);
+        foreach (var record in records)
+        {
+            if (!positions.TryAdd(record.DeliveryId, latest.Count))
+            {
+                var position = positions[record.DeliveryId];
+                if (IsFurther(record, latest[position])) latest[position] = record;
+                continue;
+            }
+
+            latest.Add(record);
+        }
+
+        return latest;
+    }
+
+    private static bool IsFurther(DeliveryRecord candidate, DeliveryRecord kept) =>
+        candidate.Attempts > kept.Attempts
+        || (candidate.Attempts == kept.Attempts && DeliveryStatus.IsFinal(candidate.Status) && !DeliveryStatus.IsFinal(kept.Status));
 
     private static NpgsqlParameter Array<T>(IEnumerable<T> values, NpgsqlDbType type) =>
         new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | type };

@@ -29,7 +29,7 @@ public sealed class StationEventFanOut(
     /// and no webhook wants it. Most events are of this kind (a fleet's MeterValues with nobody subscribed), so the
     /// consumer skips their fan-out (a slot, a task, a span) after this one look.
     /// </summary>
-    public bool MayDeliver(StationEvent stationEvent) => !directory.IsReady || directory.Match(stationEvent).Count > 0;
+    public bool MayDeliver(StationEvent stationEvent) => !directory.IsReady || directory.AnyWants(stationEvent);
 
     /// <param name="sends">Where hand-offs and retries are sent: the consume context of the event's batch.</param>
     public async Task FanOutAsync(ISendEndpointProvider sends, StationEvent stationEvent, bool resuming, CancellationToken cancellationToken)

@@ -15,9 +15,9 @@ public sealed class WebhookDirectory
     // Deleted ids with when, so a late or replayed upsert cannot resurrect a deleted webhook.
     private readonly Dictionary<long, DateTimeOffset> _deleted = [];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private WebhookSubscription[] _snapshot = [];
-    private WebhookSubscription[] _unordered = [];
-    private WebhookSubscription[] _ordered = [];
+    private Snapshot _snapshot = Snapshot.Of([]);
+    private Snapshot _unordered = Snapshot.Of([]);
+    private Snapshot _ordered = Snapshot.Of([]);
     private volatile bool _orderedRouted;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -26,7 +26,7 @@ public sealed class WebhookDirectory
 
     public bool IsReady => _ready.Task.IsCompleted;
 
-    public IReadOnlyList<WebhookSubscription> All => Volatile.Read(ref _snapshot);
+    public IReadOnlyList<WebhookSubscription> All => Volatile.Read(ref _snapshot).Webhooks;
 
     public void MarkReady() => _ready.TrySetResult();
 
@@ -41,7 +41,7 @@ public sealed class WebhookDirectory
     }
 
     /// <summary>Whether some webhook asks for its deliveries in order per station (enabled or not).</summary>
-    public bool HasOrdered => Volatile.Read(ref _ordered).Length > 0;
+    public bool HasOrdered => Volatile.Read(ref _ordered).Webhooks.Length > 0;
 
     /// <summary>
     /// Called once this instance has bound the ordered queue to the station events: from then on, events for
@@ -54,24 +54,38 @@ public sealed class WebhookDirectory
     /// Every enabled webhook that should receive this event by the parallel fan-out: all of them, except those with
     /// ordering by station once the ordered queue carries the events (<see cref="UseOrderedRoute"/>).
     /// </summary>
-    public IReadOnlyList<WebhookSubscription> Match(StationEvent stationEvent) =>
-        Match(_orderedRouted ? Volatile.Read(ref _unordered) : Volatile.Read(ref _snapshot), stationEvent);
+    /// <remarks>Asked for every event: one webhook's match (the usual case) is a list kept with the snapshot, not a new one.</remarks>
+    public IReadOnlyList<WebhookSubscription> Match(StationEvent stationEvent) => Match(Parallel, stationEvent);
 
     /// <summary>Every enabled webhook with ordering by station that should receive this event (through its lane).</summary>
     public IReadOnlyList<WebhookSubscription> MatchOrdered(StationEvent stationEvent) => Match(Volatile.Read(ref _ordered), stationEvent);
 
-    private static IReadOnlyList<WebhookSubscription> Match(WebhookSubscription[] snapshot, StationEvent stationEvent)
+    private Snapshot Parallel => _orderedRouted ? Volatile.Read(ref _unordered) : Volatile.Read(ref _snapshot);
+
+    private static IReadOnlyList<WebhookSubscription> Match(Snapshot snapshot, StationEvent stationEvent)
     {
+        var first = -1;
         List<WebhookSubscription>? matches = null;
-        foreach (var webhook in snapshot)
+        for (var i = 0; i < snapshot.Webhooks.Length; i++)
         {
-            if (WebhookMatching.Wants(webhook, stationEvent.Event, stationEvent.StationId))
-            {
-                (matches ??= []).Add(webhook);
-            }
+            if (!WebhookMatching.Wants(snapshot.Webhooks[i], stationEvent.Event, stationEvent.StationId)) continue;
+            if (first < 0) first = i;
+            else (matches ??= [snapshot.Webhooks[first]]).Add(snapshot.Webhooks[i]);
         }
 
-        return matches ?? (IReadOnlyList<WebhookSubscription>)[];
+        if (matches is not null) return matches;
+        return first < 0 ? [] : snapshot.Alone[first];
+    }
+
+    /// <summary>Whether any enabled webhook wants this event by the parallel fan-out (<see cref="Match"/> without building the list).</summary>
+    public bool AnyWants(StationEvent stationEvent)
+    {
+        foreach (var webhook in Parallel.Webhooks)
+        {
+            if (WebhookMatching.Wants(webhook, stationEvent.Event, stationEvent.StationId)) return true;
+        }
+
+        return false;
     }
 
     public void Upsert(WebhookSubscription webhook)
@@ -140,11 +154,17 @@ public sealed class WebhookDirectory
 
     private void Publish()
     {
-        var all = _webhooks.Values.OrderBy(w => w.WebhookId).ToArray();
-        Volatile.Write(ref _unordered, all.Where(w => w.Settings.Ordering != WebhookOrdering.Station).ToArray());
-        Volatile.Write(ref _ordered, all.Where(w => w.Settings.Ordering == WebhookOrdering.Station).ToArray());
-        Volatile.Write(ref _snapshot, all);
+        var webhooks = _webhooks.Values.OrderBy(w => w.WebhookId).ToArray();
+        Volatile.Write(ref _unordered, Snapshot.Of([.. webhooks.Where(w => w.Settings.Ordering != WebhookOrdering.Station)]));
+        Volatile.Write(ref _ordered, Snapshot.Of([.. webhooks.Where(w => w.Settings.Ordering == WebhookOrdering.Station)]));
+        Volatile.Write(ref _snapshot, Snapshot.Of(webhooks));
         _changed.TrySetResult();
         _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>The webhooks by id, and each alone in a list of its own (what <see cref="Match"/> returns for it).</summary>
+    private sealed record Snapshot(WebhookSubscription[] Webhooks, WebhookSubscription[][] Alone)
+    {
+        public static Snapshot Of(WebhookSubscription[] webhooks) => new(webhooks, [.. webhooks.Select(w => new[] { w })]);
     }
 }

@@ -10,11 +10,22 @@ namespace Pipelet.Dispatcher.Subscriptions;
 /// </summary>
 public static class WebhookMatching
 {
+    /// <remarks>Asked for every (event, webhook) pair, twice per event: loops, no delegate or enumerator allocated.</remarks>
     public static bool Wants(WebhookSubscription webhook, string eventName, string stationId)
     {
         if (webhook.Settings is not { Enabled: true } settings) return false;
-        if (EventCatalogue.IsOperational(eventName)) return settings.Events.Contains(eventName, StringComparer.Ordinal);
-        return settings.Events.Any(e => e == EventCatalogue.Wildcard || string.Equals(e, eventName, StringComparison.Ordinal))
-            && (settings.Stations is not { Count: > 0 } stations || stations.Contains(stationId, StringComparer.Ordinal));
+        if (EventCatalogue.IsOperational(eventName)) return Contains(settings.Events, eventName);
+        return (Contains(settings.Events, EventCatalogue.Wildcard) || Contains(settings.Events, eventName))
+            && (settings.Stations is not { Count: > 0 } stations || Contains(stations, stationId));
+    }
+
+    private static bool Contains(IReadOnlyList<string> names, string name)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (string.Equals(names[i], name, StringComparison.Ordinal)) return true;
+        }
+
+        return false;
     }
 }

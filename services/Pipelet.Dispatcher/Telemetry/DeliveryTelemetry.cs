@@ -101,7 +101,8 @@ public sealed class DeliveryTelemetry
 
     public static void Complete(Activity? activity, AttemptResult result)
     {
-        if (activity is null) return;
+        // A propagation-only span (nobody records it) carries the trace id and nothing else: no tags to box and link.
+        if (activity is not { IsAllDataRequested: true }) return;
         if (result.StatusCode is { } status) activity.SetTag("http.response.status_code", status);
         if (!result.Succeeded)
         {

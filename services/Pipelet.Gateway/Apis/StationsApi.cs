@@ -6,6 +6,7 @@ using Pipelet.Gateway.Ocpp;
 using Pipelet.Gateway.Ocpp.Schemas;
 using Pipelet.Gateway.Stations;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Http;
 using Pipelet.ServiceDefaults.OpenApi;
 
 namespace Pipelet.Gateway.Apis;
@@ -22,7 +23,8 @@ internal static class StationsApi
         }
 
         api.MapGet("/", ListStationsAsync)
-            .WithSummary("Connected stations: since when, last message, which gateway instance holds them; in order of station id, ?limit= 1-100 (default 50), next page with ?after={next_after}")
+            .WithSummary("Connected stations: since when, last message, which gateway instance holds them; in order of station id, ?limit= 1-100 (default 50), next page with ?cursor={next_cursor}")
+            .WithPaging(PageLimits, "after")
             .WithResponseExample(StationsApiExamples.StationPage);
         api.MapGet("/{stationId}", GetStationAsync)
             .WithSummary("One connected station (404 problem when not connected)")
@@ -37,21 +39,18 @@ internal static class StationsApi
         return api;
     }
 
-    /// <summary><c>?limit=</c> 1–100 (default 50), next page with <c>?after={next_after}</c>; ordinal order of station id.</summary>
-    public static async Task<Results<Ok<StationList>, ValidationProblem>> ListStationsAsync(
-        string? limit, string? after, StationPages pages, CancellationToken cancellationToken)
+    /// <summary>50 stations a page unless the request says otherwise, 100 at most.</summary>
+    private static readonly PageLimits PageLimits = new(50, 100);
+
+    /// <summary>In ordinal order of station id; the cursor is the last station id of the previous page.</summary>
+    public static async Task<Results<Ok<Page<StationConnection>>, ValidationProblem>> ListStationsAsync(
+        string? limit, string? cursor, string? after, StationPages pages, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        var pageSize = StationPages.DefaultLimit;
-        if (limit is not null && (!int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out pageSize)
-                                  || pageSize is < 1 or > StationPages.MaxLimit))
+        var query = PageQuery.Read(cursor, after, nameof(after), limit, PageLimits, errors);
+        if (query.Cursor is not null && !StationIdentity.IsValid(query.Cursor))
         {
-            errors["limit"] = [$"limit must be a whole number from 1 to {StationPages.MaxLimit}."];
-        }
-
-        if (after is not null && !StationIdentity.IsValid(after))
-        {
-            errors["after"] = ["after must be a station id, as next_after of the previous page gives it."];
+            query.RefuseCursor(errors);
         }
 
         if (errors.Count > 0)
@@ -59,8 +58,8 @@ internal static class StationsApi
             return TypedResults.ValidationProblem(errors, title: "Bad paging parameters");
         }
 
-        var (items, nextAfter) = await pages.ReadAsync(after, pageSize, cancellationToken);
-        return TypedResults.Ok(new StationList(items, nextAfter));
+        var items = await pages.ReadAsync(query.Cursor, query.Limit + 1, cancellationToken);
+        return TypedResults.Ok(query.PageOf(items, station => station.StationId));
     }
 
     public static async Task<Results<Ok<StationConnection>, ProblemHttpResult>> GetStationAsync(
@@ -172,9 +171,6 @@ internal static class StationsApi
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Station not connected",
             detail: $"No gateway instance holds a connection for station '{stationId}'.");
 }
-
-/// <summary>One page of <c>GET /api/v1/stations</c>, shaped like the other lists of the API.</summary>
-internal sealed record StationList(IReadOnlyList<StationConnection> Items, string? NextAfter);
 
 /// <summary>The station's CALLRESULT payload, as it sent it.</summary>
 internal sealed record CommandResponse(string StationId, string Action, JsonElement Response);

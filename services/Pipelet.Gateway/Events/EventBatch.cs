@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace Pipelet.Gateway.Events;
 
 /// <summary>
@@ -21,7 +19,7 @@ internal sealed class EventBatch : IDisposable
     public int Bytes { get; private set; }
 
     /// <summary>Takes what is waiting, without waiting; empty when nothing (or only abandoned events) was there.</summary>
-    public static EventBatch Take(ChannelReader<PendingEvent> waiting, ref PendingEvent? carry, int maxEvents, int maxBytes)
+    public static EventBatch Take(WaitingEvents waiting, ref PendingEvent? carry, int maxEvents, int maxBytes)
     {
         var batch = new EventBatch(Math.Min(maxEvents, 16));
         while (batch.Count < maxEvents)

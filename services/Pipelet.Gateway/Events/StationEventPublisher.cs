@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Pipelet.Contracts.Events;
 
@@ -9,14 +8,16 @@ namespace Pipelet.Gateway.Events;
 /// <summary>
 /// Publishes one <see cref="StationEvent"/> and returns only once RabbitMQ has confirmed the
 /// <see cref="StationEventBatch"/> that carried it. Events wait in one queue; each event channel's
-/// <see cref="EventPublishLoop"/> takes whatever is waiting when it has a publish slot free, so a lone event
-/// goes out at once and, under load, many share a message (the broker's cost is per message).
+/// <see cref="EventPublishLoop"/> takes whatever is waiting, at once when nothing is in flight (so a lone
+/// event goes out at once) and otherwise at the next confirm or once a batch is full: under load, many share a
+/// message (the broker's and the dispatcher's cost is per message).
 /// The event's publish span (a child of whatever the caller is doing) lasts until the confirm and its id
 /// travels inside the event (<see cref="StationEvent.TraceParent"/>).
 /// </summary>
 internal sealed class StationEventPublisher : IAsyncDisposable
 {
-    private readonly Channel<PendingEvent> _waiting;
+    private readonly WaitingEvents _waiting;
+    private readonly EventPublishLoop[] _publishLoops;
     private readonly Task[] _loops;
     private readonly GatewayOptions _settings;
     private readonly TimeProvider _time;
@@ -34,9 +35,10 @@ internal sealed class StationEventPublisher : IAsyncDisposable
         _metrics = metrics;
         _logger = logger;
         _warnings = new WarningThrottle(time, TimeSpan.FromSeconds(10));
-        _waiting = Channel.CreateUnbounded<PendingEvent>(new UnboundedChannelOptions { SingleReader = _settings.EventPublishChannels == 1 });
+        _waiting = new WaitingEvents(singleReader: _settings.EventPublishChannels == 1);
         var envelope = new StationEventEnvelope(channels.Broker);
         var statistics = new EventBatchStatistics(time, _settings.EventStatisticsInterval, logger);
+        _publishLoops = new EventPublishLoop[_settings.EventPublishChannels];
         _loops = new Task[_settings.EventPublishChannels];
         // The loops live as long as the gateway, not as the request that first needed a publisher (a station's
         // connect): without its context, they do not publish every batch of the run inside that request's trace.
@@ -44,7 +46,7 @@ internal sealed class StationEventPublisher : IAsyncDisposable
         {
             for (var i = 0; i < _loops.Length; i++)
             {
-                var loop = new EventPublishLoop(i, _waiting.Reader, channels, envelope, _settings, time, metrics, statistics, Now);
+                var loop = _publishLoops[i] = new EventPublishLoop(i, _waiting, channels, envelope, _settings, time, metrics, statistics, Now);
                 _loops[i] = Task.Run(loop.RunAsync);
             }
         }
@@ -64,13 +66,15 @@ internal sealed class StationEventPublisher : IAsyncDisposable
     public async Task PublishAsync(string eventName, string stationId, DateTimeOffset timestamp, JsonElement payload, CancellationToken cancellationToken)
     {
         var eventId = Guid.CreateVersion7(timestamp);
-        using var activity = GatewayTracing.StartPublish(StationEventEnvelope.Exchange, eventName, eventId, stationId);
+        using var activity = GatewayTracing.StartPublish(eventName, eventId, stationId);
         var pending = new PendingEvent(new StationEvent(eventId, eventName, stationId, timestamp, payload, activity?.Id));
-        if (!_waiting.Writer.TryWrite(pending))
+        if (!_waiting.TryWrite(pending))
         {
             pending.Dispose();
             throw NotStored(eventName, stationId, new ObjectDisposedException(nameof(StationEventPublisher), "The gateway is shutting down."));
         }
+
+        NudgeWhenFull();
 
         try
         {
@@ -88,6 +92,15 @@ internal sealed class StationEventPublisher : IAsyncDisposable
             pending.Abandon();
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             throw NotStored(eventName, stationId, ex);
+        }
+    }
+
+    /// <summary>A loop holding its partial batch back for a confirm sends at once when a full batch waits.</summary>
+    private void NudgeWhenFull()
+    {
+        foreach (var loop in _publishLoops)
+        {
+            if (loop.IsHolding && _waiting.Count >= _settings.EventBatchMaxEvents) loop.Nudge();
         }
     }
 
@@ -110,7 +123,7 @@ internal sealed class StationEventPublisher : IAsyncDisposable
     /// <summary>Shutdown: events already queued (the stations' Disconnects) are still published and confirmed.</summary>
     public async ValueTask DisposeAsync()
     {
-        _waiting.Writer.TryComplete();
+        _waiting.Complete();
         try
         {
             await Task.WhenAll(_loops).WaitAsync(_settings.EventPublishTimeout * 2, _time);

@@ -71,15 +71,16 @@ internal sealed class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvider time
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<Page<ApiKey>> ListAsync(long after, int limit, CancellationToken cancellationToken)
+    /// <summary>Up to <paramref name="count"/> keys with an id above <paramref name="after"/>, by id.</summary>
+    public async Task<IReadOnlyList<ApiKey>> ListAsync(long after, int count, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM api_keys WHERE id > $1 ORDER BY id LIMIT $2");
         command.Parameters.Add(new() { Value = after });
-        command.Parameters.Add(new() { Value = limit + 1 });
+        command.Parameters.Add(new() { Value = count });
         var items = new List<ApiKey>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) items.Add(Read(reader));
-        return items.Count > limit ? new Page<ApiKey>(items[..limit], items[limit - 1].Id) : new Page<ApiKey>(items, null);
+        return items;
     }
 
     /// <summary>Revokes a key (idempotent).</summary>

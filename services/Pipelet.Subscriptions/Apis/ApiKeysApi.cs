@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Mvc;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Http;
 using Pipelet.ServiceDefaults.OpenApi;
 using Pipelet.Subscriptions.ApiKeys;
 using Pipelet.Subscriptions.Http;
@@ -21,7 +23,8 @@ internal static class ApiKeysApi
             .WithResponseExample(ApiExamples.CreatedApiKey, StatusCodes.Status201Created);
 
         api.MapGet("", ListApiKeys)
-            .WithSummary("List API keys (name, first characters, scopes, created, last used, revoked)")
+            .WithSummary("List API keys (name, first characters, scopes, created, last used, revoked), oldest first; next page with ?cursor={next_cursor}")
+            .WithPaging(IdPages.Limits, "after")
             .WithResponseExample(ApiExamples.ApiKeyPage);
 
         api.MapDelete("/{id:positive-id}", RevokeApiKey)
@@ -52,14 +55,9 @@ internal static class ApiKeysApi
             new CreatedApiKeyResponse(key.Id, key.Name, plaintext, key.Prefix, key.Scopes, key.CreatedAt));
     }
 
-    private static async Task<Results<Ok<Page<ApiKeyResponse>>, ValidationProblem>> ListApiKeys(
-        long? after, int? limit, ApiKeyStore store, CancellationToken cancellationToken)
-    {
-        if (ApiProblems.CheckPaging(after, limit) is { } errors) return TypedResults.ValidationProblem(errors.ToDictionary());
-
-        var page = await store.ListAsync(after ?? 0, limit ?? ApiProblems.DefaultPageSize, cancellationToken);
-        return TypedResults.Ok(new Page<ApiKeyResponse>(page.Items.Select(ApiKeyResponse.From).ToList(), page.NextAfter));
-    }
+    private static Task<Results<Ok<Page<ApiKeyResponse>>, ValidationProblem>> ListApiKeys(
+        [FromQuery] string? limit, [FromQuery] string? cursor, [FromQuery] string? after, ApiKeyStore store, CancellationToken cancellationToken) =>
+        IdPages.ReadAsync(limit, cursor, after, (idAfter, count) => store.ListAsync(idAfter, count, cancellationToken), ApiKeyResponse.From, key => key.Id);
 
     private static async Task<Results<NoContent, ProblemHttpResult>> RevokeApiKey(
         long id, ApiKeyStore store, LocalApiKeyVerifier verifier, CancellationToken cancellationToken)

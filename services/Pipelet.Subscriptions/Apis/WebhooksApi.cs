@@ -1,5 +1,7 @@
 using Pipelet.Contracts.Events;
+using Microsoft.AspNetCore.Mvc;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Http;
 using Pipelet.ServiceDefaults.OpenApi;
 using Pipelet.Subscriptions.Http;
 using Pipelet.Subscriptions.OpenApi;
@@ -27,7 +29,8 @@ internal static class WebhooksApi
 
         api.MapGet("", ListWebhooks)
             .RequireAuthorization(ApiScopes.WebhooksRead)
-            .WithSummary("List webhooks, oldest first; next page with ?after={next_after}")
+            .WithSummary("List webhooks, oldest first; next page with ?cursor={next_cursor}")
+            .WithPaging(IdPages.Limits, "after")
             .WithResponseExample(ApiExamples.WebhookPage);
 
         api.MapGet("/{id:positive-id}", GetWebhook)
@@ -68,14 +71,9 @@ internal static class WebhooksApi
         return TypedResults.Created($"/api/v1/webhooks/{webhook.Id}", WebhookResponse.From(webhook));
     }
 
-    private static async Task<Results<Ok<Page<WebhookResponse>>, ValidationProblem>> ListWebhooks(
-        long? after, int? limit, WebhookStore store, CancellationToken cancellationToken)
-    {
-        if (ApiProblems.CheckPaging(after, limit) is { } errors) return TypedResults.ValidationProblem(errors.ToDictionary());
-
-        var page = await store.ListAsync(after ?? 0, limit ?? ApiProblems.DefaultPageSize, cancellationToken);
-        return TypedResults.Ok(new Page<WebhookResponse>(page.Items.Select(WebhookResponse.From).ToList(), page.NextAfter));
-    }
+    private static Task<Results<Ok<Page<WebhookResponse>>, ValidationProblem>> ListWebhooks(
+        [FromQuery] string? limit, [FromQuery] string? cursor, [FromQuery] string? after, WebhookStore store, CancellationToken cancellationToken) =>
+        IdPages.ReadAsync(limit, cursor, after, (idAfter, count) => store.ListAsync(idAfter, count, cancellationToken), WebhookResponse.From, webhook => webhook.Id);
 
     private static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> GetWebhook(
         long id, WebhookStore store, CancellationToken cancellationToken) =>

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.ServiceDefaults.ApiKeys;
+using Pipelet.ServiceDefaults.Http;
 using Pipelet.Subscriptions.ApiKeys;
 using Pipelet.Subscriptions.Webhooks;
 

@@ -19,7 +19,7 @@ internal static class ApiExamples
          "disabled_reason":null,"disabled_at":null,"rate_limit":null,"ordering":"none"}
         """;
 
-    public const string WebhookPage = "{\"items\":[" + Webhook + "],\"next_after\":null}";
+    public const string WebhookPage = "{\"items\":[" + Webhook + "],\"next_cursor\":null}";
 
     public const string TestResult = """{"ok":true,"status_code":200,"duration_ms":124}""";
 
@@ -42,7 +42,7 @@ internal static class ApiExamples
     public const string ApiKeyPage = """
         {"items":[{"id":2,"name":"billing-integration","prefix":"hcpms_live_3xAm","scopes":["webhooks:read","deliveries:read"],
          "created_at":"2026-04-14T12:00:00.000+00:00","last_used_at":"2026-04-14T12:05:00.000+00:00","revoked_at":null}],
-         "next_after":null}
+         "next_cursor":null}
         """;
 
     public const string SigningSecret = """{"signing_secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}""";

@@ -44,15 +44,13 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
         return await ReadSingleAsync(command, cancellationToken);
     }
 
-    public async Task<Page<Webhook>> ListAsync(long after, int limit, CancellationToken cancellationToken)
+    /// <summary>Up to <paramref name="count"/> webhooks with an id above <paramref name="after"/>, by id.</summary>
+    public async Task<IReadOnlyList<Webhook>> ListAsync(long after, int count, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM webhooks WHERE id > $1 ORDER BY id LIMIT $2");
         command.Parameters.Add(new() { Value = after });
-        command.Parameters.Add(new() { Value = limit + 1 });
-        var items = await ReadAllAsync(command, cancellationToken);
-        return items.Count > limit
-            ? new Page<Webhook>(items[..limit], items[limit - 1].Id)
-            : new Page<Webhook>(items, null);
+        command.Parameters.Add(new() { Value = count });
+        return await ReadAllAsync(command, cancellationToken);
     }
 
     /// <summary>Every webhook with its decrypted secrets: the dispatcher's full read.</summary>

@@ -1,40 +1,23 @@
-using System.Net.Http.Headers;
-using Pipelet.LocalServers;
 using Pipelet.Contracts.Subscriptions;
-using Pipelet.Testing;
+using Pipelet.LocalServers;
 
 namespace Pipelet.Dispatcher.Tests.Infrastructure;
 
 /// <summary>
-/// One dispatcher process (ladder <c>1s,1s,2s</c>, timeout 2 s) on a fresh vhost and database, a real
-/// receiver, the fake subscription service and a bus to publish on. The webhooks the tests use exist
-/// before the dispatcher starts, so its first full read already knows them.
+/// The dispatcher with its test defaults (ladder <c>1s,1s,2s</c>, timeout 2 s) and the webhooks the delivery
+/// tests share, each listening to its own stations so tests do not see each other's events.
 /// </summary>
-public sealed class DispatcherFixture : IAsyncLifetime
+public sealed class DispatcherFixture : DispatcherRig
 {
-    private readonly RealInfrastructure _infrastructure = new();
     private readonly Dictionary<string, WebhookSubscription> _webhooks = [];
-
-    public Receiver Receiver { get; private set; } = null!;
-    public FakeSubscriptions Subscriptions { get; private set; } = null!;
-    public DispatcherProcess Dispatcher { get; private set; } = null!;
-    public TestBus Bus { get; private set; } = null!;
-    public DeliveryDatabase Database { get; private set; } = null!;
-    public HttpClient Api { get; private set; } = null!;
 
     /// <summary>Hooks that fail until a test flips them.</summary>
     public HashSet<string> Failing { get; } = ["ladder", "recover", "delete", "disable"];
 
     public WebhookSubscription this[string name] => _webhooks[name];
 
-    public async Task InitializeAsync()
+    protected override void AddWebhooks()
     {
-        await _infrastructure.InitializeAsync();
-        Receiver = await Receiver.StartAsync();
-        Subscriptions = await FakeSubscriptions.StartAsync();
-        Database = new DeliveryDatabase(_infrastructure.PostgresConnectionString);
-
-        // Each test's webhooks listen to that test's stations only, so tests do not see each other's events.
         Add("ok", ["StartTransaction", "StopTransaction"], stations: ["WALLBOX_001"]);
         Add("cp1-only", ["*"], stations: ["CP-FILTER-1"]);
         Add("everything", ["*"], stations: ["CP-ELSEWHERE", "CP-FILTER-1"]);
@@ -57,27 +40,10 @@ public sealed class DispatcherFixture : IAsyncLifetime
         Receiver.Behave("status503", _ => new Answer(503, Body: "busy"));
         Receiver.Behave("timeout", _ => new Answer(200, Delay: TimeSpan.FromSeconds(4)));
         Receiver.Behave("redirect", _ => new Answer(302, Location: Receiver.Hook("ok").ToString()));
-
-        Dispatcher = await DispatcherProcess.StartAsync(new DispatcherProcess.Settings(
-            _infrastructure.RabbitMqConnectionString, _infrastructure.PostgresConnectionString, Subscriptions.BaseUri));
-        Bus = await TestBus.StartAsync(_infrastructure.RabbitMqConnectionString);
-        Api = new HttpClient { BaseAddress = new Uri(Dispatcher.BaseUri, "api/v1/") };
-        Api.DefaultRequestHeaders.Add("X-API-Key", FakeSubscriptions.AdminKey);
-        Api.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
     }
 
     private void Add(string name, IReadOnlyList<string> events, IReadOnlyList<string>? stations = null, Uri? url = null)
     {
         _webhooks[name] = Subscriptions.Subscribe(name, url ?? Receiver.Hook(name), stations, events);
-    }
-
-    public async Task DisposeAsync()
-    {
-        Api?.Dispose();
-        if (Bus is not null) await Bus.DisposeAsync();
-        if (Dispatcher is not null) await Dispatcher.DisposeAsync();
-        if (Subscriptions is not null) await Subscriptions.DisposeAsync();
-        if (Receiver is not null) await Receiver.DisposeAsync();
-        await _infrastructure.DisposeAsync();
     }
 }

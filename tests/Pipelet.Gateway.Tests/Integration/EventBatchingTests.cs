@@ -9,17 +9,21 @@ namespace Pipelet.Gateway.Tests.Integration;
 /// </summary>
 public sealed class EventBatchingTests(RealInfrastructure infrastructure) : IClassFixture<RealInfrastructure>
 {
-    [Fact]
-    public async Task Concurrent_stations_events_travel_batched_and_every_answered_call_is_on_the_bus()
+    // One batch in flight: whatever arrives while it awaits its confirm must go in the next one. Four: a further
+    // batch goes beside one in flight only when full, else its events wait for a confirm (and are still answered).
+    [Theory]
+    [InlineData("1")]
+    [InlineData("4")]
+    public async Task Concurrent_stations_events_travel_batched_and_every_answered_call_is_on_the_bus(string batchesInFlight)
     {
         const int stations = 100;
         const int heartbeatsEach = 5;
         await using var events = await EventTap.StartAsync(infrastructure.RabbitMqConnectionString);
-        // One batch in flight: whatever arrives while it awaits its confirm must go in the next one.
         await using var gateway = await GatewayServer.StartAsync(infrastructure.RabbitMqConnectionString, infrastructure.PostgresConnectionString,
-            new Dictionary<string, string?> { ["Gateway:EventBatchesInFlight"] = "1", ["Gateway:EventBatchMaxEvents"] = "16" });
+            new Dictionary<string, string?> { ["Gateway:EventBatchesInFlight"] = batchesInFlight, ["Gateway:EventBatchMaxEvents"] = "16" });
 
-        var ids = Enumerable.Range(0, stations).Select(i => $"CP-BATCH-{i:D3}").ToArray();
+        var prefix = $"CP-BATCH{batchesInFlight}-";
+        var ids = Enumerable.Range(0, stations).Select(i => $"{prefix}{i:D3}").ToArray();
         var connected = await Task.WhenAll(ids.Select(id => TestStation.ConnectAsync(gateway, id)));
         try
         {
@@ -39,7 +43,7 @@ public sealed class EventBatchingTests(RealInfrastructure infrastructure) : ICla
         while (seen.Count(e => e.Event is "Connect" or "Heartbeat") < expected)
         {
             var next = await events.NextAsync();
-            if (next.StationId.StartsWith("CP-BATCH-", StringComparison.Ordinal)) seen.Add(next);
+            if (next.StationId.StartsWith(prefix, StringComparison.Ordinal)) seen.Add(next);
         }
 
         Assert.All(ids, id => Assert.Equal(heartbeatsEach, seen.Count(e => e.StationId == id && e.Event == "Heartbeat")));

@@ -123,6 +123,7 @@ public sealed class HandshakeTests(RealInfrastructure infrastructure) : IClassFi
     [InlineData("limit=ten", "limit")]
     [InlineData("limit=-1", "limit")]
     [InlineData("after=not%20a%20station", "after")]
+    [InlineData("cursor=not%20a%20station", "cursor")]
     public async Task Bad_paging_parameters_are_a_validation_problem(string query, string field)
     {
         using var response = await _gateway.Http.GetAsync($"/api/v1/stations?{query}");

@@ -126,15 +126,17 @@ public sealed class ScaleOutTests(RealInfrastructure infrastructure) : IClassFix
         await b.CallResultAsync("Heartbeat", "{}");
         await ListedAsync(_first, "PAGE-B");
 
-        // "PAGE" sorts before every PAGE-x and after the other stations of this class (CP-...).
+        // "PAGE" sorts before every PAGE-x and after the other stations of this class (CP-...); the deprecated
+        // ?after= takes a station id, which is what the cursor holds.
         var first = JsonDocument.Parse(await _first.Http.GetStringAsync("/api/v1/stations?limit=2&after=PAGE")).RootElement;
         Assert.Equal(["PAGE-A", "PAGE-B"], first.GetProperty("items").EnumerateArray().Select(s => s.GetProperty("station_id").GetString()));
         Assert.Equal(["gw-first", "gw-second"], first.GetProperty("items").EnumerateArray().Select(s => s.GetProperty("instance_id").GetString()));
-        Assert.Equal("PAGE-B", first.GetProperty("next_after").GetString());
+        var cursor = first.GetProperty("next_cursor").GetString();
+        Assert.NotNull(cursor);
 
-        var second = JsonDocument.Parse(await _first.Http.GetStringAsync("/api/v1/stations?limit=2&after=PAGE-B")).RootElement;
+        var second = JsonDocument.Parse(await _first.Http.GetStringAsync($"/api/v1/stations?limit=2&cursor={Uri.EscapeDataString(cursor)}")).RootElement;
         Assert.Equal(["PAGE-C"], second.GetProperty("items").EnumerateArray().Select(s => s.GetProperty("station_id").GetString()));
-        Assert.Equal(JsonValueKind.Null, second.GetProperty("next_after").ValueKind);
+        Assert.Equal(JsonValueKind.Null, second.GetProperty("next_cursor").ValueKind);
     }
 
     [Fact]

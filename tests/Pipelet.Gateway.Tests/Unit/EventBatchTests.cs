@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Pipelet.Contracts.Events;
 using Pipelet.Gateway.Events;
 
@@ -16,13 +15,14 @@ public sealed class EventBatchTests
         var waiting = Waiting(Events(5));
         PendingEvent? carry = null;
 
-        using var first = EventBatch.Take(waiting.Reader, ref carry, maxEvents: 3, maxBytes: 1 << 20);
-        using var second = EventBatch.Take(waiting.Reader, ref carry, maxEvents: 3, maxBytes: 1 << 20);
-        using var third = EventBatch.Take(waiting.Reader, ref carry, maxEvents: 3, maxBytes: 1 << 20);
+        using var first = EventBatch.Take(waiting, ref carry, maxEvents: 3, maxBytes: 1 << 20);
+        using var second = EventBatch.Take(waiting, ref carry, maxEvents: 3, maxBytes: 1 << 20);
+        using var third = EventBatch.Take(waiting, ref carry, maxEvents: 3, maxBytes: 1 << 20);
 
         Assert.Equal(["E0", "E1", "E2"], Names(first));
         Assert.Equal(["E3", "E4"], Names(second));
         Assert.Equal(0, third.Count);
+        Assert.Equal(0, waiting.Count);
         Assert.Null(carry);
     }
 
@@ -34,12 +34,12 @@ public sealed class EventBatchTests
         PendingEvent? carry = null;
         var twoEvents = events[0].Length + events[1].Length;
 
-        using var first = EventBatch.Take(waiting.Reader, ref carry, maxEvents: 10, maxBytes: twoEvents);
+        using var first = EventBatch.Take(waiting, ref carry, maxEvents: 10, maxBytes: twoEvents);
         Assert.Equal(["E0", "E1"], Names(first));
         Assert.Equal(twoEvents, first.Bytes);
         Assert.Same(events[2], carry);
 
-        using var second = EventBatch.Take(waiting.Reader, ref carry, maxEvents: 10, maxBytes: twoEvents);
+        using var second = EventBatch.Take(waiting, ref carry, maxEvents: 10, maxBytes: twoEvents);
         Assert.Equal(["E2"], Names(second));
         Assert.Null(carry);
     }
@@ -50,8 +50,8 @@ public sealed class EventBatchTests
         var waiting = Waiting(Events(2));
         PendingEvent? carry = null;
 
-        using var first = EventBatch.Take(waiting.Reader, ref carry, maxEvents: 10, maxBytes: 1);
-        using var second = EventBatch.Take(waiting.Reader, ref carry, maxEvents: 10, maxBytes: 1);
+        using var first = EventBatch.Take(waiting, ref carry, maxEvents: 10, maxBytes: 1);
+        using var second = EventBatch.Take(waiting, ref carry, maxEvents: 10, maxBytes: 1);
 
         Assert.Equal(["E0"], Names(first));
         Assert.Equal(["E1"], Names(second));
@@ -65,7 +65,7 @@ public sealed class EventBatchTests
         var waiting = Waiting(events);
         PendingEvent? carry = null;
 
-        using var batch = EventBatch.Take(waiting.Reader, ref carry, maxEvents: 10, maxBytes: 1 << 20);
+        using var batch = EventBatch.Take(waiting, ref carry, maxEvents: 10, maxBytes: 1 << 20);
 
         Assert.Equal(["E0", "E2"], Names(batch));
     }
@@ -75,8 +75,8 @@ public sealed class EventBatchTests
     {
         var waiting = Waiting(Events(4));
         PendingEvent? carry = null;
-        using var confirmed = EventBatch.Take(waiting.Reader, ref carry, maxEvents: 2, maxBytes: 1 << 20);
-        using var failed = EventBatch.Take(waiting.Reader, ref carry, maxEvents: 2, maxBytes: 1 << 20);
+        using var confirmed = EventBatch.Take(waiting, ref carry, maxEvents: 2, maxBytes: 1 << 20);
+        using var failed = EventBatch.Take(waiting, ref carry, maxEvents: 2, maxBytes: 1 << 20);
         var receipt = new EventBatchReceipt(Guid.CreateVersion7(), 2);
 
         confirmed.Confirm(receipt);
@@ -117,10 +117,10 @@ public sealed class EventBatchTests
     private static PendingEvent[] Events(int count) =>
         Enumerable.Range(0, count).Select(i => new PendingEvent(new StationEvent(Guid.CreateVersion7(), $"E{i}", "CP-1", DateTimeOffset.UnixEpoch, Empty))).ToArray();
 
-    private static Channel<PendingEvent> Waiting(IEnumerable<PendingEvent> events)
+    private static WaitingEvents Waiting(IEnumerable<PendingEvent> events)
     {
-        var waiting = Channel.CreateUnbounded<PendingEvent>();
-        foreach (var e in events) waiting.Writer.TryWrite(e);
+        var waiting = new WaitingEvents(singleReader: true);
+        foreach (var e in events) waiting.TryWrite(e);
         return waiting;
     }
 

@@ -2,9 +2,6 @@ using Pipelet.Dispatcher.Delivery;
 
 namespace Pipelet.Dispatcher.Apis.Models;
 
-/// <summary>A page of results; pass <c>next_before</c> as <c>before</c> for the next page (null at the end).</summary>
-public sealed record Page<T>(IReadOnlyList<T> Items, Guid? NextBefore);
-
 public sealed record RecoverRequest(DateTimeOffset? Since);
 
 public sealed record RecoverStarted(long WebhookId, DateTimeOffset Since, int Recovered, IReadOnlyList<ReplayStarted> Deliveries);
