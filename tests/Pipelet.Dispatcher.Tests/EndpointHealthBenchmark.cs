@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Pipelet.Contracts.Events;
+using Pipelet.Contracts.Subscriptions;
 using Pipelet.Dispatcher.Tests.Infrastructure;
 using Pipelet.Testing;
 using Xunit.Abstractions;
@@ -9,7 +10,7 @@ namespace Pipelet.Dispatcher.Tests;
 
 /// <summary>
 /// Issue 17's measurements: a healthy webhook's deliveries per second (a) alone, (b) beside a dead <c>"*"</c> webhook,
-/// (c) beside a rate-limited, a failing (and, once it exists, an ordered) webhook; the broker's memory meanwhile; and
+/// (c) beside a rate-limited, a failing and an ordered webhook; the broker's memory meanwhile; and
 /// whether every event reaches the dead webhook once it comes back, within its retry ladder. Events are published at a
 /// steady <c>PIPELET_BENCH_RATE</c> (events/s, default 5,000: set it to what the box sustains, the
 /// <see cref="DeliveryBenchmark"/>'s sustained figure) for <c>PIPELET_BENCH_SECONDS</c> seconds (default 300) per run.
@@ -44,14 +45,13 @@ public sealed class EndpointHealthBenchmark(RealInfrastructure infrastructure, I
             rig.Add("dead", rig.Other.Hook("dead"), _ => deadDown ? new Answer(503, Body: "down") : new Answer(200), comesBack: () => deadDown = false);
         });
 
-        var mixed = await RunAsync("beside rate-limited, failing (and ordered) webhooks", rig =>
+        var mixed = await RunAsync("beside rate-limited, failing and ordered webhooks", rig =>
         {
             // A tenth of the stations at up to 1.25 times their share of the rate: the limit holds back the bursts.
             var limitedStations = Enumerable.Range(0, Stations / 10).Select(i => $"CP-{i}").ToList();
             rig.Add("limited", rig.Other.Hook("limited"), _ => new Answer(200), stations: limitedStations, rateLimit: Math.Max(1, Rate / 10 * 5 / 4));
             rig.Add("failing", rig.Other.Hook("failing"), _ => new Answer(500, Body: "failing"));
-            // ORDERED WEBHOOK (issue 17, ordering: "station"): add it here once WebhookSettings has the field, e.g.
-            // rig.Add("ordered", rig.Other.Hook("ordered"), _ => new Answer(200), ordering: "station");
+            rig.Add("ordered", rig.Other.Hook("ordered"), _ => new Answer(200), ordering: WebhookOrdering.Station);
         });
 
         output.WriteLine("");
@@ -171,10 +171,11 @@ public sealed class EndpointHealthBenchmark(RealInfrastructure infrastructure, I
             return new Rig(healthy, other, subscriptions);
         }
 
-        public void Add(string name, Uri url, Func<Hit, Answer> behaviour, IReadOnlyList<string>? stations = null, int? rateLimit = null, Action? comesBack = null)
+        public void Add(string name, Uri url, Func<Hit, Answer> behaviour, IReadOnlyList<string>? stations = null, int? rateLimit = null, Action? comesBack = null,
+            string ordering = WebhookOrdering.None)
         {
             var webhook = FakeSubscriptions.NewWebhook(name, url, stations);
-            Subscriptions.Put(webhook with { Settings = webhook.Settings with { RateLimit = rateLimit } });
+            Subscriptions.Put(webhook with { Settings = webhook.Settings with { RateLimit = rateLimit, Ordering = ordering } });
             Other.Behave(name, behaviour);
             ComesBack ??= comesBack;
         }
