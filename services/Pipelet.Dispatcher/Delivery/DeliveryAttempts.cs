@@ -121,7 +121,7 @@ public sealed partial class DeliveryAttempts(
     public async Task HoldAsync(WebhookDelivery delivery, CancellationToken cancellationToken)
     {
         var hold = new HoldRecord(JsonSerializer.Serialize(delivery, DispatcherJson.Default.WebhookDelivery),
-            delivery.CreatedAt + ladder.Rungs.Aggregate(TimeSpan.Zero, (sum, rung) => sum + rung));
+            ladder.EndsFor(delivery.CreatedAt));
         await log.WriteAsync(Record(delivery, DeliveryStatus.Paused, delivery.Attempt - 1, null, hold: hold), cancellationToken);
         telemetry.Outcome("held");
     }

@@ -21,6 +21,9 @@ public sealed record RetryLadder
     /// <summary>The waits between tries, in order.</summary>
     public IReadOnlyList<TimeSpan> Rungs { get; }
 
+    /// <summary>When the ladder of a delivery created at <paramref name="createdAt"/> ends: every rung waited in full.</summary>
+    public DateTimeOffset EndsFor(DateTimeOffset createdAt) => createdAt + Rungs.Aggregate(TimeSpan.Zero, (sum, rung) => sum + rung);
+
     /// <summary>Every try a delivery gets: the first one and one per rung.</summary>
     public int MaxAttempts => Rungs.Count + 1;
 

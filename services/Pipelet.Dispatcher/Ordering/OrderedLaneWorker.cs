@@ -153,7 +153,7 @@ public sealed partial class OrderedLaneWorker(
         if (pauses.IsPaused(webhookId))
         {
             var now = time.GetUtcNow();
-            if (now >= head.CreatedAt + ladder.Rungs.Aggregate(TimeSpan.Zero, (sum, rung) => sum + rung))
+            if (now >= ladder.EndsFor(head.CreatedAt))
             {
                 // Its ladder ended while the webhook stayed paused: dead-lettered like a kept delivery.
                 await attempts.ExpireHeldAsync(head, cancellationToken);
