@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Pipelet.Gateway.Apis;
@@ -20,6 +21,7 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<GatewayOptions>(GatewayOptions.SectionName);
+        builder.UseInlineSocketIo();
         builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, IdTagListValidator>();
         builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, StationPasswordsValidator>();
 
@@ -80,6 +82,18 @@ internal static class Extensions
         app.MapStationsApi(requireApiKey);
         app.MapOpenApi();
         return app;
+    }
+
+    /// <summary>
+    /// Runs socket continuations on the I/O threads (see <see cref="GatewayOptions.InlineSocketIo"/>). The runtime reads
+    /// its switch once, when the first socket starts its event loop: this runs before any socket exists.
+    /// </summary>
+    private static void UseInlineSocketIo(this IHostApplicationBuilder builder)
+    {
+        if (!builder.Configuration.GetValue($"{GatewayOptions.SectionName}:{nameof(GatewayOptions.InlineSocketIo)}", true)) return;
+        const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+        if (Environment.GetEnvironmentVariable(InlineCompletions) is null) Environment.SetEnvironmentVariable(InlineCompletions, "1");
+        builder.Services.Configure<SocketTransportOptions>(sockets => sockets.UnsafePreferInlineScheduling = true);
     }
 
     private static bool RequiresApiKey(IConfiguration configuration) =>

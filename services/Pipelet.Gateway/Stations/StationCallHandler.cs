@@ -26,13 +26,38 @@ internal sealed class StationCallHandler(
     public async Task HandleAsync(StationSession session, CallFrame call, DateTimeOffset receivedAt, PooledBuffer output, CancellationToken cancellationToken)
     {
         using var activity = GatewayTracing.StartCall(session.StationId, call.Action, call.MessageId);
-        var outcome = await AnswerAsync(session, call, receivedAt, output, cancellationToken);
+        var outcome = Refuse(call, output);
+        if (outcome is null)
+        {
+            try
+            {
+                await AnswerValidAsync(session, call, receivedAt, output, cancellationToken);
+                outcome = "ok";
+            }
+            catch (Exception ex) when (ex is EventNotStoredException or NpgsqlException or TimeoutException)
+            {
+                if (ex is not EventNotStoredException)
+                {
+                    logger.LogWarning(ex, "{Action} of station {StationId} failed", call.Action, session.StationId);
+                }
+
+                output.Clear();
+                OcppFrameWriter.WriteCallError(output, call.MessageId, OcppErrorCode.InternalError,
+                    "The message could not be stored; send it again later.");
+                outcome = OcppErrorCode.InternalError;
+            }
+        }
+
         if (outcome != "ok") activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, outcome);
         metrics.Calls.Add(1, new KeyValuePair<string, object?>("action", OcppSchemas.StationRequests.ContainsKey(call.Action) ? call.Action : "unknown"),
             new KeyValuePair<string, object?>("outcome", outcome));
     }
 
-    private async Task<string> AnswerAsync(StationSession session, CallFrame call, DateTimeOffset receivedAt, PooledBuffer output, CancellationToken cancellationToken)
+    /// <summary>
+    /// The CALLERROR for an action we do not take from a station or a payload that breaks its definition (written to
+    /// <paramref name="output"/>, its code returned); null when the CALL is valid.
+    /// </summary>
+    private static string? Refuse(CallFrame call, PooledBuffer output)
     {
         if (!OcppSchemas.StationRequests.TryGetValue(call.Action, out var schema))
         {
@@ -42,37 +67,18 @@ internal sealed class StationCallHandler(
             return code;
         }
 
-        var validation = new PayloadValidation();
+        var validation = PayloadValidation.ForThisThread();
         schema.Validate(call.Payload, validation);
-        if (!validation.IsValid)
-        {
-            var error = validation.First;
-            OcppFrameWriter.WriteCallError(output, call.MessageId, error.ErrorCode, error.Message, details =>
-            {
-                details.WriteStartObject();
-                details.WriteString("field", error.Path);
-                details.WriteEndObject();
-            });
-            return error.ErrorCode;
-        }
+        if (validation.IsValid) return null;
 
-        try
+        var error = validation.First;
+        OcppFrameWriter.WriteCallError(output, call.MessageId, error.ErrorCode, error.Message, details =>
         {
-            await AnswerValidAsync(session, call, receivedAt, output, cancellationToken);
-            return "ok";
-        }
-        catch (Exception ex) when (ex is EventNotStoredException or NpgsqlException or TimeoutException)
-        {
-            if (ex is not EventNotStoredException)
-            {
-                logger.LogWarning(ex, "{Action} of station {StationId} failed", call.Action, session.StationId);
-            }
-
-            output.Clear();
-            OcppFrameWriter.WriteCallError(output, call.MessageId, OcppErrorCode.InternalError,
-                "The message could not be stored; send it again later.");
-            return OcppErrorCode.InternalError;
-        }
+            details.WriteStartObject();
+            details.WriteString("field", error.Path);
+            details.WriteEndObject();
+        });
+        return error.ErrorCode;
     }
 
     private async Task AnswerValidAsync(StationSession session, CallFrame call, DateTimeOffset receivedAt, PooledBuffer output, CancellationToken cancellationToken)

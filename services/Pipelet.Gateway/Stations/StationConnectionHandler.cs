@@ -31,7 +31,10 @@ internal sealed class StationConnectionHandler(
     public const string Route = "/ocpp/{stationId}";
     public const string Subprotocol = "ocpp1.6";
     private const string PathPrefix = "/ocpp/";
-    private const int ReadChunk = 4096;
+    // A frame's buffer is held until its answer is written (the payload is parsed in place), so one per CALL in flight:
+    // most frames fit the first 1 KB; larger ones grow it by doubling.
+    private const int FrameBuffer = 1024;
+    private const int MinRead = 512;
     private const int MaxDepth = 32;
     private static readonly TimeSpan ReplacementWait = TimeSpan.FromSeconds(10);
 
@@ -47,6 +50,8 @@ internal sealed class StationConnectionHandler(
             return;
         }
 
+        // A password check is a deliberately slow hash: not on the socket's I/O thread, where other stations' frames wait.
+        if (options.Value.StationAuthentication.Enabled) await Task.Yield();
         switch (authenticator.Authenticate(context.Request, stationId))
         {
             case StationAuthenticationResult.UnknownStation:
@@ -156,15 +161,16 @@ internal sealed class StationConnectionHandler(
             while (socket.State == WebSocketState.Open)
             {
                 // Wait for the next frame without holding a buffer: idle stations cost no memory here.
-                var result = await socket.ReceiveAsync(Memory<byte>.Empty, session.Lifetime);
+                // No token: the session's end aborts the socket (StationSession.Lifetime).
+                var result = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
                 if (result.MessageType == WebSocketMessageType.Close) break;
 
-                using var frame = new PooledBuffer(ReadChunk);
+                using var frame = new PooledBuffer(FrameBuffer);
                 var tooLarge = false;
                 (int Type, string? Id) peeked = default;
                 while (!result.EndOfMessage)
                 {
-                    result = await socket.ReceiveAsync(frame.GetMemory(ReadChunk), session.Lifetime);
+                    result = await socket.ReceiveAsync(frame.GetMemory(MinRead), CancellationToken.None);
                     if (result.MessageType == WebSocketMessageType.Close) return;
                     frame.Advance(result.Count);
                     if (!tooLarge && frame.WrittenCount > maxFrame)
@@ -218,7 +224,7 @@ internal sealed class StationConnectionHandler(
                     using (var answer = new PooledBuffer(512))
                     {
                         await calls.HandleAsync(session, call, receivedAt, answer, session.Lifetime);
-                        await session.SendAsync(answer.WrittenMemory, session.Lifetime);
+                        await session.SendAsync(answer.WrittenMemory);
                     }
 
                     break;
@@ -273,7 +279,7 @@ internal sealed class StationConnectionHandler(
     {
         using var answer = new PooledBuffer(256);
         OcppFrameWriter.WriteCallError(answer, messageId, code, description);
-        await session.SendAsync(answer.WrittenMemory, session.Lifetime);
+        await session.SendAsync(answer.WrittenMemory);
     }
 
     private static (string Reason, WebSocketCloseStatus? Status) DisconnectReason(StationSession session)

@@ -16,7 +16,7 @@ internal sealed class StationSession(string stationId, WebSocket socket, DateTim
 
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly SemaphoreSlim _callGate = new(1, 1);
-    private readonly CancellationTokenSource _lifetime = new();
+    private readonly CancellationTokenSource _lifetime = AbortedWhenCancelled(socket);
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PendingCall? _pending;
     private string? _closeReason;
@@ -33,7 +33,11 @@ internal sealed class StationSession(string stationId, WebSocket socket, DateTim
 
     public WebSocket Socket => socket;
 
-    /// <summary>Cancelled when the session ends, or a grace period after we asked to close it.</summary>
+    /// <summary>
+    /// Cancelled when the session ends, or a grace period after we asked to close it; that aborts the socket, so whatever
+    /// waits on it ends. One registration for the session: the receive loop and the answers pass no token, and the
+    /// WebSocket skips its registration per read (and, for a send, its slower path).
+    /// </summary>
     public CancellationToken Lifetime => _lifetime.Token;
 
     /// <summary>Completes once the session is over and its Disconnect event is out.</summary>
@@ -50,6 +54,9 @@ internal sealed class StationSession(string stationId, WebSocket socket, DateTim
 
     /// <summary>True once per change of <see cref="LastMessageAt"/>, for the registry's periodic write.</summary>
     public bool TakeLastMessageChange() => Interlocked.Exchange(ref _lastMessageDirty, 0) == 1;
+
+    /// <summary>Sends a frame for as long as the session lasts (its end aborts the socket, and so the send).</summary>
+    public Task SendAsync(ReadOnlyMemory<byte> frame) => SendAsync(frame, CancellationToken.None);
 
     public async Task SendAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
@@ -179,6 +186,13 @@ internal sealed class StationSession(string stationId, WebSocket socket, DateTim
     }
 
     public void MarkEnded() => _ended.TrySetResult();
+
+    private static CancellationTokenSource AbortedWhenCancelled(WebSocket socket)
+    {
+        var lifetime = new CancellationTokenSource();
+        lifetime.Token.UnsafeRegister(static s => ((WebSocket)s!).Abort(), socket);
+        return lifetime;
+    }
 
     private sealed class PendingCall(string messageId)
     {

@@ -13,8 +13,23 @@ internal sealed record PayloadError(string Path, string ErrorCode, string Messag
 /// </summary>
 internal sealed class PayloadValidation
 {
+    [ThreadStatic]
+    private static PayloadValidation? t_reused;
+
     private List<PayloadError>? _errors;
     private readonly List<(JsonProperty Property, int Index)> _path = [];
+
+    /// <summary>
+    /// An empty validation kept per thread, for a check that runs start to end without awaiting (every CALL's
+    /// payload): it and its path list are not allocated again for each frame. Read its errors before the next use.
+    /// </summary>
+    public static PayloadValidation ForThisThread()
+    {
+        var validation = t_reused ??= new PayloadValidation();
+        validation._errors = null;
+        validation._path.Clear();
+        return validation;
+    }
 
     public bool IsValid => _errors is null;
 
