@@ -64,7 +64,7 @@ internal sealed class GatewayOptions
     /// <summary>
     /// When true (the default), a station's frame is read, parsed, validated and queued for the broker on the socket's
     /// I/O thread instead of two thread-pool hops later (Kestrel's <c>UnsafePreferInlineScheduling</c> and the runtime's
-    /// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c>): about a quarter less CPU per answered CALL and a third of the
+    /// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c>): about a third less CPU per answered CALL and a fifth of the
     /// context switches (docs/benchmarks/gateway.md). Safe here because nothing on that path blocks; work that could
     /// (a password hash) moves to the thread pool first. Read once at start.
     /// </summary>
