@@ -90,6 +90,31 @@ public sealed class StationEventRouteTests(SubscriptionsAppFixture fixture) : IC
         }
     }
 
+    [Fact]
+    public async Task A_sync_waits_for_one_in_progress_and_applies_the_state_committed_meanwhile()
+    {
+        var id = await _api.CreateWebhookAsync();
+        await _bus.NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == id);
+        var services = fixture.App.Services;
+        var dataSource = services.GetRequiredService<NpgsqlDataSource>();
+
+        // Another instance mid-sync: it holds the route's lock and has read that a webhook is enabled.
+        await using var inProgress = await dataSource.OpenConnectionAsync();
+        await using var itsTransaction = await inProgress.BeginTransactionAsync();
+        await using (var takeLock = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({StationEventRoute.LockId})", inProgress, itsTransaction))
+        {
+            await takeLock.ExecuteNonQueryAsync();
+        }
+
+        var waiting = ActivatorUtilities.CreateInstance<StationEventRoute>(services).SyncAsync(CancellationToken.None);
+        await SetAllEnabledAsync(dataSource, false); // committed while the other instance is still at it
+        await Pipelet.Testing.StationEventRouting.BindAsync(fixture.RabbitMqConnectionString); // it applies what it read
+        await itsTransaction.CommitAsync();
+
+        Assert.False(await waiting);
+        Assert.False(await _route.IsBoundAsync());
+    }
+
     private async Task DeleteAllWebhooksAsync()
     {
         var dataSource = fixture.App.Services.GetRequiredService<NpgsqlDataSource>();

@@ -15,7 +15,8 @@ namespace Pipelet.Subscriptions.Webhooks;
 /// </summary>
 internal sealed partial class StationEventRoute(NpgsqlDataSource dataSource, IServiceProvider services, ILogger<StationEventRoute> logger)
 {
-    private const long LockId = 7415004;
+    /// <summary>The PostgreSQL advisory lock a sync holds until the broker has answered.</summary>
+    internal const long LockId = 7415004;
     private bool? _bound;
 
     /// <returns>True when the route is bound (some webhook is enabled).</returns>
