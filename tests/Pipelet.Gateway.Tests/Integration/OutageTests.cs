@@ -1,3 +1,4 @@
+using Pipelet.Contracts.Events;
 using Pipelet.Gateway.Tests.Infrastructure;
 using Pipelet.Testing;
 
@@ -170,6 +171,7 @@ public sealed class OutageTests(RealInfrastructure infrastructure) : IClassFixtu
         // Each answer means the broker confirmed its event (into the queue that drops it).
         await unwanted.CallResultAsync("BootNotification", Payloads.Boot);
         await unwanted.CallResultAsync("MeterValues", Payloads.Meter(1));
+        Assert.Equal(0u, await MessagesInAsync(host, StationEventExchanges.UnwantedQueue)); // dropped, not kept
 
         // Once the route is bound (a webhook enabled), the events that follow reach the dispatcher's side, and only those.
         await StationEventRouting.BindAsync(host);
@@ -180,5 +182,12 @@ public sealed class OutageTests(RealInfrastructure infrastructure) : IClassFixtu
         Assert.Equal(("CP-WANTED", "Connect"), (first.StationId, first.Event));
         var second = await dispatcherSide.NextAsync();
         Assert.Equal(("CP-WANTED", "Heartbeat"), (second.StationId, second.Event));
+    }
+
+    private static async Task<uint> MessagesInAsync(string rabbitMq, string queue)
+    {
+        await using var connection = await new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(rabbitMq) }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
     }
 }
