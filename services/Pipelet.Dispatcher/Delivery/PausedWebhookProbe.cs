@@ -17,7 +17,8 @@ namespace Pipelet.Dispatcher.Delivery;
 /// together stay within the limit. Apart from the probes (a probe try may take the whole send timeout), kept deliveries
 /// whose retry ladder has ended are dead-lettered, so a kept delivery ends on the ladder's schedule like any other, and
 /// kept deliveries of webhooks no longer paused go to the deliveries queue in confirmed chunks, oldest first, as fast as
-/// the dispatcher takes them: the queues it consumes hold at most <see cref="ReleaseBacklog"/> messages after a release.
+/// the dispatcher takes them: several times a second, the queues it consumes are topped up to
+/// <see cref="ReleaseBacklog"/> messages, no further.
 /// </summary>
 public sealed partial class PausedWebhookProbe(
     PausedWebhooks paused,
@@ -35,15 +36,18 @@ public sealed partial class PausedWebhookProbe(
     private const int Chunk = 500;
 
     /// <summary>
-    /// Messages the dispatcher's queues may hold before released deliveries wait (a second's deliveries and more, so the
-    /// consumers never run dry between releases; some 20 MB in the broker). Each instance releases up to it.
+    /// Messages the dispatcher's queues may hold before released deliveries wait: more than the consumers take between
+    /// two releases, so they never run dry, and a few MB in the broker. Each instance releases up to it.
     /// </summary>
-    private const int ReleaseBacklog = 20_000;
+    private const int ReleaseBacklog = 5_000;
 
-    /// <summary>Dead-lettering chunks per tick at most: a long-paused webhook's kept deliveries expire as fast as they came.</summary>
-    private const int ExpiryChunks = 20;
+    /// <summary>Dead-lettering chunks per release tick at most: a long-paused webhook's kept deliveries expire as fast as they came.</summary>
+    private const int ExpiryChunks = 10;
 
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often releases top up the queues: a small backlog goes a long way when refilled often.</summary>
+    private static readonly TimeSpan ReleaseTick = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
     /// What released deliveries join, or wait behind: the queues this service consumes and the queue a try steps aside
@@ -57,12 +61,12 @@ public sealed partial class PausedWebhookProbe(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await directory.Ready.WaitAsync(stoppingToken);
-        await await Task.WhenAny(EveryTickAsync(ProbeOnceAsync, stoppingToken), EveryTickAsync(ReleaseOnceAsync, stoppingToken));
+        await await Task.WhenAny(EveryTickAsync(Tick, ProbeOnceAsync, stoppingToken), EveryTickAsync(ReleaseTick, ReleaseOnceAsync, stoppingToken));
     }
 
-    private async Task EveryTickAsync(Func<CancellationToken, Task> work, CancellationToken stoppingToken)
+    private async Task EveryTickAsync(TimeSpan tick, Func<CancellationToken, Task> work, CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Tick, time);
+        using var timer = new PeriodicTimer(tick, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
@@ -108,10 +112,11 @@ public sealed partial class PausedWebhookProbe(
         foreach (var gone in _releasedUpTo.Keys.Except(webhooks).ToList()) _releasedUpTo.Remove(gone);
         if (webhooks.Count == 0 || await WaitingAsync(cancellationToken) is not { } waiting) return;
 
-        // A chunk of each webhook in turn while the queues have room. A rate-limited webhook gets a second's worth a
-        // tick: more would only step aside in the broker until its tokens came.
+        // A chunk of each webhook in turn while the queues have room. A rate-limited webhook gets a tick's worth of its
+        // limit: more would only step aside in the broker until its tokens came.
         var room = ReleaseBacklog - waiting;
-        var allowance = webhooks.ToDictionary(id => id, id => directory.Find(id)?.Settings.RateLimit ?? long.MaxValue);
+        var allowance = webhooks.ToDictionary(id => id,
+            id => directory.Find(id)?.Settings.RateLimit is { } limit ? (long)Math.Ceiling(limit * ReleaseTick.TotalSeconds) : long.MaxValue);
         var releasing = webhooks.ToList();
         while (room > 0 && releasing.Count > 0)
         {
