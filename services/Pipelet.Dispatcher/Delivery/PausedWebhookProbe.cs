@@ -58,6 +58,9 @@ public sealed partial class PausedWebhookProbe(
     /// <summary>Per webhook being released, the position its next chunk starts after (the release loop's alone).</summary>
     private readonly Dictionary<long, long> _releasedUpTo = [];
 
+    /// <summary>Per rate-limited webhook being released, how many it may release now: its limit's worth a second, at most one second's.</summary>
+    private readonly Dictionary<long, double> _releaseCredit = [];
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await directory.Ready.WaitAsync(stoppingToken);
@@ -110,13 +113,26 @@ public sealed partial class PausedWebhookProbe(
 
         var webhooks = await store.ReleasableAsync(cancellationToken);
         foreach (var gone in _releasedUpTo.Keys.Except(webhooks).ToList()) _releasedUpTo.Remove(gone);
+        foreach (var gone in _releaseCredit.Keys.Except(webhooks).ToList()) _releaseCredit.Remove(gone);
         if (webhooks.Count == 0 || await WaitingAsync(cancellationToken) is not { } waiting) return;
 
-        // A chunk of each webhook in turn while the queues have room. A rate-limited webhook gets a tick's worth of its
-        // limit: more would only step aside in the broker until its tokens came.
+        // A chunk of each webhook in turn while the queues have room. A rate-limited webhook releases at its limit:
+        // faster, its deliveries would only step aside in the broker until its tokens came, taking the others' room.
         var room = ReleaseBacklog - waiting;
-        var allowance = webhooks.ToDictionary(id => id,
-            id => directory.Find(id)?.Settings.RateLimit is { } limit ? (long)Math.Ceiling(limit * ReleaseTick.TotalSeconds) : long.MaxValue);
+        var allowance = new Dictionary<long, long>();
+        foreach (var webhookId in webhooks)
+        {
+            if (directory.Find(webhookId)?.Settings.RateLimit is not { } rate)
+            {
+                allowance[webhookId] = long.MaxValue;
+                continue;
+            }
+
+            var credit = Math.Min(rate, _releaseCredit.GetValueOrDefault(webhookId) + rate * ReleaseTick.TotalSeconds);
+            _releaseCredit[webhookId] = credit;
+            allowance[webhookId] = (long)credit;
+        }
+
         var releasing = webhooks.ToList();
         while (room > 0 && releasing.Count > 0)
         {
@@ -126,6 +142,7 @@ public sealed partial class PausedWebhookProbe(
                 var taken = limit <= 0 ? default : await store.ReleaseAsync(webhookId, _releasedUpTo.GetValueOrDefault(webhookId), limit, SendAsync, cancellationToken);
                 room -= taken.Count;
                 allowance[webhookId] -= taken.Count;
+                if (_releaseCredit.ContainsKey(webhookId)) _releaseCredit[webhookId] -= taken.Count;
                 if (taken.Count == limit && limit > 0)
                 {
                     _releasedUpTo[webhookId] = taken.Last;
