@@ -14,6 +14,7 @@ namespace Pipelet.Dispatcher.Tests;
 /// whether every event reaches the dead webhook once it comes back, within its retry ladder. Events are published at a
 /// steady <c>PIPELET_BENCH_RATE</c> (events/s, default 5,000: set it to what the box sustains, the
 /// <see cref="DeliveryBenchmark"/>'s sustained figure) for <c>PIPELET_BENCH_SECONDS</c> seconds (default 300) per run.
+/// <c>PIPELET_BENCH_RUNS</c> picks runs by name, comma-separated (<c>alone</c>, <c>dead</c>, <c>mixed</c>; default all).
 /// Run: <c>PIPELET_BENCH=1 dotnet test tests/Pipelet.Dispatcher.Tests -c Release --filter "FullyQualifiedName~EndpointHealthBenchmark" --logger "console;verbosity=detailed"</c>.
 /// </summary>
 [Trait("Category", "Benchmark")]
@@ -32,35 +33,49 @@ public sealed class EndpointHealthBenchmark(RealInfrastructure infrastructure, I
     /// </summary>
     private static string RetrySchedule => $"5s,30s,{(int)(Duration.TotalSeconds + 300)}s";
 
+    /// <summary>Whether the run named <paramref name="run"/> is among <c>PIPELET_BENCH_RUNS</c> (all when unset).</summary>
+    private static bool Runs(string run) =>
+        Environment.GetEnvironmentVariable("PIPELET_BENCH_RUNS") is not { Length: > 0 } runs
+        || runs.Split(',', StringSplitOptions.TrimEntries).Contains(run, StringComparer.OrdinalIgnoreCase);
+
     [BenchmarkFact]
     public async Task A_dead_failing_or_rate_limited_webhook_costs_a_healthy_one_little()
     {
         output.WriteLine($"{Rate} events/s for {Duration.TotalSeconds:F0} s per run, {Stations} stations, ladder {RetrySchedule}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
-        var alone = await RunAsync("healthy alone (today)", _ => { });
+        var results = new List<Result>();
+        if (Runs("alone")) results.Add(await RunAsync("healthy alone (today)", _ => { }));
 
-        // The dead "*" webhook answers 503 to every try until the run ends; then it is back.
-        var deadDown = true;
-        var dead = await RunAsync("beside a dead \"*\" webhook", rig =>
+        if (Runs("dead"))
         {
-            rig.Add("dead", rig.Other.Hook("dead"), _ => deadDown ? new Answer(503, Body: "down") : new Answer(200), comesBack: () => deadDown = false);
-        });
+            // The dead "*" webhook answers 503 to every try until the run ends; then it is back.
+            var deadDown = true;
+            results.Add(await RunAsync("beside a dead \"*\" webhook", rig =>
+            {
+                rig.Add("dead", rig.Other.Hook("dead"), _ => deadDown ? new Answer(503, Body: "down") : new Answer(200), comesBack: () => deadDown = false);
+            }));
+        }
 
-        var mixed = await RunAsync("beside rate-limited, failing and ordered webhooks", rig =>
+        if (Runs("mixed"))
         {
-            // A tenth of the stations at up to 1.25 times their share of the rate: the limit holds back the bursts.
-            var limitedStations = Enumerable.Range(0, Stations / 10).Select(i => $"CP-{i}").ToList();
-            rig.Add("limited", rig.Other.Hook("limited"), _ => new Answer(200), stations: limitedStations, rateLimit: Math.Max(1, Rate / 10 * 5 / 4));
-            rig.Add("failing", rig.Other.Hook("failing"), _ => new Answer(500, Body: "failing"));
-            rig.Add("ordered", rig.Other.Hook("ordered"), _ => new Answer(200), ordering: WebhookOrdering.Station);
-        });
+            results.Add(await RunAsync("beside rate-limited, failing and ordered webhooks", rig =>
+            {
+                // A tenth of the stations at up to 1.25 times their share of the rate: the limit holds back the bursts.
+                var limitedStations = Enumerable.Range(0, Stations / 10).Select(i => $"CP-{i}").ToList();
+                rig.Add("limited", rig.Other.Hook("limited"), _ => new Answer(200), stations: limitedStations, rateLimit: Math.Max(1, Rate / 10 * 5 / 4));
+                rig.Add("failing", rig.Other.Hook("failing"), _ => new Answer(500, Body: "failing"));
+                rig.Add("ordered", rig.Other.Hook("ordered"), _ => new Answer(200), ordering: WebhookOrdering.Station);
+            }));
+        }
 
+        // Without the run alone to compare with, the ratio column is empty.
+        var alone = Runs("alone") ? results[0].HealthyPerSecond : double.NaN;
         output.WriteLine("");
         output.WriteLine("| run | healthy deliveries/s (all events / time until the last arrived) | vs alone | broker memory max | dead webhook after it came back |");
         output.WriteLine("|---|---:|---:|---:|---|");
-        foreach (var run in new[] { alone, dead, mixed })
+        foreach (var run in results)
         {
-            output.WriteLine($"| {run.Name} | {run.HealthyPerSecond:F0} | {(run.HealthyPerSecond / alone.HealthyPerSecond - 1) * 100:+0.0;-0.0;0.0} % | " +
-                             $"{run.BrokerMemoryMaxMb:F0} MB | {run.Recovery ?? "-"} |");
+            var ratio = double.IsNaN(alone) ? "-" : $"{(run.HealthyPerSecond / alone - 1) * 100:+0.0;-0.0;0.0} %";
+            output.WriteLine($"| {run.Name} | {run.HealthyPerSecond:F0} | {ratio} | {run.BrokerMemoryMaxMb:F0} MB | {run.Recovery ?? "-"} |");
         }
     }
 
@@ -118,6 +133,7 @@ public sealed class EndpointHealthBenchmark(RealInfrastructure infrastructure, I
             {
                 var deliveryLog = new DeliveryDatabase(database);
                 var kept = await deliveryLog.ScalarAsync<long>("SELECT count(*) FROM held_deliveries");
+                var before = rig.Other.DistinctEvents;
                 comeBack();
                 var back = Stopwatch.StartNew();
                 var ladderLeft = TimeSpan.FromSeconds(Duration.TotalSeconds + 335) - clock.Elapsed;
@@ -130,6 +146,9 @@ public sealed class EndpointHealthBenchmark(RealInfrastructure infrastructure, I
                 {
                     recovery = $"only {rig.Other.DistinctEvents} of {published.Count} by the ladder's end";
                 }
+
+                // What reached it after it came back, over the time it took: the kept deliveries' drain rate.
+                recovery += $", {(rig.Other.DistinctEvents - before) / back.Elapsed.TotalSeconds:F0}/s";
 
                 var deadLettered = await deliveryLog.ScalarAsync<long>("SELECT count(*) FROM failed_deliveries");
                 recovery += $" ({kept} were kept while paused, {deadLettered} dead-lettered; broker memory max meanwhile {broker.MaxMb:F0} MB)";

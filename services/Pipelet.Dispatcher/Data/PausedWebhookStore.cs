@@ -88,7 +88,7 @@ public sealed class PausedWebhookStore(NpgsqlDataSource dataSource)
     public async Task<(Guid DeliveryId, string Json)?> OldestHeldAsync(long webhookId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT delivery_id, delivery::text FROM held_deliveries WHERE webhook_id = $1 ORDER BY delivery_id LIMIT 1");
+            "SELECT delivery_id, delivery::text FROM held_deliveries WHERE webhook_id = $1 ORDER BY seq LIMIT 1");
         command.Parameters.Add(new() { Value = webhookId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), reader.GetString(1)) : null;
@@ -102,43 +102,70 @@ public sealed class PausedWebhookStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Hands up to <paramref name="limit"/> kept deliveries of webhooks no longer paused, oldest first, to
-    /// <paramref name="send"/>, and forgets them only once it returned (the broker confirmed them): a crash in between
-    /// sends them again (a duplicate, never a loss). Returns how many.
+    /// The webhooks that keep deliveries and are not paused (resumed, disabled or deleted): theirs are to be released.
+    /// One short read of <c>held_deliveries_by_webhook</c> per such webhook, however many deliveries each keeps.
     /// </summary>
-    public Task<int> ReleaseAsync(int limit, Func<IReadOnlyList<string>, Task> send, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<long>> ReleasableAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            WITH RECURSIVE keeping(webhook_id) AS (
+                (SELECT webhook_id FROM held_deliveries ORDER BY webhook_id LIMIT 1)
+                UNION ALL
+                SELECT (SELECT h.webhook_id FROM held_deliveries h WHERE h.webhook_id > k.webhook_id ORDER BY h.webhook_id LIMIT 1)
+                FROM keeping k WHERE k.webhook_id IS NOT NULL)
+            SELECT webhook_id FROM keeping k
+            WHERE webhook_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM webhook_pauses p WHERE p.webhook_id = k.webhook_id)
+            """);
+        var webhooks = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) webhooks.Add(reader.GetInt64(0));
+        return webhooks;
+    }
+
+    /// <summary>A chunk handed on: how many, and the position of its last one (the next chunk starts after it).</summary>
+    public readonly record struct Taken(int Count, long Last);
+
+    /// <summary>
+    /// Hands up to <paramref name="limit"/> of the webhook's kept deliveries, in the order they were kept and from after
+    /// position <paramref name="after"/>, to <paramref name="send"/>, and forgets them only once it returned (the broker
+    /// confirmed them): a crash in between sends them again (a duplicate, never a loss). Deliveries another instance
+    /// is releasing are skipped, so two instances never send the same chunk; nothing is released while the webhook is
+    /// paused. Each chunk reads only its own range of the webhook's index, however many were kept or released before.
+    /// </summary>
+    public Task<Taken> ReleaseAsync(long webhookId, long after, int limit, Func<IReadOnlyList<string>, Task> send, CancellationToken cancellationToken) =>
         TakeAsync("""
-            SELECT delivery_id, delivery::text FROM held_deliveries h
-            WHERE NOT EXISTS (SELECT 1 FROM webhook_pauses p WHERE p.webhook_id = h.webhook_id)
-            ORDER BY delivery_id LIMIT $1 FOR UPDATE SKIP LOCKED
-            """, limit, null, send, cancellationToken);
+            SELECT delivery_id, seq, delivery::text FROM held_deliveries
+            WHERE webhook_id = $2 AND seq > $3 AND NOT EXISTS (SELECT 1 FROM webhook_pauses WHERE webhook_id = $2)
+            ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
+            """, [limit, webhookId, after], send, cancellationToken);
 
     /// <summary>Like <see cref="ReleaseAsync"/>, for kept deliveries whose retry ladder has ended by <paramref name="now"/>: to be dead-lettered.</summary>
-    public Task<int> ExpireAsync(DateTimeOffset now, int limit, Func<IReadOnlyList<string>, Task> deadLetter, CancellationToken cancellationToken) =>
+    public Task<Taken> ExpireAsync(DateTimeOffset now, int limit, Func<IReadOnlyList<string>, Task> deadLetter, CancellationToken cancellationToken) =>
         TakeAsync("""
-            SELECT delivery_id, delivery::text FROM held_deliveries
+            SELECT delivery_id, seq, delivery::text FROM held_deliveries
             WHERE expires_at <= $2 ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
-            """, limit, now, deadLetter, cancellationToken);
+            """, [limit, now], deadLetter, cancellationToken);
 
-    private async Task<int> TakeAsync(string select, int limit, DateTimeOffset? now, Func<IReadOnlyList<string>, Task> handle, CancellationToken cancellationToken)
+    private async Task<Taken> TakeAsync(string select, object[] parameters, Func<IReadOnlyList<string>, Task> handle, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var ids = new List<Guid>();
         var deliveries = new List<string>();
+        var last = 0L;
         await using (var command = new NpgsqlCommand(select, connection, transaction))
         {
-            command.Parameters.Add(new() { Value = limit });
-            if (now is { } at) command.Parameters.Add(new() { Value = at });
+            foreach (var value in parameters) command.Parameters.Add(new() { Value = value });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
                 ids.Add(reader.GetGuid(0));
-                deliveries.Add(reader.GetString(1));
+                last = reader.GetInt64(1);
+                deliveries.Add(reader.GetString(2));
             }
         }
 
-        if (ids.Count == 0) return 0;
+        if (ids.Count == 0) return new Taken(0, last);
         await handle(deliveries);
         await using (var delete = new NpgsqlCommand("DELETE FROM held_deliveries WHERE delivery_id = ANY($1)", connection, transaction))
         {
@@ -147,6 +174,6 @@ public sealed class PausedWebhookStore(NpgsqlDataSource dataSource)
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return ids.Count;
+        return new Taken(ids.Count, last);
     }
 }

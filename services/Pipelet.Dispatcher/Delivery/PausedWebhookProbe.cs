@@ -3,6 +3,8 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Pipelet.Dispatcher.Data;
 using Pipelet.Dispatcher.Subscriptions;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 
 namespace Pipelet.Dispatcher.Delivery;
 
@@ -12,9 +14,11 @@ namespace Pipelet.Dispatcher.Delivery;
 /// <see cref="DeliveryOptions.ProbeInterval"/>) and tries its oldest kept delivery: a success resumes the webhook, a
 /// failure takes the delivery's next rung as any failed try does. A probe try takes a token of the webhook's
 /// <c>rate_limit</c> like any other try (without one it waits for the next tick), so probes and released deliveries
-/// together stay within the limit. Kept deliveries of webhooks no longer paused go to the
-/// deliveries queue in confirmed chunks (oldest first), and kept deliveries whose retry ladder has ended are
-/// dead-lettered, so a kept delivery ends on the ladder's schedule like any other.
+/// together stay within the limit. Apart from the probes (a probe try may take the whole send timeout), kept deliveries
+/// whose retry ladder has ended are dead-lettered, so a kept delivery ends on the ladder's schedule like any other, and
+/// kept deliveries of webhooks no longer paused go to the deliveries queue in confirmed chunks, oldest first, as fast as
+/// the dispatcher takes them: several times a second, the queues it consumes are topped up to
+/// <see cref="ReleaseBacklog"/> messages, no further.
 /// </summary>
 public sealed partial class PausedWebhookProbe(
     PausedWebhooks paused,
@@ -24,31 +28,63 @@ public sealed partial class PausedWebhookProbe(
     WebhookRateLimiter rateLimiter,
     WebhookDirectory directory,
     IBus bus,
+    IConnection broker,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<PausedWebhookProbe> logger) : BackgroundService
 {
     private const int Chunk = 500;
+
+    /// <summary>
+    /// Messages the dispatcher's queues may hold before released deliveries wait: more than the consumers take between
+    /// two releases, so they never run dry, and a few MB in the broker. Each instance releases up to it.
+    /// </summary>
+    private const int ReleaseBacklog = 5_000;
+
+    /// <summary>Dead-lettering chunks per release tick at most: a long-paused webhook's kept deliveries expire as fast as they came.</summary>
+    private const int ExpiryChunks = 10;
+
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often releases top up the queues: a small backlog goes a long way when refilled often.</summary>
+    private static readonly TimeSpan ReleaseTick = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// What released deliveries join, or wait behind: the queues this service consumes and the queue a try steps aside
+    /// to (a busy or rate-limited webhook's).
+    /// </summary>
+    private static readonly IReadOnlyList<string> ReleaseQueues = [.. RetryQueueDepths.ConsumedHere, RetryQueues.ForWait(RetryQueues.DeferWait)];
+
+    /// <summary>Per webhook being released, the position its next chunk starts after (the release loop's alone).</summary>
+    private readonly Dictionary<long, long> _releasedUpTo = [];
+
+    /// <summary>Per rate-limited webhook being released, how many it may release now: its limit's worth a second, at most one second's.</summary>
+    private readonly Dictionary<long, double> _releaseCredit = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await directory.Ready.WaitAsync(stoppingToken);
-        using var timer = new PeriodicTimer(Tick, time);
+        await await Task.WhenAny(EveryTickAsync(Tick, ProbeOnceAsync, stoppingToken), EveryTickAsync(ReleaseTick, ReleaseOnceAsync, stoppingToken));
+    }
+
+    private async Task EveryTickAsync(TimeSpan tick, Func<CancellationToken, Task> work, CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(tick, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
             {
-                await RunOnceAsync(stoppingToken);
+                await work(stoppingToken);
             }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or MassTransitException && !stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or MassTransitException or RabbitMQClientException
+                                       && !stoppingToken.IsCancellationRequested)
             {
                 LogFailed(logger, ex.Message);
             }
         }
     }
 
-    private async Task RunOnceAsync(CancellationToken cancellationToken)
+    private async Task ProbeOnceAsync(CancellationToken cancellationToken)
     {
         var pauses = await store.ListAsync(cancellationToken);
         paused.Apply(pauses.ToDictionary(p => p.WebhookId, p => p.PausedSince));
@@ -67,13 +103,75 @@ public sealed partial class PausedWebhookProbe(
                 await ProbeAsync(pause.WebhookId, cancellationToken);
             }
         }
+    }
 
-        // Released in chunks, each confirmed by the broker before it is forgotten; a few per second at most.
-        for (var i = 0; i < 10 && await store.ReleaseAsync(Chunk, SendAsync, cancellationToken) == Chunk; i++)
+    private async Task ReleaseOnceAsync(CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < ExpiryChunks && (await store.ExpireAsync(time.GetUtcNow(), Chunk, DeadLetterAsync, cancellationToken)).Count == Chunk; i++)
         {
         }
 
-        await store.ExpireAsync(time.GetUtcNow(), Chunk, DeadLetterAsync, cancellationToken);
+        var webhooks = await store.ReleasableAsync(cancellationToken);
+        foreach (var gone in _releasedUpTo.Keys.Except(webhooks).ToList()) _releasedUpTo.Remove(gone);
+        foreach (var gone in _releaseCredit.Keys.Except(webhooks).ToList()) _releaseCredit.Remove(gone);
+        if (webhooks.Count == 0 || await WaitingAsync(cancellationToken) is not { } waiting) return;
+
+        // A chunk of each webhook in turn while the queues have room. A rate-limited webhook releases at its limit:
+        // faster, its deliveries would only step aside in the broker until its tokens came, taking the others' room.
+        var room = ReleaseBacklog - waiting;
+        var allowance = new Dictionary<long, long>();
+        foreach (var webhookId in webhooks)
+        {
+            if (directory.Find(webhookId)?.Settings.RateLimit is not { } rate)
+            {
+                allowance[webhookId] = long.MaxValue;
+                continue;
+            }
+
+            var credit = Math.Min(rate, _releaseCredit.GetValueOrDefault(webhookId) + rate * ReleaseTick.TotalSeconds);
+            _releaseCredit[webhookId] = credit;
+            allowance[webhookId] = (long)credit;
+        }
+
+        var releasing = webhooks.ToList();
+        while (room > 0 && releasing.Count > 0)
+        {
+            foreach (var webhookId in releasing.ToList())
+            {
+                var limit = (int)Math.Min(Chunk, Math.Min(room, allowance[webhookId]));
+                var taken = limit <= 0 ? default : await store.ReleaseAsync(webhookId, _releasedUpTo.GetValueOrDefault(webhookId), limit, SendAsync, cancellationToken);
+                room -= taken.Count;
+                allowance[webhookId] -= taken.Count;
+                if (_releaseCredit.ContainsKey(webhookId)) _releaseCredit[webhookId] -= taken.Count;
+                if (taken.Count == limit && limit > 0)
+                {
+                    _releasedUpTo[webhookId] = taken.Last;
+                    continue;
+                }
+
+                // Short: none left after its position (or the rest are another instance's chunks). The next tick starts
+                // from its beginning again, which finds any kept since with an earlier position (committed late, or
+                // left by an instance that stopped mid-chunk).
+                releasing.Remove(webhookId);
+                if (limit > 0) _releasedUpTo.Remove(webhookId);
+            }
+        }
+    }
+
+    /// <summary>Messages now waiting in <see cref="ReleaseQueues"/>; null when a queue cannot be read (not declared yet).</summary>
+    private async Task<long?> WaitingAsync(CancellationToken cancellationToken)
+    {
+        await using var channel = await broker.CreateChannelAsync(cancellationToken: cancellationToken);
+        try
+        {
+            long waiting = 0;
+            foreach (var queue in ReleaseQueues) waiting += await channel.MessageCountAsync(queue, cancellationToken);
+            return waiting;
+        }
+        catch (OperationInterruptedException)
+        {
+            return null;
+        }
     }
 
     private async Task ProbeAsync(long webhookId, CancellationToken cancellationToken)
@@ -120,10 +218,9 @@ public sealed partial class PausedWebhookProbe(
         await Task.WhenAll(deliveries.Select(json => endpoint.Send(Read(json))));
     }
 
-    private async Task DeadLetterAsync(IReadOnlyList<string> deliveries)
-    {
-        foreach (var json in deliveries) await attempts.ExpireHeldAsync(Read(json), CancellationToken.None);
-    }
+    /// <summary>All at once: the delivery log writes them in a batch or two, instead of a round trip each.</summary>
+    private Task DeadLetterAsync(IReadOnlyList<string> deliveries) =>
+        Task.WhenAll(deliveries.Select(json => attempts.ExpireHeldAsync(Read(json), CancellationToken.None)));
 
     private static WebhookDelivery Read(string json) => JsonSerializer.Deserialize(json, DispatcherJson.Default.WebhookDelivery)!;
 
