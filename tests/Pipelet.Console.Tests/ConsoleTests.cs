@@ -270,6 +270,40 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
     }
 
     [Fact]
+    public async Task Order_per_station_is_set_on_create_shown_with_why_and_taken_off_on_edit()
+    {
+        const string why = "In order per station: one station's events arrive in the order they happened; a failing event holds back that station's later ones.";
+        var name = "Ordered " + Guid.NewGuid().ToString("N")[..6];
+        var page = await system.NewPageAsync();
+        await SignInAsync(page, ConsoleSystem.BootstrapKey);
+        await page.GotoAsync("webhooks/new");
+        await Expect(page.Locator("#ordering-none")).ToBeCheckedAsync(); // the API's default
+        await page.FillAsync("#name", name);
+        await page.FillAsync("#url", new Uri(system.ReceiverAddress, "ok").ToString());
+        await page.GetByLabel("Heartbeat", new() { Exact = true }).CheckAsync();
+        await page.GetByLabel("In order per station").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create webhook" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name, Exact = true })).ToBeVisibleAsync();
+        await Expect(page.Locator(".why .ordering")).ToHaveTextAsync(why);
+        var id = long.Parse(new Uri(page.Url).Segments[^1], System.Globalization.CultureInfo.InvariantCulture);
+        using var api = system.Api();
+        Assert.Equal("station", (await api.GetFromJsonAsync<JsonElement>($"webhooks/{id}")).GetProperty("ordering").GetString());
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Webhooks" }).ClickAsync();
+        await Expect(page.Locator("tr", new() { HasText = name }).Locator(".why .ordering")).ToHaveTextAsync(why);
+
+        // Back to any order on the edit page, which shows what is set.
+        await page.GotoAsync($"webhooks/{id}/edit");
+        await Expect(page.Locator("#ordering-station")).ToBeCheckedAsync();
+        await page.GetByLabel("Any order").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name, Exact = true })).ToBeVisibleAsync();
+        await Expect(page.Locator(".why .ordering")).ToHaveCountAsync(0);
+        Assert.Equal("none", (await api.GetFromJsonAsync<JsonElement>($"webhooks/{id}")).GetProperty("ordering").GetString());
+    }
+
+    [Fact]
     public async Task A_wrong_key_is_refused_with_a_clear_message()
     {
         var page = await system.NewPageAsync();
