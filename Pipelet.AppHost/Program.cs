@@ -10,6 +10,9 @@ using Pipelet.LocalServers;
 var dashboardApiKey = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build()["AppHost:DashboardApiKey"];
 var builder = DistributedApplication.CreateBuilder(args);
 if (dashboardApiKey is { Length: > 0 }) builder.Configuration["AppHost:DashboardApiKey"] = dashboardApiKey;
+// Aspire looks for a newer version of itself now and then (`dotnet package search` against nuget.org); Pipelet calls
+// nothing but webhooks, and NoCallsHomeTests caught that lookup.
+builder.Configuration["ASPIRE_VERSION_CHECK_DISABLED"] = "true";
 
 var apiPort = builder.Configuration.GetValue("AppHost:ApiPort", 8080);
 var ocppPort = builder.Configuration.GetValue("AppHost:OcppPort", 9000);

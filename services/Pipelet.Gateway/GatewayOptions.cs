@@ -81,7 +81,9 @@ internal sealed class GatewayOptions
 
     /// <summary>
     /// When true, an event counts as kept only if the broker routed it to at least one queue
-    /// (published mandatory): with no consumer's queue bound yet, stations get InternalError and retry.
+    /// (published mandatory): while webhooks want events (the subscription service has bound the gateway's exchange
+    /// on to the dispatcher's) but no dispatcher queue is bound yet, stations get InternalError and retry. Events
+    /// nobody wants are routed to the queue that drops them (<c>StationEventExchanges.UnwantedQueue</c>) and confirmed.
     /// </summary>
     public bool RequireRoutedEvents { get; set; } = true;
 

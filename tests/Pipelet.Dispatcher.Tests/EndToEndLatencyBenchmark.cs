@@ -58,6 +58,8 @@ public sealed class EndToEndLatencyBenchmark(RealInfrastructure infrastructure, 
         // The dispatcher first: its queue must be bound before the gateway publishes (mandatory publishes).
         await using var dispatcher = await DispatcherProcess.StartAsync(new DispatcherProcess.Settings(vhost, dispatcherDb, subscriptions.BaseUri,
             RetrySchedule: "1s,1s,2s", Timeout: "00:00:10", Extra: new Dictionary<string, string?> { ["Logging__LogLevel__Default"] = "Warning" }));
+        // A stand-in subscription service: it does not route the gateway's events to the dispatcher, so bind as the real one would.
+        await StationEventRouting.BindAsync(vhost);
         await using var gateway = await GatewayProcess.StartAsync(vhost, gatewayDb);
 
         var stations = new List<BenchStation>(stationCount);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
+using Pipelet.Contracts.Events;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -14,14 +15,15 @@ public sealed record TappedEvent(Guid EventId, string Event, string StationId, D
     string? TraceParent, Guid MessageId, int BatchSize);
 
 /// <summary>
-/// A plain AMQP consumer (RabbitMQ.Client, not MassTransit) on an exclusive queue bound to the
-/// StationEventBatch exchange: it sees exactly what the broker accepted from the gateway, one batch
-/// after another, hands out the events in them in order (<see cref="NextAsync(TimeSpan?)"/>) and counts
-/// them by event name and station (for a fleet's thousands, where nobody reads them one by one).
+/// A plain AMQP consumer (RabbitMQ.Client, not MassTransit) on an exclusive queue bound to the gateway's
+/// station-event exchange (<see cref="StationEventExchanges.Gateway"/>): it sees exactly what the broker accepted
+/// from the gateway, one batch after another, hands out the events in them in order (<see cref="NextAsync(TimeSpan?)"/>)
+/// and counts them by event name and station (for a fleet's thousands, where nobody reads them one by one). Its queue
+/// is a route, so the gateway's batches are kept whether or not any webhook wants them.
+/// <see cref="StartOnDispatcherSideAsync"/> taps MassTransit's exchange instead: what a dispatcher would get.
 /// </summary>
 public sealed class EventTap : IAsyncDisposable
 {
-    public const string Exchange = "Pipelet.Contracts.Events:StationEventBatch";
 
     private readonly IConnection _connection;
     private readonly IChannel _channel;
@@ -36,15 +38,31 @@ public sealed class EventTap : IAsyncDisposable
         _channel = channel;
     }
 
-    public static async Task<EventTap> StartAsync(string rabbitMq)
+    public static Task<EventTap> StartAsync(string rabbitMq) => StartAsync(rabbitMq, dispatcherSide: false);
+
+    /// <summary>A tap on MassTransit's exchange for <see cref="StationEventBatch"/>: what the dispatcher's queues get.</summary>
+    public static Task<EventTap> StartOnDispatcherSideAsync(string rabbitMq) => StartAsync(rabbitMq, dispatcherSide: true);
+
+    private static async Task<EventTap> StartAsync(string rabbitMq, bool dispatcherSide)
     {
         var factory = new ConnectionFactory { Uri = new Uri(rabbitMq) };
         var connection = await factory.CreateConnectionAsync();
         var channel = await connection.CreateChannelAsync();
-        // Declared as MassTransit declares it (durable fanout), so either side may come first.
-        await channel.ExchangeDeclareAsync(Exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
+        // Declared as their owners declare them, so either side may come first.
+        string exchange;
+        if (dispatcherSide)
+        {
+            exchange = StationEventExchanges.MessageType;
+            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
+        }
+        else
+        {
+            exchange = StationEventExchanges.Gateway;
+            await StationEventRouting.DeclareGatewayExchangeAsync(channel);
+        }
+
         var queue = await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true);
-        await channel.QueueBindAsync(queue.QueueName, Exchange, "");
+        await channel.QueueBindAsync(queue.QueueName, exchange, "");
         var tap = new EventTap(connection, channel);
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, delivery) =>

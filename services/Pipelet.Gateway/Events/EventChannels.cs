@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Pipelet.Contracts.Events;
 using RabbitMQ.Client;
 
 namespace Pipelet.Gateway.Events;
@@ -21,7 +22,7 @@ internal sealed class EventChannels(IConnection connection, IConfiguration confi
     public Uri Broker { get; } = new(configuration.GetConnectionString(Messaging.RabbitMqConnectionName)
         ?? throw new InvalidOperationException($"ConnectionStrings__{Messaging.RabbitMqConnectionName} is missing."));
 
-    /// <summary>A channel that was open a moment ago; opens it (and declares the exchange) on first use.</summary>
+    /// <summary>A channel that was open a moment ago; opens it (and declares the exchanges) on first use.</summary>
     public ValueTask<IChannel> NextAsync(CancellationToken cancellationToken) =>
         GetAsync((int)((uint)Interlocked.Increment(ref _next) % (uint)_channels.Length), cancellationToken);
 
@@ -49,9 +50,7 @@ internal sealed class EventChannels(IConnection connection, IConfiguration confi
             var channel = await connection.CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true,
                     outstandingPublisherConfirmationsRateLimiter: null), cancellationToken);
-            // As MassTransit declares a message type's exchange, so either may come first.
-            await channel.ExchangeDeclareAsync(StationEventEnvelope.Exchange, ExchangeType.Fanout, durable: true, autoDelete: false,
-                cancellationToken: cancellationToken);
+            await DeclareAsync(channel, cancellationToken);
             Volatile.Write(ref _channels[index], channel);
             return channel;
         }
@@ -59,6 +58,22 @@ internal sealed class EventChannels(IConnection connection, IConfiguration confi
         {
             _open.Release();
         }
+    }
+
+    /// <summary>
+    /// The gateway's exchange and, behind it, where the broker drops the batches nobody wants (see
+    /// <see cref="StationEventExchanges"/>): with the drop queue bound, a batch routed nowhere else is still confirmed.
+    /// Whether anyone wants them is the subscription service's call (it binds the gateway's exchange on to the dispatcher).
+    /// </summary>
+    private static async Task DeclareAsync(IChannel channel, CancellationToken cancellationToken)
+    {
+        await channel.ExchangeDeclareAsync(StationEventExchanges.Unwanted, ExchangeType.Fanout, durable: true, autoDelete: false,
+            cancellationToken: cancellationToken);
+        await channel.QueueDeclareAsync(StationEventExchanges.UnwantedQueue, durable: true, exclusive: false, autoDelete: false,
+            StationEventExchanges.UnwantedQueueArguments(), cancellationToken: cancellationToken);
+        await channel.QueueBindAsync(StationEventExchanges.UnwantedQueue, StationEventExchanges.Unwanted, "", cancellationToken: cancellationToken);
+        await channel.ExchangeDeclareAsync(StationEventExchanges.Gateway, ExchangeType.Fanout, durable: true, autoDelete: false,
+            StationEventExchanges.GatewayArguments(), cancellationToken: cancellationToken);
     }
 
     /// <summary>Takes a channel out of use (it is closed and replaced on next use).</summary>

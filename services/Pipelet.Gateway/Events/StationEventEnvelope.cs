@@ -11,12 +11,13 @@ namespace Pipelet.Gateway.Events;
 /// the form the dispatcher's MassTransit consumer reads: message type
 /// <c>urn:message:Pipelet.Contracts.Events:StationEventBatch</c>, the message camelCased as MassTransit's
 /// System.Text.Json serializer writes it, a new UUIDv7 as the envelope's message id. Each event is written
-/// once, by the caller that publishes it (<see cref="WriteEvent"/>); a batch only copies those bytes.
+/// once, by the caller that publishes it (<see cref="WriteEvent"/>); a batch only copies those bytes. It goes to the
+/// gateway's exchange (<see cref="StationEventExchanges.Gateway"/>), bound on to MassTransit's for the type while webhooks want events.
 /// </summary>
 internal sealed class StationEventEnvelope
 {
     public const string ContentType = "application/vnd.masstransit+json";
-    public const string Exchange = "Pipelet.Contracts.Events:StationEventBatch";
+    public const string Exchange = StationEventExchanges.Gateway;
     private const string MessageType = "urn:message:Pipelet.Contracts.Events:StationEventBatch";
 
     /// <summary>What the envelope adds around the events, at most (addresses, host, ids).</summary>

@@ -60,7 +60,7 @@ internal sealed class StationEventPublisher : IAsyncDisposable
     }
 
     /// <exception cref="EventNotStoredException">
-    /// The event's batch was nacked, returned (mandatory, no queue), lost with the connection, or not confirmed
+    /// The event's batch was nacked, returned (mandatory: wanted, but no dispatcher queue bound), lost with the connection, or not confirmed
     /// within the publish timeout.
     /// </exception>
     public async Task PublishAsync(string eventName, string stationId, DateTimeOffset timestamp, JsonElement payload, CancellationToken cancellationToken)

@@ -19,6 +19,8 @@ internal static class Extensions
         builder.AddNpgsqlDataSource("subscriptionsdb", configureDataSourceBuilder: DataSourceDefaults.Configure);
         builder.AddDatabaseMigrations<WebhookStore>();
         builder.AddRabbitMqBus();
+        // Apart from the bus: the station events' route is an exchange-to-exchange binding MassTransit does not make.
+        builder.AddRabbitMQClient(Messaging.RabbitMqConnectionName, configureConnectionFactory: factory => factory.ClientProvidedName = "pipelet-subscriptions");
         builder.AddWebhookSending();
 
         builder.AddValidatedOptions<ApiOptions>(ApiOptions.Section);
@@ -37,6 +39,7 @@ internal static class Extensions
         builder.Services.AddSingleton<WebhookSecretProtector>();
         builder.Services.AddSingleton<WebhookOutboxSignal>();
         builder.Services.AddSingleton<WebhookStore>();
+        builder.Services.AddSingleton<StationEventRoute>();
         builder.Services.AddHostedService<WebhookSecretRotation>();
         builder.Services.AddSingleton<WebhookValidator>();
         builder.Services.AddTransient<WebhookTester>();

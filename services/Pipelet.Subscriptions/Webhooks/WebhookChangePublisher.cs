@@ -3,6 +3,7 @@ using MassTransit;
 using Npgsql;
 using Pipelet.Contracts.Events;
 using Pipelet.Contracts.Subscriptions;
+using RabbitMQ.Client.Exceptions;
 
 namespace Pipelet.Subscriptions.Webhooks;
 
@@ -12,12 +13,15 @@ namespace Pipelet.Subscriptions.Webhooks;
 /// when the row is gone. An outbox row is removed only after the broker confirmed the message, so a crash
 /// between commit and publish delays the message until the next start instead of losing it; the secret is
 /// never copied into the outbox. Delivery is at-least-once: the dispatcher applies messages idempotently.
+/// Before any change goes out, and once at start, <see cref="StationEventRoute"/> makes the station events' route match
+/// the database, so a dispatcher that hears of an enabled webhook already gets its events.
 /// Operational events (<c>operational_event_outbox</c>) go out the same way, see <see cref="PublishOperationalEventsAsync"/>.
 /// </summary>
 internal sealed partial class WebhookChangePublisher(
     NpgsqlDataSource dataSource,
     WebhookStore store,
     WebhookOutboxSignal signal,
+    StationEventRoute route,
     IBus bus,
     ILogger<WebhookChangePublisher> logger) : BackgroundService
 {
@@ -27,10 +31,17 @@ internal sealed partial class WebhookChangePublisher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var routeSynced = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (!routeSynced)
+                {
+                    await route.SyncAsync(stoppingToken); // at start, whether or not anything changed
+                    routeSynced = true;
+                }
+
                 while (await PublishBatchAsync(stoppingToken) == BatchSize)
                 {
                 }
@@ -45,7 +56,8 @@ internal sealed partial class WebhookChangePublisher(
             {
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or MassTransitException or TimeoutException or OperationCanceledException or InvalidOperationException)
+            catch (Exception ex) when (ex is NpgsqlException or MassTransitException or TimeoutException or OperationCanceledException or InvalidOperationException
+                or RabbitMQClientException or IOException)
             {
                 LogPublishFailed(ex);
                 await Task.Delay(RetryDelay, stoppingToken);
@@ -86,6 +98,8 @@ internal sealed partial class WebhookChangePublisher(
 
         if (outboxIds.Count == 0) return 0;
 
+        // The changes are committed (their outbox rows are): the route is synced with them before anyone hears of them.
+        await route.SyncAsync(cancellationToken);
         foreach (var change in changes)
         {
             switch (change)

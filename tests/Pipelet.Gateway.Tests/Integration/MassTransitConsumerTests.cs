@@ -10,7 +10,7 @@ namespace Pipelet.Gateway.Tests.Integration;
 /// <summary>
 /// The gateway publishes <see cref="StationEventBatch"/> with RabbitMQ.Client, not MassTransit: a MassTransit
 /// <c>IConsumer&lt;StationEventBatch&gt;</c> (as the dispatcher has) must read its bytes unchanged, each event's
-/// <see cref="StationEvent.TraceParent"/> included.
+/// <see cref="StationEvent.TraceParent"/> included, once the gateway's exchange is bound on to MassTransit's.
 /// </summary>
 public sealed class MassTransitConsumerTests(RealInfrastructure infrastructure) : IClassFixture<RealInfrastructure>
 {
@@ -28,6 +28,7 @@ public sealed class MassTransitConsumerTests(RealInfrastructure infrastructure) 
         await bus.StartAsync();
         try
         {
+            await StationEventRouting.BindAsync(infrastructure.RabbitMqConnectionString); // as while a webhook is enabled
             await using var gateway = await GatewayServer.StartAsync(infrastructure.RabbitMqConnectionString, infrastructure.PostgresConnectionString);
             await using (var station = await TestStation.ConnectAsync(gateway, stationId))
             {
@@ -79,6 +80,7 @@ public sealed class MassTransitConsumerTests(RealInfrastructure infrastructure) 
         await bus.StartAsync();
         try
         {
+            await StationEventRouting.BindAsync(infrastructure.RabbitMqConnectionString); // as while a webhook is enabled
             await using var gateway = await GatewayServer.StartAsync(infrastructure.RabbitMqConnectionString, infrastructure.PostgresConnectionString);
             await using var station = await TestStation.ConnectAsync(gateway, stationId);
             await station.CallResultAsync("Heartbeat", "{}");

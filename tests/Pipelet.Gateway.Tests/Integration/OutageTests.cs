@@ -1,3 +1,4 @@
+using Pipelet.Contracts.Events;
 using Pipelet.Gateway.Tests.Infrastructure;
 using Pipelet.Testing;
 
@@ -137,10 +138,12 @@ public sealed class OutageTests(RealInfrastructure infrastructure) : IClassFixtu
     }
 
     [Fact]
-    public async Task An_event_no_queue_takes_is_not_kept_so_the_call_gets_InternalError()
+    public async Task An_event_wanted_but_no_dispatcher_queue_takes_is_not_kept_so_the_call_gets_InternalError()
     {
-        // A fresh virtual host where nothing consumes StationEvent yet: the broker would drop the event.
+        // A fresh virtual host where a webhook wants events (the route is bound) but no dispatcher ever bound its queue:
+        // the broker would drop the event.
         var emptyHost = (await infrastructure.CreateVirtualHostAsync()).ToString();
+        await StationEventRouting.BindAsync(emptyHost);
         await using var gateway = await GatewayServer.StartAsync(emptyHost, infrastructure.PostgresConnectionString, QuickPublishTimeout);
         using var handshakeOnly = await RawHandshake.SendAsync(gateway, "/ocpp/CP-NOBODY-LISTENS", "ocpp1.6");
         Assert.Equal(101, handshakeOnly.Status);
@@ -149,10 +152,42 @@ public sealed class OutageTests(RealInfrastructure infrastructure) : IClassFixtu
         Assert.Equal(8, opcode);
         Assert.Equal(1011, status);
 
-        // Once a queue is bound, the same station is served.
-        await using var events = await EventTap.StartAsync(emptyHost);
+        // Once a queue is bound behind MassTransit's exchange, the same station is served.
+        await using var dispatcherSide = await EventTap.StartOnDispatcherSideAsync(emptyHost);
         await using var station = await TestStation.ConnectAsync(gateway, "CP-NOBODY-LISTENS");
         await station.CallResultAsync("Heartbeat", "{}");
-        Assert.Equal("Connect", (await events.NextAsync("CP-NOBODY-LISTENS")).Event);
+        Assert.Equal("Connect", (await dispatcherSide.NextAsync("CP-NOBODY-LISTENS")).Event);
+    }
+
+    [Fact]
+    public async Task An_event_nobody_wants_is_answered_and_goes_no_further_than_the_broker()
+    {
+        // No webhook enabled (the route is not bound), and a dispatcher's queue behind MassTransit's exchange.
+        var host = (await infrastructure.CreateVirtualHostAsync()).ToString();
+        await StationEventRouting.UnbindAsync(host);
+        await using var dispatcherSide = await EventTap.StartOnDispatcherSideAsync(host);
+        await using var gateway = await GatewayServer.StartAsync(host, infrastructure.PostgresConnectionString, QuickPublishTimeout);
+        await using var unwanted = await TestStation.ConnectAsync(gateway, "CP-UNWANTED");
+        // Each answer means the broker confirmed its event (into the queue that drops it).
+        await unwanted.CallResultAsync("BootNotification", Payloads.Boot);
+        await unwanted.CallResultAsync("MeterValues", Payloads.Meter(1));
+        Assert.Equal(0u, await MessagesInAsync(host, StationEventExchanges.UnwantedQueue)); // dropped, not kept
+
+        // Once the route is bound (a webhook enabled), the events that follow reach the dispatcher's side, and only those.
+        await StationEventRouting.BindAsync(host);
+        await using var wanted = await TestStation.ConnectAsync(gateway, "CP-WANTED");
+        await wanted.CallResultAsync("Heartbeat", "{}");
+
+        var first = await dispatcherSide.NextAsync();
+        Assert.Equal(("CP-WANTED", "Connect"), (first.StationId, first.Event));
+        var second = await dispatcherSide.NextAsync();
+        Assert.Equal(("CP-WANTED", "Heartbeat"), (second.StationId, second.Event));
+    }
+
+    private static async Task<uint> MessagesInAsync(string rabbitMq, string queue)
+    {
+        await using var connection = await new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(rabbitMq) }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
     }
 }
