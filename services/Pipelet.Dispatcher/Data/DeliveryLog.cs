@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -12,10 +13,9 @@ namespace Pipelet.Dispatcher.Data;
 /// cost a few statements, not thousands. While PostgreSQL is unreachable the batch is retried and
 /// the consumers simply wait; their messages stay unacknowledged in the broker.
 /// </summary>
-public sealed partial class DeliveryLog(NpgsqlDataSource dataSource, ILogger<DeliveryLog> logger) : BackgroundService
+public sealed partial class DeliveryLog(NpgsqlDataSource dataSource, IOptions<DeliveryLogOptions> options, ILogger<DeliveryLog> logger) : BackgroundService
 {
     private const int MaxBatch = 1000;
-    private const int Writers = 3;
 
     private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(20_000)
     {
@@ -32,7 +32,7 @@ public sealed partial class DeliveryLog(NpgsqlDataSource dataSource, ILogger<Del
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(0, Writers).Select(_ => Task.Run(() => WriteLoopAsync(stoppingToken), CancellationToken.None)));
+        Task.WhenAll(Enumerable.Range(0, options.Value.LogWriters).Select(_ => Task.Run(() => WriteLoopAsync(stoppingToken), CancellationToken.None)));
 
     private async Task WriteLoopAsync(CancellationToken stoppingToken)
     {
