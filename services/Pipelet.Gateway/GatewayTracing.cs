@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Diagnostics;
+using Pipelet.Contracts.Events;
 using Pipelet.Gateway.Events;
 using Pipelet.Gateway.Ocpp.Schemas;
 
@@ -21,7 +22,7 @@ internal static class GatewayTracing
     // Span names built once: every CALL starts its spans, sampled or not, and would otherwise build two strings.
     private static readonly FrozenDictionary<string, string> CallNames =
         OcppSchemas.StationRequests.Keys.ToFrozenDictionary(action => action, action => $"ocpp {action}");
-    private static readonly string EventPublishName = $"{StationEventEnvelope.Exchange} publish";
+    private static readonly string EventPublishName = $"{StationEventExchanges.Gateway} publish";
 
     /// <summary>
     /// The span of one CALL, as a new trace (sampled or not there, by the service defaults' sampler; every span
@@ -50,7 +51,7 @@ internal static class GatewayTracing
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("messaging.system", "rabbitmq");
-            activity.SetTag("messaging.destination.name", StationEventEnvelope.Exchange);
+            activity.SetTag("messaging.destination.name", StationEventExchanges.Gateway);
             activity.SetTag("messaging.message.id", eventId.ToString());
             activity.SetTag("pipelet.event", eventName);
             activity.SetTag("ocpp.station_id", stationId);

@@ -118,30 +118,28 @@ public sealed partial class PausedWebhookProbe(
 
         // A chunk of each webhook in turn while the queues have room. A rate-limited webhook releases at its limit:
         // faster, its deliveries would only step aside in the broker until its tokens came, taking the others' room.
-        var room = ReleaseBacklog - waiting;
-        var allowance = new Dictionary<long, long>();
         foreach (var webhookId in webhooks)
         {
-            if (directory.Find(webhookId)?.Settings.RateLimit is not { } rate)
+            if (directory.Find(webhookId)?.Settings.RateLimit is { } rate)
             {
-                allowance[webhookId] = long.MaxValue;
-                continue;
+                _releaseCredit[webhookId] = Math.Min(rate, _releaseCredit.GetValueOrDefault(webhookId) + rate * ReleaseTick.TotalSeconds);
             }
-
-            var credit = Math.Min(rate, _releaseCredit.GetValueOrDefault(webhookId) + rate * ReleaseTick.TotalSeconds);
-            _releaseCredit[webhookId] = credit;
-            allowance[webhookId] = (long)credit;
+            else
+            {
+                _releaseCredit.Remove(webhookId);
+            }
         }
 
+        var room = ReleaseBacklog - waiting;
         var releasing = webhooks.ToList();
         while (room > 0 && releasing.Count > 0)
         {
             foreach (var webhookId in releasing.ToList())
             {
-                var limit = (int)Math.Min(Chunk, Math.Min(room, allowance[webhookId]));
+                var credit = _releaseCredit.TryGetValue(webhookId, out var left) ? (long)left : long.MaxValue;
+                var limit = (int)Math.Min(Chunk, Math.Min(room, credit));
                 var taken = limit <= 0 ? default : await store.ReleaseAsync(webhookId, _releasedUpTo.GetValueOrDefault(webhookId), limit, SendAsync, cancellationToken);
                 room -= taken.Count;
-                allowance[webhookId] -= taken.Count;
                 if (_releaseCredit.ContainsKey(webhookId)) _releaseCredit[webhookId] -= taken.Count;
                 if (taken.Count == limit && limit > 0)
                 {

@@ -1,3 +1,4 @@
+using Pipelet.Contracts.Events;
 using Pipelet.Dispatcher.Subscriptions;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
@@ -16,9 +17,6 @@ public sealed partial class OrderedRoute(WebhookDirectory directory, IConnection
     /// <summary>The queue of ordered delivery: one active consumer at a time over all instances, in the order the events came.</summary>
     public const string Queue = "dispatcher-ordered-station-events";
 
-    /// <summary>The exchange the gateway publishes its station-event batches to (MassTransit's name for the message type).</summary>
-    public const string StationEventsExchange = "Pipelet.Contracts.Events:StationEventBatch";
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await directory.Ready.WaitAsync(stoppingToken);
@@ -34,7 +32,7 @@ public sealed partial class OrderedRoute(WebhookDirectory directory, IConnection
             try
             {
                 await using var channel = await broker.CreateChannelAsync(cancellationToken: stoppingToken);
-                await channel.QueueBindAsync(Queue, StationEventsExchange, "", cancellationToken: stoppingToken);
+                await channel.QueueBindAsync(Queue, StationEventExchanges.MessageType, "", cancellationToken: stoppingToken);
                 directory.UseOrderedRoute();
                 LogBound(logger, Queue);
                 return;

@@ -1,3 +1,4 @@
+using Pipelet.Contracts.Events;
 using Pipelet.Gateway.Ocpp;
 using RabbitMQ.Client;
 
@@ -106,7 +107,7 @@ internal sealed class EventPublishLoop(
             // library gets no cancellation token: cancelling inside its confirm tracking can leave a duplicate
             // sequence number that fails every later publish on the channel; we stop waiting instead.
             var publishedAt = time.GetTimestamp();
-            publish = channel.BasicPublishAsync(StationEventEnvelope.Exchange, "", settings.RequireRoutedEvents, properties, body.WrittenMemory,
+            publish = channel.BasicPublishAsync(StationEventExchanges.Gateway, "", settings.RequireRoutedEvents, properties, body.WrittenMemory,
                 CancellationToken.None).AsTask();
             await publish.WaitAsync(settings.EventPublishTimeout, time);
             metrics.EventBatchSize.Record(batch.Count);

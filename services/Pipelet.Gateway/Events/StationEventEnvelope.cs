@@ -17,7 +17,6 @@ namespace Pipelet.Gateway.Events;
 internal sealed class StationEventEnvelope
 {
     public const string ContentType = "application/vnd.masstransit+json";
-    public const string Exchange = StationEventExchanges.Gateway;
     private const string MessageType = "urn:message:Pipelet.Contracts.Events:StationEventBatch";
 
     /// <summary>What the envelope adds around the events, at most (addresses, host, ids).</summary>
@@ -29,7 +28,7 @@ internal sealed class StationEventEnvelope
     public StationEventEnvelope(Uri broker)
     {
         var vhost = broker.AbsolutePath.Trim('/');
-        _destinationAddress = $"rabbitmq://{broker.Host}:{broker.Port}/{(vhost is "" or "%2F" ? "" : vhost + "/")}{Exchange}";
+        _destinationAddress = $"rabbitmq://{broker.Host}:{broker.Port}/{(vhost is "" or "%2F" ? "" : vhost + "/")}{StationEventExchanges.Gateway}";
         _host = HostInfo();
     }
 
