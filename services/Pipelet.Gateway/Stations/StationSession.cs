@@ -45,6 +45,7 @@ internal sealed class StationSession(string stationId, WebSocket socket, DateTim
     public CancellationToken Lifetime => _lifetime.Token;
 
     /// <summary>Completes once the session is over and its Disconnect event is out.</summary>
+    /// <remarks>The first to ask makes the completion; once <see cref="MarkEnded"/> ran it is an already completed one.</remarks>
     public Task Ended => (Volatile.Read(ref _ended)
         ?? Interlocked.CompareExchange(ref _ended, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null)
         ?? _ended).Task;
