@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Pipelet.Dispatcher.Telemetry;
 
 namespace Pipelet.Dispatcher.Delivery;
@@ -9,14 +10,81 @@ namespace Pipelet.Dispatcher.Delivery;
 /// broker before it returns (MassTransit's publisher confirms), and only then is the current message
 /// acknowledged. The wait costs this process nothing: no timer, no thread, no row lock. Tries handed to
 /// another lane (a busy or slow webhook) go out the same confirmed way.
+/// <para>
+/// Next tries bound for the same rung within <see cref="DeliveryOptions.RetryBatchWindow"/> travel together, as one
+/// <see cref="WebhookDeliveryBatch"/>: a retry costs the broker about as much as a hundred first tries (a quorum
+/// queue's publish, its expiry, an at-least-once dead-letter, the delivery and the ack), all of it per message.
+/// </para>
 /// </summary>
-public sealed class RetryScheduler(TimeProvider time, DeliveryTelemetry telemetry)
+public sealed class RetryScheduler(IBus bus, IOptions<DeliveryOptions> options, TimeProvider time, DeliveryTelemetry telemetry)
 {
+    /// <summary>As many as the gateway puts in one station-event batch: a bounded message.</summary>
+    private const int MaxBatch = 64;
+
+    private readonly Dictionary<TimeSpan, Gathering> _gathering = [];
+
     public async Task ScheduleAsync(ISendEndpointProvider sends, WebhookDelivery delivery, TimeSpan wait, CancellationToken cancellationToken)
     {
         var next = delivery with { Attempt = delivery.Attempt + 1, DueAt = time.GetUtcNow() + wait };
-        var endpoint = await sends.GetSendEndpoint(RetryQueues.AddressFor(wait));
-        await endpoint.Send(next, cancellationToken);
+        var window = options.Value.RetryBatchWindow;
+        if (window <= TimeSpan.Zero)
+        {
+            var endpoint = await sends.GetSendEndpoint(RetryQueues.AddressFor(wait));
+            await endpoint.Send(next, cancellationToken);
+            return;
+        }
+
+        Gathering gathering;
+        bool opened = false, full = false;
+        lock (_gathering)
+        {
+            if (!_gathering.TryGetValue(wait, out gathering!))
+            {
+                _gathering[wait] = gathering = new Gathering();
+                opened = true;
+            }
+
+            gathering.Deliveries.Add(next);
+            if (gathering.Deliveries.Count >= MaxBatch)
+            {
+                _gathering.Remove(wait);
+                full = true;
+            }
+        }
+
+        if (full) _ = SendAsync(gathering, wait);
+        else if (opened) _ = SendAfterAsync(gathering, wait, window);
+        await gathering.Sent.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task SendAfterAsync(Gathering gathering, TimeSpan wait, TimeSpan window)
+    {
+        await Task.Delay(window, time);
+        lock (_gathering)
+        {
+            // Sent already: it filled up before the window ended.
+            if (!_gathering.TryGetValue(wait, out var current) || current != gathering) return;
+            _gathering.Remove(wait);
+        }
+
+        await SendAsync(gathering, wait);
+    }
+
+    /// <summary>Sends the gathered tries (one on its own, as itself) and tells each waiting caller whether the broker confirmed them.</summary>
+    private async Task SendAsync(Gathering gathering, TimeSpan wait)
+    {
+        try
+        {
+            var endpoint = await bus.GetSendEndpoint(RetryQueues.AddressFor(wait));
+            if (gathering.Deliveries.Count == 1) await endpoint.Send(gathering.Deliveries[0]);
+            else await endpoint.Send(new WebhookDeliveryBatch(gathering.Deliveries));
+            gathering.Sent.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            // Each caller's consume fails, so its message is retried and resumes from the log: nothing is lost.
+            gathering.Sent.TrySetException(ex);
+        }
     }
 
     /// <summary>
@@ -39,5 +107,12 @@ public sealed class RetryScheduler(TimeProvider time, DeliveryTelemetry telemetr
         var endpoint = await sends.GetSendEndpoint(lane);
         await endpoint.Send(delivery, cancellationToken);
         telemetry.HandedOff(reason);
+    }
+
+    private sealed class Gathering
+    {
+        public List<WebhookDelivery> Deliveries { get; } = [];
+
+        public TaskCompletionSource Sent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -82,6 +82,24 @@ public sealed class DeliveryTelemetry
         activity?.SetTag("pipelet.webhooks.matched", 0);
     }
 
+    /// <summary>
+    /// The span of a retry that came back in a <c>WebhookDeliveryBatch</c>, a child of the gateway's publish span of its
+    /// event (<see cref="StationEvent.TraceParent"/>) like the fan-out span, so the retry's attempt joins the event's own
+    /// trace although the batch message carries one trace context for all of its retries.
+    /// </summary>
+    public static Activity? StartRetry(Guid deliveryId, StationEvent stationEvent)
+    {
+        ActivityContext.TryParse(stationEvent.TraceParent, null, out var parent);
+        var activity = Source.StartActivity("webhook retry", ActivityKind.Internal, parent);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("pipelet.delivery.id", deliveryId);
+            activity.SetTag("pipelet.event.id", stationEvent.EventId);
+        }
+
+        return activity;
+    }
+
     /// <summary>The span of one try of one delivery of <paramref name="stationEvent"/> to one webhook.</summary>
     public static Activity? StartAttempt(Guid deliveryId, long webhookId, StationEvent stationEvent, int attempt)
     {
