@@ -16,7 +16,7 @@ namespace Pipelet.Dispatcher.Delivery;
 /// queue's publish, its expiry, an at-least-once dead-letter, the delivery and the ack), all of it per message.
 /// </para>
 /// </summary>
-public sealed class RetryScheduler(IBus bus, IOptions<DeliveryOptions> options, TimeProvider time, DeliveryTelemetry telemetry)
+public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> options, TimeProvider time, DeliveryTelemetry telemetry, ILogger<RetryScheduler> logger)
 {
     /// <summary>As many as the gateway puts in one station-event batch: a bounded message.</summary>
     private const int MaxBatch = 64;
@@ -79,6 +79,7 @@ public sealed class RetryScheduler(IBus bus, IOptions<DeliveryOptions> options, 
             if (gathering.Deliveries.Count == 1) await endpoint.Send(gathering.Deliveries[0]);
             else await endpoint.Send(new WebhookDeliveryBatch(gathering.Deliveries));
             gathering.Sent.TrySetResult();
+            LogSent(logger, gathering.Deliveries.Count, (long)wait.TotalMilliseconds);
         }
         catch (Exception ex)
         {
@@ -108,6 +109,9 @@ public sealed class RetryScheduler(IBus bus, IOptions<DeliveryOptions> options, 
         await endpoint.Send(delivery, cancellationToken);
         telemetry.HandedOff(reason);
     }
+
+    [LoggerMessage(LogLevel.Debug, "{Count} next tries sent to the {WaitMs} ms rung in one message")]
+    private static partial void LogSent(ILogger logger, int count, long waitMs);
 
     private sealed class Gathering
     {
