@@ -86,7 +86,7 @@ public class WebhookDeliveryConsumer(
     private async Task DeliverAsync(ConsumeContext context, WebhookDelivery delivery, bool resuming)
     {
         var cancellationToken = context.CancellationToken;
-        if (resuming && await attempts.ResumeAsync(context, delivery, cancellationToken)) return;
+        if (resuming && await attempts.ResumeAsync(delivery, cancellationToken)) return;
 
         var webhook = await ResolveAsync(delivery.WebhookId, cancellationToken);
         if (webhook is not { Settings.Enabled: true })
@@ -137,7 +137,7 @@ public class WebhookDeliveryConsumer(
         // Here, not on arrival: a retry forwarded to the slow lane, or stepping aside, is counted once, when it runs.
         if (delivery.Attempt > 1) telemetry.RetryStarted(time.GetUtcNow() - delivery.DueAt);
 
-        await attempts.MakeAsync(context, delivery, webhook, lease, cancellationToken);
+        await attempts.MakeAsync(delivery, webhook, lease, cancellationToken);
     }
 
     private async Task<WebhookSubscription?> ResolveAsync(long webhookId, CancellationToken cancellationToken)
