@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Pipelet.Dispatcher.Telemetry;
 
 namespace Pipelet.Dispatcher.Delivery;
@@ -10,71 +12,80 @@ namespace Pipelet.Dispatcher.Delivery;
 /// acknowledged. The wait costs this process nothing: no timer, no thread, no row lock. Tries handed to
 /// another lane (a busy or slow webhook) go out the same confirmed way.
 /// <para>
-/// Next tries bound for the same rung while that rung's previous send awaits its confirm travel together, as one
-/// <see cref="WebhookDeliveryBatch"/> (group commit): a retry costs the broker about as much as a dozen first tries
-/// (a quorum queue's publish, its expiry, an at-least-once dead-letter, the delivery and the ack), all of it per
-/// message. A lone retry goes at once, as itself; under load a retry waits at most one confirm longer.
+/// Next tries bound for the same rung within <see cref="DeliveryOptions.RetryBatchWindow"/> travel together, as one
+/// <see cref="WebhookDeliveryBatch"/>: a retry costs the broker about as much as fifty first tries (a quorum queue's
+/// publish, its expiry, an at-least-once dead-letter, the delivery and the ack), all of it per message. Each retry
+/// keeps the trace context it was scheduled in (<see cref="BatchedRetry.TraceParent"/>).
 /// </para>
 /// </summary>
-public sealed partial class RetryScheduler(IBus bus, TimeProvider time, DeliveryTelemetry telemetry, ILogger<RetryScheduler> logger)
+public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> options, TimeProvider time, DeliveryTelemetry telemetry,
+    ILogger<RetryScheduler> logger)
 {
     /// <summary>As many as the gateway puts in one station-event batch: a bounded message.</summary>
     private const int MaxBatch = 64;
 
-    private readonly Dictionary<TimeSpan, Rung> _rungs = [];
+    private readonly Dictionary<TimeSpan, Gathering> _gathering = [];
 
+    /// <summary>Returns once the broker confirmed the next try (with the others gathered with it).</summary>
     public async Task ScheduleAsync(WebhookDelivery delivery, TimeSpan wait, CancellationToken cancellationToken)
     {
-        var next = delivery with { Attempt = delivery.Attempt + 1, DueAt = time.GetUtcNow() + wait };
-        Rung? rung;
-        Gathering mine;
-        Gathering? toSend = null;
-        lock (_rungs)
+        var current = Activity.Current is { IdFormat: ActivityIdFormat.W3C } span ? span : null;
+        var next = new BatchedRetry(delivery with { Attempt = delivery.Attempt + 1, DueAt = time.GetUtcNow() + wait },
+            current?.Id, current?.TraceStateString);
+        Gathering gathering;
+        bool opened = false, full = false;
+        lock (_gathering)
         {
-            if (!_rungs.TryGetValue(wait, out rung)) _rungs[wait] = rung = new Rung(wait);
-            mine = rung.Open ??= new Gathering();
-            mine.Deliveries.Add(next);
-            // Nothing in flight to this rung: go now. Full: go too, beside the send in flight.
-            if (rung.Sending == 0 || mine.Deliveries.Count >= MaxBatch)
+            if (!_gathering.TryGetValue(wait, out gathering!))
             {
-                rung.Open = null;
-                rung.Sending++;
-                toSend = mine;
+                _gathering[wait] = gathering = new Gathering();
+                opened = true;
+            }
+
+            gathering.Retries.Add(next);
+            if (gathering.Retries.Count >= MaxBatch)
+            {
+                _gathering.Remove(wait);
+                full = true;
             }
         }
 
-        if (toSend is not null) _ = SendAsync(rung, toSend);
-        await mine.Sent.Task.WaitAsync(cancellationToken);
+        if (full) _ = SendAsync(gathering, wait);
+        else if (opened) _ = SendAfterAsync(gathering, wait, options.Value.RetryBatchWindow);
+        await gathering.Sent.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task SendAfterAsync(Gathering gathering, TimeSpan wait, TimeSpan window)
+    {
+        if (window > TimeSpan.Zero) await Task.Delay(window, time);
+        lock (_gathering)
+        {
+            // Sent already: it filled up before the window ended.
+            if (!_gathering.TryGetValue(wait, out var current) || current != gathering) return;
+            _gathering.Remove(wait);
+        }
+
+        await SendAsync(gathering, wait);
     }
 
     /// <summary>
-    /// Sends the gathered tries (one on its own, as itself), tells each waiting caller whether the broker confirmed them,
-    /// then sends what gathered meanwhile, until nothing did.
+    /// Sends the gathered tries and tells each waiting caller whether the broker confirmed them. The message's own spans
+    /// join the trace of its first retry.
     /// </summary>
-    private async Task SendAsync(Rung rung, Gathering gathering)
+    private async Task SendAsync(Gathering gathering, TimeSpan wait)
     {
-        for (Gathering? current = gathering; current is not null;)
+        try
         {
-            try
-            {
-                var endpoint = await bus.GetSendEndpoint(RetryQueues.AddressFor(rung.Wait));
-                if (current.Deliveries.Count == 1) await endpoint.Send(current.Deliveries[0]);
-                else await endpoint.Send(new WebhookDeliveryBatch(current.Deliveries));
-                current.Sent.TrySetResult();
-                LogSent(logger, current.Deliveries.Count, (long)rung.Wait.TotalMilliseconds);
-            }
-            catch (Exception ex)
-            {
-                // Each caller's consume fails, so its message is retried and resumes from the log: nothing is lost.
-                current.Sent.TrySetException(ex);
-            }
-
-            lock (_rungs)
-            {
-                current = rung.Open;
-                rung.Open = null;
-                if (current is null) rung.Sending--;
-            }
+            using var span = DeliveryTelemetry.StartRetrySend(gathering.Retries[0].TraceParent, gathering.Retries[0].TraceState);
+            var endpoint = await bus.GetSendEndpoint(RetryQueues.AddressFor(wait));
+            await endpoint.Send(new WebhookDeliveryBatch(gathering.Retries));
+            gathering.Sent.TrySetResult();
+            LogSent(logger, gathering.Retries.Count, (long)wait.TotalMilliseconds);
+        }
+        catch (Exception ex)
+        {
+            // Each caller's consume fails, so its message is retried and resumes from the log: nothing is lost.
+            gathering.Sent.TrySetException(ex);
         }
     }
 
@@ -103,19 +114,9 @@ public sealed partial class RetryScheduler(IBus bus, TimeProvider time, Delivery
     [LoggerMessage(LogLevel.Debug, "{Count} next tries sent to the {WaitMs} ms rung in one message")]
     private static partial void LogSent(ILogger logger, int count, long waitMs);
 
-    /// <summary>One rung's sends in flight and the tries gathering for its next send.</summary>
-    private sealed class Rung(TimeSpan wait)
-    {
-        public TimeSpan Wait { get; } = wait;
-
-        public int Sending { get; set; }
-
-        public Gathering? Open { get; set; }
-    }
-
     private sealed class Gathering
     {
-        public List<WebhookDelivery> Deliveries { get; } = [];
+        public List<BatchedRetry> Retries { get; } = [];
 
         public TaskCompletionSource Sent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

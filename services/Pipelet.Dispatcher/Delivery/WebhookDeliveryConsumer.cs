@@ -46,11 +46,11 @@ public class WebhookDeliveryConsumer(
 
     private async Task DeliverAllAsync(ConsumeContext<WebhookDeliveryBatch> context)
     {
-        var deliveries = context.Message.Deliveries ?? [];
+        var retries = context.Message.Retries ?? [];
         var resuming = Resuming(context);
-        var tries = new List<Task>(deliveries.Count);
+        var tries = new List<Task>(retries.Count);
         var stopping = false;
-        foreach (var delivery in deliveries)
+        foreach (var retry in retries)
         {
             try
             {
@@ -62,7 +62,7 @@ public class WebhookDeliveryConsumer(
                 break;
             }
 
-            tries.Add(DeliverInSlotAsync(context, delivery, resuming));
+            tries.Add(DeliverInSlotAsync(context, retry, resuming));
         }
 
         // Even when stopping, the message is settled only after every try started for it has ended.
@@ -70,12 +70,13 @@ public class WebhookDeliveryConsumer(
         if (stopping) context.CancellationToken.ThrowIfCancellationRequested();
     }
 
-    private async Task DeliverInSlotAsync(ConsumeContext context, WebhookDelivery delivery, bool resuming)
+    private async Task DeliverInSlotAsync(ConsumeContext context, BatchedRetry retry, bool resuming)
     {
         try
         {
-            using var activity = DeliveryTelemetry.StartRetry(delivery.DeliveryId, delivery.Event);
-            await DeliverAsync(context, delivery, resuming);
+            // Each retry continues the trace it was scheduled in, not the batch message's.
+            using var activity = DeliveryTelemetry.StartRetry(retry.TraceParent, retry.TraceState, retry.Delivery.DeliveryId, retry.Delivery.Attempt);
+            await DeliverAsync(context, retry.Delivery, resuming);
         }
         finally
         {
