@@ -66,6 +66,23 @@ public sealed class StationEventRouteTests(SubscriptionsAppFixture fixture) : IC
     }
 
     [Fact]
+    public async Task The_api_answers_a_change_once_the_route_follows_it()
+    {
+        await DeleteAllWebhooksAsync();
+        await _route.WaitUntilAsync(bound: false);
+
+        // No waiting after the answers: an event a station sends right after them must already find its way, or not.
+        var webhook = await _api.CreateWebhookAsync();
+        Assert.True(await _route.IsBoundAsync(), "Created and answered, but events were not routed yet.");
+        await _api.PutJsonAsync($"/api/v1/webhooks/{webhook}", """{"enabled":false}""");
+        Assert.False(await _route.IsBoundAsync(), "Disabled and answered, but events were still routed.");
+        await _api.PutJsonAsync($"/api/v1/webhooks/{webhook}", """{"enabled":true}""");
+        Assert.True(await _route.IsBoundAsync(), "Enabled and answered, but events were not routed yet.");
+        await _api.DeleteAsync($"/api/v1/webhooks/{webhook}");
+        Assert.False(await _route.IsBoundAsync(), "Deleted and answered, but events were still routed.");
+    }
+
+    [Fact]
     public async Task Syncs_of_two_instances_racing_a_change_end_in_the_state_the_database_says()
     {
         var id = await _api.CreateWebhookAsync();

@@ -34,6 +34,8 @@ internal sealed partial class WebhookChangePublisher(
         var routeSynced = false;
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Writers waiting for their change to be out, all committed before this pass reads the outbox.
+            var waiting = signal.TakeWaiting();
             try
             {
                 if (!routeSynced)
@@ -42,9 +44,11 @@ internal sealed partial class WebhookChangePublisher(
                     routeSynced = true;
                 }
 
-                while (await PublishBatchAsync(stoppingToken) == BatchSize)
+                while (await PublishBatchAsync(stoppingToken, waitForOtherPublishers: waiting.Count > 0) == BatchSize)
                 {
                 }
+
+                foreach (var writer in waiting) writer.TrySetResult();
 
                 while (await PublishOperationalEventsAsync(stoppingToken) == BatchSize)
                 {
@@ -59,14 +63,19 @@ internal sealed partial class WebhookChangePublisher(
             catch (Exception ex) when (ex is NpgsqlException or MassTransitException or TimeoutException or OperationCanceledException or InvalidOperationException
                 or RabbitMQClientException or IOException)
             {
+                signal.WaitAgain(waiting);
                 LogPublishFailed(ex);
                 await Task.Delay(RetryDelay, stoppingToken);
             }
         }
     }
 
+    /// <param name="waitForOtherPublishers">
+    /// Wait for rows another instance is publishing rather than skip them, so that when this returns, every change
+    /// committed before it started is out (whoever published it).
+    /// </param>
     /// <returns>How many outbox rows were published.</returns>
-    internal async Task<int> PublishBatchAsync(CancellationToken cancellationToken)
+    internal async Task<int> PublishBatchAsync(CancellationToken cancellationToken, bool waitForOtherPublishers = false)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -76,7 +85,7 @@ internal sealed partial class WebhookChangePublisher(
             FROM webhook_outbox o LEFT JOIN webhooks w ON w.id = o.webhook_id
             ORDER BY o.id
             LIMIT {BatchSize}
-            FOR UPDATE OF o SKIP LOCKED
+            FOR UPDATE OF o {(waitForOtherPublishers ? "" : "SKIP LOCKED")}
             """, connection, transaction);
 
         var outboxIds = new List<long>();

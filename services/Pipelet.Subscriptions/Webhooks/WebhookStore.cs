@@ -11,6 +11,7 @@ namespace Pipelet.Subscriptions.Webhooks;
 /// <summary>
 /// The <c>webhooks</c> table. Every change writes an outbox row in the same transaction, so a
 /// committed change is always published on the bus eventually (see <see cref="WebhookChangePublisher"/>).
+/// A write returns once its change is out, or after <see cref="WebhookOutboxSignal.PublishWait"/> when it cannot be yet.
 /// </summary>
 internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretProtector protector, WebhookOutboxSignal outbox)
 {
@@ -33,7 +34,7 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
         var webhook = await ReadSingleAsync(insert, cancellationToken);
         await RecordChangeAsync(connection, transaction, webhook!.Id, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        outbox.Notify();
+        await outbox.PublishedAsync(cancellationToken);
         return webhook;
     }
 
@@ -152,7 +153,7 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
         if (rotated is null) return null;
         await RecordChangeAsync(connection, transaction, id, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        outbox.Notify();
+        await outbox.PublishedAsync(cancellationToken);
         return rotated;
     }
 
@@ -186,7 +187,7 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
         var updated = await ReadSingleAsync(update, cancellationToken);
         await RecordChangeAsync(connection, transaction, id, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        outbox.Notify();
+        await outbox.PublishedAsync(cancellationToken);
         return (updated, errors);
     }
 
@@ -228,7 +229,7 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
         }
 
         await transaction.CommitAsync(cancellationToken);
-        outbox.Notify();
+        await outbox.PublishedAsync(cancellationToken);
         return true;
     }
 
@@ -241,7 +242,7 @@ internal sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretPro
         if (await delete.ExecuteNonQueryAsync(cancellationToken) == 0) return false;
         await RecordChangeAsync(connection, transaction, id, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        outbox.Notify();
+        await outbox.PublishedAsync(cancellationToken);
         return true;
     }
 
