@@ -44,6 +44,7 @@ internal static class Extensions
         builder.Services.AddSingleton<StationDirectory>();
         builder.Services.AddSingleton<StationCallHandler>();
         builder.Services.AddSingleton<StationConnectionHandler>();
+        builder.Services.AddSingleton<IStartupFilter, StationSocketsFirst>();
         builder.Services.AddSingleton<StationCommands>();
         builder.Services.AddSingleton<GatewayPeers>();
         builder.Services.AddHostedService<PeerInbox>();
@@ -77,6 +78,7 @@ internal static class Extensions
             api.UseJsonBodyCheck();
         });
 
+        // Upgrades take StationSocketsFirst's branch, ahead of this pipeline; this route answers the rest (a plain GET gets its 400).
         app.MapGet(StationConnectionHandler.Route, (HttpContext context, StationConnectionHandler handler) => handler.HandleAsync(context))
             .ExcludeFromDescription(); // stations' sockets, not the public API
         app.MapStationsApi(requireApiKey);

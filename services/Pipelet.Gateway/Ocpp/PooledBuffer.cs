@@ -5,6 +5,7 @@ namespace Pipelet.Gateway.Ocpp;
 /// <summary>
 /// A growable byte buffer on <see cref="ArrayPool{T}"/>: frames are read into and written from rented
 /// arrays that go back to the pool when the frame is done, so an idle connection holds no buffer.
+/// An initial capacity of 0 rents on the first write, so a buffer made before a wait holds nothing during it.
 /// </summary>
 internal sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
 {
@@ -41,7 +42,7 @@ internal sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
         if (_array.Length - _written >= sizeHint) return;
         var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_array.Length * 2, _written + sizeHint));
         _array.AsSpan(0, _written).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(_array);
+        if (_array.Length > 0) ArrayPool<byte>.Shared.Return(_array);
         _array = larger;
     }
 

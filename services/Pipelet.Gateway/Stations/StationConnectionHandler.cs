@@ -221,7 +221,8 @@ internal sealed class StationConnectionHandler(
             switch (parsed)
             {
                 case CallFrame call:
-                    using (var answer = new PooledBuffer(512))
+                    // Rented once the answer is written: a CALL waits for its event's confirm holding no answer buffer.
+                    using (var answer = new PooledBuffer(0))
                     {
                         await calls.HandleAsync(session, call, receivedAt, answer, session.Lifetime);
                         await session.SendAsync(answer.WrittenMemory);

@@ -14,10 +14,14 @@ internal sealed class StationSession(string stationId, WebSocket socket, DateTim
 {
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
 
+    // Completes Ended when the session ends before anyone waited for it.
+    private static readonly TaskCompletionSource EndedBeforeAsked = EndedAlready();
+
     private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly SemaphoreSlim _callGate = new(1, 1);
     private readonly CancellationTokenSource _lifetime = AbortedWhenCancelled(socket);
-    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Made on first use: most stations never get a CALL of ours, and only a replaced session is waited for.
+    private SemaphoreSlim? _callGate;
+    private TaskCompletionSource? _ended;
     private PendingCall? _pending;
     private string? _closeReason;
     private long _lastMessageTicks = connectedAt.UtcTicks;
@@ -41,7 +45,10 @@ internal sealed class StationSession(string stationId, WebSocket socket, DateTim
     public CancellationToken Lifetime => _lifetime.Token;
 
     /// <summary>Completes once the session is over and its Disconnect event is out.</summary>
-    public Task Ended => _ended.Task;
+    /// <remarks>The first to ask makes the completion; once <see cref="MarkEnded"/> ran it is an already completed one.</remarks>
+    public Task Ended => (Volatile.Read(ref _ended)
+        ?? Interlocked.CompareExchange(ref _ended, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null)
+        ?? _ended).Task;
 
     /// <summary>Why we closed the socket ourselves; null when the station or the network did.</summary>
     public string? CloseReason => Volatile.Read(ref _closeReason);
@@ -118,9 +125,10 @@ internal sealed class StationSession(string stationId, WebSocket socket, DateTim
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
         deadline.CancelAfter(timeout);
+        var callGate = LazyInitializer.EnsureInitialized(ref _callGate, static () => new SemaphoreSlim(1, 1));
         try
         {
-            await _callGate.WaitAsync(deadline.Token);
+            await callGate.WaitAsync(deadline.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -152,7 +160,7 @@ internal sealed class StationSession(string stationId, WebSocket socket, DateTim
         finally
         {
             Volatile.Write(ref _pending, null);
-            _callGate.Release();
+            callGate.Release();
         }
 
         StationCommandResult Result(StationCommandStatus status) => new(StationId, action, status);
@@ -185,7 +193,14 @@ internal sealed class StationSession(string stationId, WebSocket socket, DateTim
         _lifetime.Cancel();
     }
 
-    public void MarkEnded() => _ended.TrySetResult();
+    public void MarkEnded() => Interlocked.CompareExchange(ref _ended, EndedBeforeAsked, null)?.TrySetResult();
+
+    private static TaskCompletionSource EndedAlready()
+    {
+        var ended = new TaskCompletionSource();
+        ended.SetResult();
+        return ended;
+    }
 
     private static CancellationTokenSource AbortedWhenCancelled(WebSocket socket)
     {

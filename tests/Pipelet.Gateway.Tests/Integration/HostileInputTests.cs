@@ -108,6 +108,7 @@ public sealed class HostileInputTests(RealInfrastructure infrastructure) : IClas
     [InlineData("POST", "/api/v1/stations/CP-1", 405)]
     [InlineData("GET", "/api/v1/nothing-here", 404)]
     [InlineData("GET", "/", 404)]
+    [InlineData("GET", "/ocpp/CP-1", 400)] // a station's URL without the WebSocket upgrade: the routed endpoint's problem
     public Task Wrong_methods_and_unknown_routes_are_problems(string method, string path, int status) =>
         HostileBodies.AssertProblemAsync(_gateway.Http, new HttpMethod(method), path, status);
 }
