@@ -137,6 +137,9 @@ public sealed class DeliveryTests(DispatcherFixture fixture) : IClassFixture<Dis
             Assert.True((hits[i + 1].At - hits[i].At).TotalSeconds >= rungs[i] - 0.05, $"try {i + 2} came early");
         }
 
+        // Each retry came off its rung in a batch of retries, carrying the trace its try before it was in.
+        Assert.Single(hits.Select(h => h.Header("traceparent").Split('-')[1]).Distinct());
+
         var failed = await fixture.Api.GetFromJsonAsync<JsonElement>($"failed-deliveries/{deliveryId}");
         Assert.Equal(stationEvent.EventId, failed.GetProperty("event").GetProperty("event_id").GetGuid());
         Assert.Equal(webhook.WebhookId, failed.GetProperty("webhook").GetProperty("id").GetInt64());

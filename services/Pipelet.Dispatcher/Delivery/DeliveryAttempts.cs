@@ -1,5 +1,4 @@
 using System.Text.Json;
-using MassTransit;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.Dispatcher.Data;
 using Pipelet.Dispatcher.Subscriptions;
@@ -35,7 +34,7 @@ public sealed partial class DeliveryAttempts(
     /// The message came back (crash, lost channel, in-process retry): finish what the log says was
     /// done instead of trying again. Returns true when nothing more is to be done.
     /// </summary>
-    public async Task<bool> ResumeAsync(ISendEndpointProvider sends, WebhookDelivery delivery, CancellationToken cancellationToken)
+    public async Task<bool> ResumeAsync(WebhookDelivery delivery, CancellationToken cancellationToken)
     {
         var progress = await reader.GetProgressAsync(delivery.DeliveryId, cancellationToken);
         if (progress is null) return false;
@@ -43,7 +42,7 @@ public sealed partial class DeliveryAttempts(
         if (progress.Attempts == delivery.Attempt && progress.Status == DeliveryStatus.Retrying && ladder.DelayAfter(delivery.Attempt) is { } wait)
         {
             // Logged, but was the next try confirmed into the rung? Send it again: at worst a duplicate.
-            await retries.ScheduleAsync(sends, delivery, wait, cancellationToken);
+            await retries.ScheduleAsync(delivery, wait, cancellationToken);
             return true;
         }
 
@@ -54,10 +53,9 @@ public sealed partial class DeliveryAttempts(
     /// Makes the try under the webhook's concurrency <paramref name="lease"/>, released as soon as the
     /// receiver has answered: the lease guards the receiver's slots, not the log write that follows.
     /// </summary>
-    /// <param name="sends">Where the next try goes: the consume context of the caller's message, or the bus.</param>
     /// <param name="keepNext">When given, the next try is handed to it (an ordered lane keeps it) instead of a rung queue.</param>
     /// <returns>The try's result (its outcome is durable by then).</returns>
-    public async Task<AttemptResult> MakeAsync(ISendEndpointProvider sends, WebhookDelivery delivery, WebhookSubscription webhook, WebhookConcurrency.Lease lease,
+    public async Task<AttemptResult> MakeAsync(WebhookDelivery delivery, WebhookSubscription webhook, WebhookConcurrency.Lease lease,
         CancellationToken cancellationToken, Func<WebhookDelivery, CancellationToken, Task>? keepNext = null)
     {
         AttemptResult result;
@@ -95,7 +93,7 @@ public sealed partial class DeliveryAttempts(
                 return result;
             }
 
-            if (keepNext is null) await retries.ScheduleAsync(sends, delivery, wait, cancellationToken);
+            if (keepNext is null) await retries.ScheduleAsync(delivery, wait, cancellationToken);
             else await keepNext(delivery with { Attempt = delivery.Attempt + 1, DueAt = time.GetUtcNow() + wait }, cancellationToken);
             telemetry.Outcome("retry_scheduled");
         }

@@ -84,6 +84,14 @@ public sealed class DeliveryOptions
     public TimeSpan InlineWait { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
+    /// How long a failed try's next try waits for others bound for the same rung, to go to the broker together as one
+    /// confirmed message (<c>Delivery__RetryBatchWindow</c>; zero: only those scheduled at the same moment). A retry
+    /// may fire this much later than its rung; each try's message is acknowledged only once its batch is confirmed.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan RetryBatchWindow { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
     /// Tries of slow webhooks in flight per instance, in the slow lane (<c>Delivery__SlowConcurrency</c>).
     /// Slow receivers share these slots and so can starve only each other.
     /// </summary>

@@ -197,7 +197,7 @@ public sealed partial class PausedWebhookProbe(
             return;
         }
 
-        var result = await attempts.MakeAsync(bus, delivery, webhook, lease, cancellationToken);
+        var result = await attempts.MakeAsync(delivery, webhook, lease, cancellationToken);
         await store.DeleteHeldAsync(held.DeliveryId, cancellationToken);
         if (result.Succeeded)
         {

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Pipelet.Dispatcher.Telemetry;
 
 namespace Pipelet.Dispatcher.Delivery;
@@ -9,14 +11,82 @@ namespace Pipelet.Dispatcher.Delivery;
 /// broker before it returns (MassTransit's publisher confirms), and only then is the current message
 /// acknowledged. The wait costs this process nothing: no timer, no thread, no row lock. Tries handed to
 /// another lane (a busy or slow webhook) go out the same confirmed way.
+/// <para>
+/// Next tries bound for the same rung within <see cref="DeliveryOptions.RetryBatchWindow"/> travel together, as one
+/// <see cref="WebhookDeliveryBatch"/>: a retry costs the broker about as much as fifty first tries (a quorum queue's
+/// publish, its expiry, an at-least-once dead-letter, the delivery and the ack), all of it per message. Each retry
+/// keeps the trace context it was scheduled in (<see cref="BatchedRetry.TraceParent"/>).
+/// </para>
 /// </summary>
-public sealed class RetryScheduler(TimeProvider time, DeliveryTelemetry telemetry)
+public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> options, TimeProvider time, DeliveryTelemetry telemetry,
+    ILogger<RetryScheduler> logger)
 {
-    public async Task ScheduleAsync(ISendEndpointProvider sends, WebhookDelivery delivery, TimeSpan wait, CancellationToken cancellationToken)
+    /// <summary>As many as the gateway puts in one station-event batch: a bounded message.</summary>
+    private const int MaxBatch = 64;
+
+    private readonly Dictionary<TimeSpan, Gathering> _gathering = [];
+
+    /// <summary>Returns once the broker confirmed the next try (with the others gathered with it).</summary>
+    public async Task ScheduleAsync(WebhookDelivery delivery, TimeSpan wait, CancellationToken cancellationToken)
     {
-        var next = delivery with { Attempt = delivery.Attempt + 1, DueAt = time.GetUtcNow() + wait };
-        var endpoint = await sends.GetSendEndpoint(RetryQueues.AddressFor(wait));
-        await endpoint.Send(next, cancellationToken);
+        var current = Activity.Current is { IdFormat: ActivityIdFormat.W3C } span ? span : null;
+        var next = new BatchedRetry(delivery with { Attempt = delivery.Attempt + 1, DueAt = time.GetUtcNow() + wait },
+            current?.Id, current?.TraceStateString);
+        Gathering gathering;
+        bool opened = false, full = false;
+        lock (_gathering)
+        {
+            if (!_gathering.TryGetValue(wait, out gathering!))
+            {
+                _gathering[wait] = gathering = new Gathering();
+                opened = true;
+            }
+
+            gathering.Retries.Add(next);
+            if (gathering.Retries.Count >= MaxBatch)
+            {
+                _gathering.Remove(wait);
+                full = true;
+            }
+        }
+
+        if (full) _ = SendAsync(gathering, wait);
+        else if (opened) _ = SendAfterAsync(gathering, wait, options.Value.RetryBatchWindow);
+        await gathering.Sent.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task SendAfterAsync(Gathering gathering, TimeSpan wait, TimeSpan window)
+    {
+        if (window > TimeSpan.Zero) await Task.Delay(window, time);
+        lock (_gathering)
+        {
+            // Sent already: it filled up before the window ended.
+            if (!_gathering.TryGetValue(wait, out var current) || current != gathering) return;
+            _gathering.Remove(wait);
+        }
+
+        await SendAsync(gathering, wait);
+    }
+
+    /// <summary>
+    /// Sends the gathered tries and tells each waiting caller whether the broker confirmed them. The message's own spans
+    /// join the trace of its first retry.
+    /// </summary>
+    private async Task SendAsync(Gathering gathering, TimeSpan wait)
+    {
+        try
+        {
+            using var span = DeliveryTelemetry.StartRetrySend(gathering.Retries[0].TraceParent, gathering.Retries[0].TraceState);
+            var endpoint = await bus.GetSendEndpoint(RetryQueues.AddressFor(wait));
+            await endpoint.Send(new WebhookDeliveryBatch(gathering.Retries));
+            gathering.Sent.TrySetResult();
+            LogSent(logger, gathering.Retries.Count, (long)wait.TotalMilliseconds);
+        }
+        catch (Exception ex)
+        {
+            // Each caller's consume fails, so its message is retried and resumes from the log: nothing is lost.
+            gathering.Sent.TrySetException(ex);
+        }
     }
 
     /// <summary>
@@ -39,5 +109,15 @@ public sealed class RetryScheduler(TimeProvider time, DeliveryTelemetry telemetr
         var endpoint = await sends.GetSendEndpoint(lane);
         await endpoint.Send(delivery, cancellationToken);
         telemetry.HandedOff(reason);
+    }
+
+    [LoggerMessage(LogLevel.Debug, "{Count} next tries sent to the {WaitMs} ms rung in one message")]
+    private static partial void LogSent(ILogger logger, int count, long waitMs);
+
+    private sealed class Gathering
+    {
+        public List<BatchedRetry> Retries { get; } = [];
+
+        public TaskCompletionSource Sent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -20,7 +20,8 @@ public sealed class SlowWebhookDeliveryConsumer(
     WebhookConcurrency concurrency,
     DeliveryTelemetry telemetry,
     ConsumeProgress progress,
-    TimeProvider time) : WebhookDeliveryConsumer(directory, health, pauses, rateLimiter, attempts, retries, concurrency, telemetry, progress, time)
+    RetryBatchSlots batchSlots,
+    TimeProvider time) : WebhookDeliveryConsumer(directory, health, pauses, rateLimiter, attempts, retries, concurrency, telemetry, progress, batchSlots, time)
 {
     protected override bool ForwardsSlowWebhooks => false;
 

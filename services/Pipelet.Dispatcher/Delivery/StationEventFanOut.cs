@@ -31,7 +31,7 @@ public sealed class StationEventFanOut(
     /// </summary>
     public bool MayDeliver(StationEvent stationEvent) => !directory.IsReady || directory.AnyWants(stationEvent);
 
-    /// <param name="sends">Where hand-offs and retries are sent: the consume context of the event's batch.</param>
+    /// <param name="sends">Where hand-offs are sent: the consume context of the event's batch.</param>
     public async Task FanOutAsync(ISendEndpointProvider sends, StationEvent stationEvent, bool resuming, CancellationToken cancellationToken)
     {
         // Until the first full webhook list is in, an unknown webhook is not a webhook that does not exist.
@@ -56,7 +56,7 @@ public sealed class StationEventFanOut(
         CancellationToken cancellationToken)
     {
         var delivery = new WebhookDelivery(DeliveryIds.For(stationEvent.EventId, webhook.WebhookId), webhook.WebhookId, 1, stationEvent, now, now);
-        if (resuming && await attempts.ResumeAsync(sends, delivery, cancellationToken)) return;
+        if (resuming && await attempts.ResumeAsync(delivery, cancellationToken)) return;
 
         // A paused webhook's tries are kept in PostgreSQL until a probe finds it back.
         if (pauses.IsPaused(webhook.WebhookId))
@@ -87,6 +87,6 @@ public sealed class StationEventFanOut(
             return;
         }
 
-        await attempts.MakeAsync(sends, delivery, webhook, lease, cancellationToken);
+        await attempts.MakeAsync(delivery, webhook, lease, cancellationToken);
     }
 }

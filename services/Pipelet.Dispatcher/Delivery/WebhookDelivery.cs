@@ -18,3 +18,16 @@ public sealed record WebhookDelivery(
     DateTimeOffset CreatedAt,
     DateTimeOffset DueAt,
     Guid? ReplayOf = null);
+
+/// <summary>
+/// Retries on their way through the same rung, gathered while that rung's previous send awaited its confirm into one
+/// confirmed message (<see cref="RetryScheduler"/>): the broker's cost of a retry (a quorum queue's publish, expiry,
+/// dead-letter, delivery and ack) is per message, not per retry. Each one is tried on its own when the batch comes
+/// back to the deliveries queue; the batch is acknowledged once every one's outcome is durable.
+/// </summary>
+public sealed record WebhookDeliveryBatch(IReadOnlyList<BatchedRetry> Retries);
+
+/// <summary>One retry in a <see cref="WebhookDeliveryBatch"/>, with the trace context it was scheduled in.</summary>
+/// <param name="TraceParent">The W3C <c>traceparent</c> of the span current when the retry was scheduled: its try
+/// continues that trace, as a retry sent on its own continues the trace in MassTransit's headers.</param>
+public sealed record BatchedRetry(WebhookDelivery Delivery, string? TraceParent, string? TraceState);

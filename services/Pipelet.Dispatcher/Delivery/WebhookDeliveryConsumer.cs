@@ -12,6 +12,8 @@ namespace Pipelet.Dispatcher.Delivery;
 /// (<see cref="WebhookHealth"/>) is forwarded to the slow lane, whose consumer is
 /// <see cref="SlowWebhookDeliveryConsumer"/>, instead of being tried here. The try itself, and making
 /// its outcome durable before the message is acknowledged, is <see cref="DeliveryAttempts"/>.
+/// Retries gathered into a <see cref="WebhookDeliveryBatch"/> are each tried the same way, in parallel within
+/// <see cref="RetryBatchSlots"/>; the batch is acknowledged once every one's outcome is durable.
 /// </summary>
 public class WebhookDeliveryConsumer(
     WebhookDirectory directory,
@@ -23,7 +25,8 @@ public class WebhookDeliveryConsumer(
     WebhookConcurrency concurrency,
     DeliveryTelemetry telemetry,
     ConsumeProgress progress,
-    TimeProvider time) : IConsumer<WebhookDelivery>
+    RetryBatchSlots batchSlots,
+    TimeProvider time) : IConsumer<WebhookDelivery>, IConsumer<WebhookDeliveryBatch>
 {
     /// <summary>How long a delivery for a webhook this instance has not heard of waits for the view to catch up.</summary>
     private static readonly TimeSpan UnknownWebhookGrace = TimeSpan.FromSeconds(5);
@@ -34,16 +37,57 @@ public class WebhookDeliveryConsumer(
     /// <summary>Whether a try waits up to <see cref="DeliveryOptions.SlotWait"/> for one of its webhook's slots before stepping aside.</summary>
     protected virtual bool WaitsForSlot => true;
 
-    public Task Consume(ConsumeContext<WebhookDelivery> context) => progress.RunAsync(() => DeliverAsync(context));
+    public Task Consume(ConsumeContext<WebhookDelivery> context) =>
+        progress.RunAsync(() => DeliverAsync(context, context.Message, Resuming(context)));
 
-    private async Task DeliverAsync(ConsumeContext<WebhookDelivery> context)
+    public Task Consume(ConsumeContext<WebhookDeliveryBatch> context) => progress.RunAsync(() => DeliverAllAsync(context));
+
+    private static bool Resuming(ConsumeContext context) => context.ReceiveContext.Redelivered || context.GetRetryAttempt() > 0;
+
+    private async Task DeliverAllAsync(ConsumeContext<WebhookDeliveryBatch> context)
     {
-        var delivery = context.Message;
-        var cancellationToken = context.CancellationToken;
-        if ((context.ReceiveContext.Redelivered || context.GetRetryAttempt() > 0) && await attempts.ResumeAsync(context, delivery, cancellationToken))
+        var retries = context.Message.Retries ?? [];
+        var resuming = Resuming(context);
+        var tries = new List<Task>(retries.Count);
+        var stopping = false;
+        foreach (var retry in retries)
         {
-            return;
+            try
+            {
+                await batchSlots.EnterAsync(context.CancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                stopping = true;
+                break;
+            }
+
+            tries.Add(DeliverInSlotAsync(context, retry, resuming));
         }
+
+        // Even when stopping, the message is settled only after every try started for it has ended.
+        await Task.WhenAll(tries);
+        if (stopping) context.CancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private async Task DeliverInSlotAsync(ConsumeContext context, BatchedRetry retry, bool resuming)
+    {
+        try
+        {
+            // Each retry continues the trace it was scheduled in, not the batch message's.
+            using var activity = DeliveryTelemetry.StartRetry(retry.TraceParent, retry.TraceState, retry.Delivery.DeliveryId, retry.Delivery.Attempt);
+            await DeliverAsync(context, retry.Delivery, resuming);
+        }
+        finally
+        {
+            batchSlots.Leave();
+        }
+    }
+
+    private async Task DeliverAsync(ConsumeContext context, WebhookDelivery delivery, bool resuming)
+    {
+        var cancellationToken = context.CancellationToken;
+        if (resuming && await attempts.ResumeAsync(delivery, cancellationToken)) return;
 
         var webhook = await ResolveAsync(delivery.WebhookId, cancellationToken);
         if (webhook is not { Settings.Enabled: true })
@@ -94,7 +138,7 @@ public class WebhookDeliveryConsumer(
         // Here, not on arrival: a retry forwarded to the slow lane, or stepping aside, is counted once, when it runs.
         if (delivery.Attempt > 1) telemetry.RetryStarted(time.GetUtcNow() - delivery.DueAt);
 
-        await attempts.MakeAsync(context, delivery, webhook, lease, cancellationToken);
+        await attempts.MakeAsync(delivery, webhook, lease, cancellationToken);
     }
 
     private async Task<WebhookSubscription?> ResolveAsync(long webhookId, CancellationToken cancellationToken)

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using MassTransit;
 using Microsoft.Extensions.Options;
 using Pipelet.Dispatcher.Data;
 using Pipelet.Dispatcher.Delivery;
@@ -27,7 +26,6 @@ public sealed partial class OrderedLaneWorker(
     PausedWebhooks pauses,
     PausedWebhookStore pauseStore,
     RetryLadder ladder,
-    IBus bus,
     IOptions<OrderedDeliveryOptions> options,
     IOptions<DeliveryOptions> delivery,
     IOptions<WebhookSendingOptions> sending,
@@ -185,7 +183,7 @@ public sealed partial class OrderedLaneWorker(
         }
 
         var kept = false;
-        var result = await attempts.MakeAsync(bus, head, webhook, lease, cancellationToken, async (next, token) =>
+        var result = await attempts.MakeAsync(head, webhook, lease, cancellationToken, async (next, token) =>
         {
             await lanes.KeepNextAsync(webhookId, stationId, seq, JsonSerializer.Serialize(next, DispatcherJson.Default.WebhookDelivery), next.DueAt, token);
             kept = true;

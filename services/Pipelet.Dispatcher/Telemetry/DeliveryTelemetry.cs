@@ -82,6 +82,31 @@ public sealed class DeliveryTelemetry
         activity?.SetTag("pipelet.webhooks.matched", 0);
     }
 
+    /// <summary>
+    /// The span of a retry that came back in a batch of retries, a child of the span it was scheduled in
+    /// (<paramref name="traceParent"/>, W3C), so its attempt joins that trace although the batch message carries one
+    /// trace context for all of its retries.
+    /// </summary>
+    public static Activity? StartRetry(string? traceParent, string? traceState, Guid deliveryId, int attempt)
+    {
+        ActivityContext.TryParse(traceParent, traceState, out var parent);
+        var activity = Source.StartActivity("webhook retry", ActivityKind.Internal, parent);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("pipelet.delivery.id", deliveryId);
+            activity.SetTag("pipelet.attempt", attempt);
+        }
+
+        return activity;
+    }
+
+    /// <summary>The span around sending a batch of retries, in the trace of its first retry (<paramref name="traceParent"/>).</summary>
+    public static Activity? StartRetrySend(string? traceParent, string? traceState)
+    {
+        ActivityContext.TryParse(traceParent, traceState, out var parent);
+        return Source.StartActivity("webhook retries send", ActivityKind.Internal, parent);
+    }
+
     /// <summary>The span of one try of one delivery of <paramref name="stationEvent"/> to one webhook.</summary>
     public static Activity? StartAttempt(Guid deliveryId, long webhookId, StationEvent stationEvent, int attempt)
     {
