@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Pipelet.Dispatcher.Data;
@@ -76,6 +77,45 @@ public sealed class DeliveryLogTests(RealInfrastructure infrastructure) : IClass
         finally
         {
             await log.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task A_kept_deliverys_try_that_says_so_is_written_without_a_rollback()
+    {
+        await using var schema = await DeliveryLogDatabase.CreateAsync(infrastructure);
+        var logger = new RecordingLogger();
+        var log = new DeliveryLog(schema.DataSource, Options.Create(new DeliveryLogOptions()), logger);
+        var (marked, unmarked) = (Guid.CreateVersion7(), Guid.CreateVersion7());
+        await log.WriteBatchAsync(
+        [
+            Step(marked, DeliveryStatus.Paused, attempt: 0) with { Hold = new HoldRecord("{}", Now.AddDays(1)) },
+            Step(unmarked, DeliveryStatus.Paused, attempt: 0) with { Hold = new HoldRecord("{}", Now.AddDays(1)) },
+        ], CancellationToken.None);
+
+        // Released: the message says it was kept, so its row is updated, not inserted.
+        await log.WriteBatchAsync([Step(marked, DeliveryStatus.Succeeded, attempt: 1, statusCode: 200) with { Kept = true }], CancellationToken.None);
+        Assert.DoesNotContain(logger.Messages, m => m.Contains("already logged", StringComparison.Ordinal));
+
+        // One that does not say so (kept by an older dispatcher) is written all the same, after a rollback.
+        await log.WriteBatchAsync([Step(unmarked, DeliveryStatus.Succeeded, attempt: 1, statusCode: 200)], CancellationToken.None);
+        Assert.Contains(logger.Messages, m => m.Contains("already logged", StringComparison.Ordinal));
+
+        Assert.Equal(2L, await schema.Database.ScalarAsync<long>("SELECT count(*) FROM deliveries WHERE status = 'succeeded' AND attempts = 1"));
+        Assert.Equal(2L, await schema.Database.ScalarAsync<long>("SELECT count(*) FROM delivery_attempts"));
+    }
+
+    private sealed class RecordingLogger : ILogger<DeliveryLog>
+    {
+        public List<string> Messages { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Messages) Messages.Add(formatter(state, exception));
         }
     }
 

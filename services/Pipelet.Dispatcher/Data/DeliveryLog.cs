@@ -186,7 +186,7 @@ public sealed partial class DeliveryLog(NpgsqlDataSource dataSource, IOptions<De
     /// Writes one batch in one round trip and one transaction. Most records are a delivery's first try, whose rows do
     /// not exist yet: they are plain inserts, as cheap as PostgreSQL writes a row (an upsert costs a speculative
     /// insertion with its own WAL record per row, and a conflict check per index). A message seen twice (redelivered
-    /// after its commit, or a kept delivery's first try) then breaks a unique key, which rolls the whole batch back:
+    /// after its commit, or a kept delivery whose message does not say it was kept) then breaks a unique key, which rolls the whole batch back:
     /// it is written again with statements that absorb duplicates.
     /// </summary>
     internal async Task WriteBatchAsync(IReadOnlyList<DeliveryRecord> records, CancellationToken cancellationToken)
@@ -275,8 +275,9 @@ public sealed partial class DeliveryLog(NpgsqlDataSource dataSource, IOptions<De
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>A delivery's first try: its rows are new unless its message was seen before.</summary>
-    private static bool IsFirstStep(DeliveryRecord record) => record.Attempt is { Attempt: 1 } && record.Attempts == 1 && record.Hold is null;
+    /// <summary>A delivery's first try: its rows are new unless its message was seen before (a kept one's row is not).</summary>
+    private static bool IsFirstStep(DeliveryRecord record) =>
+        record.Attempt is { Attempt: 1 } && record.Attempts == 1 && record.Hold is null && !record.Kept;
 
     private static NpgsqlBatchCommand AttemptRows(List<DeliveryRecord> attempts, bool absorbDuplicates)
     {

@@ -5,6 +5,7 @@ namespace Pipelet.Dispatcher.Data;
 /// attempt just made (none when cancelled or held), the dead letter when the ladder is exhausted, and the kept
 /// delivery when its webhook is paused.
 /// </summary>
+/// <param name="Kept">The delivery was kept while its webhook was paused, so its row exists already.</param>
 public sealed record DeliveryRecord(
     Guid DeliveryId,
     long WebhookId,
@@ -19,7 +20,8 @@ public sealed record DeliveryRecord(
     Guid? ReplayOf,
     AttemptRecord? Attempt,
     DeadLetterRecord? DeadLetter,
-    HoldRecord? Hold = null);
+    HoldRecord? Hold = null,
+    bool Kept = false);
 
 public sealed record AttemptRecord(
     int Attempt,

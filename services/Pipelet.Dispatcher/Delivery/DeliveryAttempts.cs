@@ -118,7 +118,7 @@ public sealed partial class DeliveryAttempts(
     /// </summary>
     public async Task HoldAsync(WebhookDelivery delivery, CancellationToken cancellationToken)
     {
-        var hold = new HoldRecord(JsonSerializer.Serialize(delivery, DispatcherJson.Default.WebhookDelivery),
+        var hold = new HoldRecord(JsonSerializer.Serialize(delivery with { Kept = true }, DispatcherJson.Default.WebhookDelivery),
             ladder.EndsFor(delivery.CreatedAt));
         await log.WriteAsync(Record(delivery, DeliveryStatus.Paused, delivery.Attempt - 1, null, hold: hold), cancellationToken);
         telemetry.Outcome("held");
@@ -167,7 +167,7 @@ public sealed partial class DeliveryAttempts(
     private DeliveryRecord Record(WebhookDelivery delivery, string status, int attempts, AttemptRecord? attempt,
         DateTimeOffset? nextAttemptAt = null, DeadLetterRecord? deadLetter = null, HoldRecord? hold = null) =>
         new(delivery.DeliveryId, delivery.WebhookId, delivery.Event.EventId, delivery.Event.Event, delivery.Event.StationId,
-            delivery.CreatedAt, status, attempts, time.GetUtcNow(), nextAttemptAt, delivery.ReplayOf, attempt, deadLetter, hold);
+            delivery.CreatedAt, status, attempts, time.GetUtcNow(), nextAttemptAt, delivery.ReplayOf, attempt, deadLetter, hold, delivery.Kept);
 
     [LoggerMessage(LogLevel.Information, "Delivery {DeliveryId} to webhook {WebhookId} cancelled: the webhook was deleted or disabled")]
     private static partial void LogCancelled(ILogger logger, Guid deliveryId, long webhookId);

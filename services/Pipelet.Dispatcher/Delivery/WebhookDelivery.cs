@@ -10,6 +10,8 @@ namespace Pipelet.Dispatcher.Delivery;
 /// <param name="Attempt">The try this message asks for, 1-based.</param>
 /// <param name="DueAt">When this try was meant to run: now for the first, now + rung for retries.</param>
 /// <param name="ReplayOf">The dead-lettered delivery this fresh ladder replays, if any.</param>
+/// <param name="Kept">Kept while its webhook was paused (<see cref="DeliveryAttempts.HoldAsync"/>), so the delivery log
+/// has its row already.</param>
 public sealed record WebhookDelivery(
     Guid DeliveryId,
     long WebhookId,
@@ -17,7 +19,8 @@ public sealed record WebhookDelivery(
     StationEvent Event,
     DateTimeOffset CreatedAt,
     DateTimeOffset DueAt,
-    Guid? ReplayOf = null);
+    Guid? ReplayOf = null,
+    bool Kept = false);
 
 /// <summary>
 /// Retries on their way through the same rung, gathered while that rung's previous send awaited its confirm into one
