@@ -49,6 +49,7 @@ internal sealed partial class WebhookChangePublisher(
                 }
 
                 foreach (var writer in waiting) writer.TrySetResult();
+                waiting.Clear(); // answered: a failure further on must not hand them to the next pass
 
                 while (await PublishOperationalEventsAsync(stoppingToken) == BatchSize)
                 {
