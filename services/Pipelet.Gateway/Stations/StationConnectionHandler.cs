@@ -101,8 +101,13 @@ internal sealed class StationConnectionHandler(
     }
 
     /// <summary>The subprotocol we speak, among those the station offers (J 3.2); null when it offers none of ours.</summary>
+    /// <remarks>Spelled as offered (the answer echoes it); our constant when it is spelled the same, so no socket keeps a copy.</remarks>
     public static string? ChooseSubprotocol(IEnumerable<string> offered) =>
-        offered.FirstOrDefault(p => string.Equals(p, Subprotocol, StringComparison.OrdinalIgnoreCase));
+        offered.FirstOrDefault(p => string.Equals(p, Subprotocol, StringComparison.OrdinalIgnoreCase)) switch
+        {
+            Subprotocol => Subprotocol,
+            var chosen => chosen,
+        };
 
     /// <summary>Whether a socket upgraded without our subprotocol is closed right away (J 3.2) rather than served.</summary>
     public bool RefusesWithout(string? chosen, int offeredCount) =>

@@ -36,18 +36,15 @@ internal sealed class StationSocketsBelowHttp(
 
     private async Task ServeAsync(ConnectionContext connection)
     {
-        if (await ReadUpgradeAsync(connection) is not { } station)
+        if (await AcceptUpgradeAsync(connection) is not { } station)
         {
             await next(connection);
             return;
         }
 
-        if (station.Request is not { } request) return; // aborted
+        if (station.StationId is null) return; // aborted, or gone before its 101
 
-        // One frame for the socket's lifetime (this method's), as few objects per held station as we can.
-        var flushed = await connection.Transport.Output.WriteAsync(request.SwitchingProtocols(station.Subprotocol));
-        if (flushed.IsCompleted || flushed.IsCanceled) return;
-
+        // This frame lasts as long as the socket: it holds only what the session needs, not the request's head.
         var (pingInterval, pongTimeout) = handler.KeepAlive;
         using var socket = WebSocket.CreateFromStream(new DuplexPipeStream(connection.Transport), new WebSocketCreationOptions
         {
@@ -60,10 +57,10 @@ internal sealed class StationSocketsBelowHttp(
     }
 
     /// <summary>
-    /// The admitted upgrade; null to hand the connection on (nothing consumed); a default value when the connection is
-    /// over (no head within Kestrel's time limits: aborted, as Kestrel would).
+    /// The admitted upgrade, its 101 written; null to hand the connection on (nothing consumed); no station when the
+    /// connection is over (no head within Kestrel's time limits: aborted, as Kestrel would; or closed before the 101).
     /// </summary>
-    private async Task<(StationUpgradeRequest? Request, string StationId, string? Subprotocol)?> ReadUpgradeAsync(ConnectionContext connection)
+    private async Task<(string? StationId, string? Subprotocol)?> AcceptUpgradeAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
         var limits = _kestrelLimits;
@@ -80,7 +77,7 @@ internal sealed class StationSocketsBelowHttp(
             catch (OperationCanceledException) when (deadline.IsCancellationRequested)
             {
                 connection.Abort(new ConnectionAbortedException("The request head did not arrive in time."));
-                return (null, "", null);
+                return (null, null);
             }
 
             var buffer = result.Buffer;
@@ -100,7 +97,8 @@ internal sealed class StationSocketsBelowHttp(
                 if (admission == StationAuthenticationResult.Allowed && !handler.RefusesWithout(subprotocol, request.OfferedSubprotocols.Count))
                 {
                     input.AdvanceTo(buffer.GetPosition(headLength));
-                    return (request, stationId, subprotocol);
+                    var flushed = await connection.Transport.Output.WriteAsync(request.SwitchingProtocols(subprotocol));
+                    return flushed.IsCompleted || flushed.IsCanceled ? (null, null) : (stationId, subprotocol);
                 }
             }
 
