@@ -79,6 +79,10 @@ internal sealed class StationSocketsBelowHttp(
                 connection.Abort(new ConnectionAbortedException("The request head did not arrive in time."));
                 return (null, null);
             }
+            catch (Exception ex) when (ex is IOException or ConnectionAbortedException)
+            {
+                return (null, null); // reset or aborted before its head: nothing to answer
+            }
 
             var buffer = result.Buffer;
             if (examined == 0 && !buffer.IsEmpty) deadline.CancelAfter(limits.RequestHeadersTimeout);
