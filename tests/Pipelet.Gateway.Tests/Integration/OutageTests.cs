@@ -48,6 +48,7 @@ public sealed class OutageTests(RealInfrastructure infrastructure) : IClassFixtu
         var refused = await Assert.ThrowsAsync<PipeletApiException>(
             () => PipeletClient.Create(gateway.Http).Stations.SendCommandAsync("CP-OUTAGE-COMMAND", "Reset", new { type = "Soft" }));
         Assert.Equal(503, refused.Status);
+        Assert.NotNull(refused.Detail); // read from a problem document, not a bare status
         try
         {
             var stray = await station.ReceiveTextAsync(TimeSpan.FromSeconds(1));
