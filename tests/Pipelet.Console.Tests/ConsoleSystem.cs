@@ -8,6 +8,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Playwright;
+using Pipelet.Client;
 using Pipelet.LocalServers;
 using Pipelet.Testing;
 
@@ -165,13 +166,8 @@ public sealed class ConsoleSystem : IAsyncLifetime
         }
     }
 
-    /// <summary>A client of the public API with <paramref name="apiKey"/>.</summary>
-    public HttpClient Api(string apiKey = BootstrapKey)
-    {
-        var client = new HttpClient { BaseAddress = ApiAddress };
-        client.DefaultRequestHeaders.Add("X-API-Key", apiKey);
-        return client;
-    }
+    /// <summary>Our client of the public API with <paramref name="apiKey"/>.</summary>
+    public PipeletClient Client(string apiKey = BootstrapKey) => PipeletClient.Create(new Uri(ApiAddress, "/"), apiKey);
 
     /// <summary>
     /// Disables the webhook as failing, by the call the dispatcher makes once none of its deliveries succeeded for

@@ -1,8 +1,7 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using Pipelet.Client;
 using Pipelet.Testing;
 using static Microsoft.Playwright.Assertions;
 
@@ -173,11 +172,11 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
         await page.FillAsync("#stations", first.StationId);
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
         await Expect(page.Locator(".title-row .state")).ToHaveTextAsync("Disabled");
-        using var api = system.Api();
-        var saved = await api.GetFromJsonAsync<JsonElement>($"webhooks/{webhook}");
-        Assert.False(saved.GetProperty("enabled").GetBoolean());
-        Assert.Equal([first.StationId], saved.GetProperty("stations").EnumerateArray().Select(s => s.GetString()));
-        Assert.Equal(["BootNotification"], saved.GetProperty("events").EnumerateArray().Select(s => s.GetString()));
+        var api = system.Client();
+        var saved = await api.Webhooks.GetAsync(webhook);
+        Assert.False(saved.Enabled);
+        Assert.Equal([first.StationId], saved.Stations!);
+        Assert.Equal(["BootNotification"], saved.Events);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Webhooks" }).ClickAsync();
         var row = page.Locator("tr", new() { HasText = name });
@@ -185,8 +184,7 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
         await row.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
         await row.GetByRole(AriaRole.Button, new() { Name = "Yes, delete" }).ClickAsync();
         await Expect(row).ToHaveCountAsync(0);
-        using var gone = await api.GetAsync($"webhooks/{webhook}");
-        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        Assert.Equal(404, (await Assert.ThrowsAsync<PipeletApiException>(() => api.Webhooks.GetAsync(webhook))).Status);
     }
 
     [Fact]
@@ -201,8 +199,8 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
 
         // Paused by the dispatcher's circuit breaker: every try of four events (three tries each) fails, more in a row than it allows.
         for (var i = 0; i < 4; i++) await station.BootAsync();
-        using var api = system.Api();
-        await Poll.UntilAsync(async () => (await api.GetFromJsonAsync<JsonElement>($"webhooks/{paused}/health")).GetProperty("paused").GetBoolean(),
+        var api = system.Client();
+        await Poll.UntilAsync(async () => (await api.Deliveries.GetHealthAsync(paused)).Paused,
             "the dispatcher pauses the webhook");
         // Disabled as failing, as the dispatcher asks once none of its deliveries succeeded for days (Delivery__DisableAfter).
         await system.DisableAsFailingAsync(failing, DateTimeOffset.UtcNow.AddDays(-5), 25, "HTTP 503: down for maintenance");
@@ -232,8 +230,9 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
         await page.Locator("#enabled").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
         await Expect(page.Locator(".title-row .state")).ToHaveTextAsync("Enabled");
-        var saved = await api.GetFromJsonAsync<JsonElement>($"webhooks/{failing}");
-        Assert.Equal(JsonValueKind.Null, saved.GetProperty("disabled_reason").ValueKind);
+        var saved = await api.Webhooks.GetAsync(failing);
+        Assert.True(saved.Enabled);
+        Assert.Null(saved.DisabledReason);
     }
 
     [Fact]
@@ -256,8 +255,8 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name, Exact = true })).ToBeVisibleAsync();
         await Expect(page.Locator(".why .rate-limit")).ToHaveTextAsync("At most 50 deliveries a second; more wait their turn.");
         var id = long.Parse(new Uri(page.Url).Segments[^1], System.Globalization.CultureInfo.InvariantCulture);
-        using var api = system.Api();
-        Assert.Equal(50, (await api.GetFromJsonAsync<JsonElement>($"webhooks/{id}")).GetProperty("rate_limit").GetInt32());
+        var api = system.Client();
+        Assert.Equal(50, (await api.Webhooks.GetAsync(id)).RateLimit);
 
         // Emptied on the edit page: no limit any more.
         await page.GetByRole(AriaRole.Link, new() { Name = "Edit", Exact = true }).ClickAsync();
@@ -266,7 +265,7 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name, Exact = true })).ToBeVisibleAsync();
         await Expect(page.Locator(".why .rate-limit")).ToHaveCountAsync(0);
-        Assert.Equal(JsonValueKind.Null, (await api.GetFromJsonAsync<JsonElement>($"webhooks/{id}")).GetProperty("rate_limit").ValueKind);
+        Assert.Null((await api.Webhooks.GetAsync(id)).RateLimit);
     }
 
     [Fact]
@@ -287,8 +286,8 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name, Exact = true })).ToBeVisibleAsync();
         await Expect(page.Locator(".why .ordering")).ToHaveTextAsync(why);
         var id = long.Parse(new Uri(page.Url).Segments[^1], System.Globalization.CultureInfo.InvariantCulture);
-        using var api = system.Api();
-        Assert.Equal("station", (await api.GetFromJsonAsync<JsonElement>($"webhooks/{id}")).GetProperty("ordering").GetString());
+        var api = system.Client();
+        Assert.Equal("station", (await api.Webhooks.GetAsync(id)).Ordering);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Webhooks" }).ClickAsync();
         await Expect(page.Locator("tr", new() { HasText = name }).Locator(".why .ordering")).ToHaveTextAsync(why);
@@ -300,7 +299,7 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name, Exact = true })).ToBeVisibleAsync();
         await Expect(page.Locator(".why .ordering")).ToHaveCountAsync(0);
-        Assert.Equal("none", (await api.GetFromJsonAsync<JsonElement>($"webhooks/{id}")).GetProperty("ordering").GetString());
+        Assert.Equal("none", (await api.Webhooks.GetAsync(id)).Ordering);
     }
 
     [Fact]
@@ -320,22 +319,26 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
     [Fact]
     public async Task A_key_revoked_while_signed_in_gets_a_clear_message_and_a_way_back()
     {
-        using var admin = system.Api();
-        using var created = await admin.PostAsJsonAsync("api-keys", new { name = "console revocation test" });
-        created.EnsureSuccessStatusCode();
-        var key = await created.Content.ReadFromJsonAsync<JsonElement>();
-        var secret = key.GetProperty("key").GetString()!;
+        var admin = system.Client();
+        var key = await admin.ApiKeys.CreateAsync(new CreateApiKey("console revocation test"));
+        var secret = key.Key;
 
         var page = await system.NewPageAsync();
         await SignInAsync(page, secret);
 
-        using var revoked = await admin.DeleteAsync($"api-keys/{key.GetProperty("id")}");
-        Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
-        using var client = system.Api(secret);
+        await admin.ApiKeys.RevokeAsync(key.Id);
+        var revoked = system.Client(secret);
         await Poll.UntilAsync(async () =>
         {
-            using var response = await client.GetAsync("webhooks/events");
-            return response.StatusCode == HttpStatusCode.Unauthorized;
+            try
+            {
+                await revoked.Webhooks.ListEventsAsync();
+                return false;
+            }
+            catch (PipeletApiException refused) when (refused.Status == 401)
+            {
+                return true;
+            }
         }, "the API refuses the revoked key");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Events" }).ClickAsync();
@@ -405,11 +408,9 @@ public sealed partial class ConsoleTests(ConsoleSystem system) : IClassFixture<C
 
     private async Task<long> CreateWebhookAsync(string name, Uri url, string? station = null)
     {
-        using var api = system.Api();
-        using var response = await api.PostAsJsonAsync("webhooks",
-            new { name, url, events = new[] { "BootNotification" }, stations = station is null ? null : new[] { station } });
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        var webhook = await system.Client().Webhooks.CreateAsync(
+            new CreateWebhook(name, url.ToString(), ["BootNotification"], Stations: station is null ? null : [station]));
+        return webhook.Id;
     }
 
     private static async Task ScreenshotAsync(IPage page, string name)

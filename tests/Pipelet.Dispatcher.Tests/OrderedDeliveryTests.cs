@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using Pipelet.Contracts.Events;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.Dispatcher.Tests.Infrastructure;
@@ -183,12 +182,8 @@ public sealed class OrderedDeliveryTests(Xunit.Abstractions.ITestOutputHelper ou
             && r.HitsOf("ordered").Count(h => h.EventId == stuck.EventId) >= 3, Patience, "the free station's events and three tries of the stuck one");
         Assert.DoesNotContain(receiver.HitsOf("ordered"), h => after.Any(e => e.EventId == h.EventId));
         // The API shows what waits in the webhook's lanes: the stuck event and the three behind it.
-        using (var api = new HttpClient { BaseAddress = new Uri(first.BaseUri, "api/v1/") })
-        {
-            api.DefaultRequestHeaders.Add("X-API-Key", FakeSubscriptions.AdminKey);
-            var health = await api.GetFromJsonAsync<System.Text.Json.JsonElement>($"webhooks/{ordered.WebhookId}/health");
-            Assert.Equal(4, health.GetProperty("ordered_waiting").GetInt64());
-        }
+        var health = await Pipelet.Client.PipeletClient.Create(first.BaseUri, FakeSubscriptions.AdminKey).Deliveries.GetHealthAsync(ordered.WebhookId);
+        Assert.Equal(4, health.OrderedWaiting);
 
 
         Mark("held back");

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
+using Pipelet.Client;
 using Pipelet.Contracts.Events;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.Dispatcher.Data;
@@ -33,8 +32,7 @@ public sealed class RetryCancellationTests(RealInfrastructure infrastructure) : 
         });
         await using var dispatcher = await DispatcherProcess.StartAsync(new DispatcherProcess.Settings(vhost, database, subscriptions.BaseUri, RetrySchedule: "1m"));
         await using var bus = await TestBus.StartAsync(vhost);
-        using var api = new HttpClient { BaseAddress = new Uri(dispatcher.BaseUri, "api/v1/") };
-        api.DefaultRequestHeaders.Add("X-API-Key", FakeSubscriptions.AdminKey);
+        var api = PipeletClient.Create(dispatcher.BaseUri, FakeSubscriptions.AdminKey);
         var log = new DeliveryDatabase(database);
 
         var stationEvent = TestBus.Event(EventCatalogue.StopTransaction, "CP-CANCEL-AT-ONCE");
@@ -57,10 +55,10 @@ public sealed class RetryCancellationTests(RealInfrastructure infrastructure) : 
         {
             await log.WaitUntilAsync("SELECT EXISTS (SELECT 1 FROM deliveries WHERE delivery_id = $1 AND status = 'cancelled')",
                 TimeSpan.FromSeconds(10), $"{name} cancelled", deliveryIds[name]);
-            var delivery = await api.GetFromJsonAsync<JsonElement>($"deliveries/{deliveryIds[name]}");
-            Assert.Equal("cancelled", delivery.GetProperty("status").GetString());
-            Assert.Equal(JsonValueKind.Null, delivery.GetProperty("next_attempt_at").ValueKind);
-            Assert.Single(delivery.GetProperty("attempts").EnumerateArray()); // the failed first try stays in the log
+            var delivery = await api.Deliveries.GetAsync(deliveryIds[name]);
+            Assert.Equal(Pipelet.Client.DeliveryStatus.Cancelled, delivery.Status);
+            Assert.Null(delivery.NextAttemptAt);
+            Assert.Single(delivery.Attempts); // the failed first try stays in the log
         }
 
         // Well inside the one-minute rung: nothing came off it yet, this was the dispatcher reacting to the change.

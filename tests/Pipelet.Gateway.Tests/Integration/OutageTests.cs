@@ -1,3 +1,4 @@
+using Pipelet.Client;
 using Pipelet.Contracts.Events;
 using Pipelet.Gateway.Tests.Infrastructure;
 using Pipelet.Testing;
@@ -44,10 +45,10 @@ public sealed class OutageTests(RealInfrastructure infrastructure) : IClassFixtu
         await proxy.PauseAsync();
 
         // Every command is an event: one the broker did not keep is not sent to the station either.
-        using var response = await gateway.Http.PostAsync("/api/v1/stations/CP-OUTAGE-COMMAND/commands/Reset",
-            new StringContent("""{"type":"Soft"}""", System.Text.Encoding.UTF8, "application/json"));
-        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var refused = await Assert.ThrowsAsync<PipeletApiException>(
+            () => PipeletClient.Create(gateway.Http).Stations.SendCommandAsync("CP-OUTAGE-COMMAND", "Reset", new { type = "Soft" }));
+        Assert.Equal(503, refused.Status);
+        Assert.NotNull(refused.Detail); // read from a problem document, not a bare status
         try
         {
             var stray = await station.ReceiveTextAsync(TimeSpan.FromSeconds(1));
@@ -113,19 +114,31 @@ public sealed class OutageTests(RealInfrastructure infrastructure) : IClassFixtu
     private static async Task AnswersAsync(GatewayServer asked, TestStation station)
     {
         // The other instance records its stations a moment after they connect.
+        var client = PipeletClient.Create(asked.Http);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while ((await asked.Http.GetAsync($"/api/v1/stations/{station.StationId}", deadline.Token)).StatusCode != System.Net.HttpStatusCode.OK)
+        while (!await IsListedAsync(client, station.StationId, deadline.Token))
         {
             await Task.Delay(50, deadline.Token);
         }
 
-        var post = asked.Http.PostAsync($"/api/v1/stations/{station.StationId}/commands/ClearCache",
-            new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+        var post = client.Stations.SendCommandAsync(station.StationId, "ClearCache", new { });
         var call = await station.ReceiveAsync();
         Assert.Equal("ClearCache", call[2].GetString());
         await station.SendTextAsync($$"""[3,"{{call[1].GetString()}}",{"status":"Accepted"}]""");
-        using var response = await post;
-        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var result = await post;
+        Assert.Equal("Accepted", result.Response.GetProperty("status").GetString());
+    }
+
+    private static async Task<bool> IsListedAsync(PipeletClient client, string stationId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await client.Stations.GetAsync(stationId, cancellationToken)).StationId == stationId;
+        }
+        catch (PipeletApiException e) when (e.Status == 404)
+        {
+            return false;
+        }
     }
 
     private static async Task WaitForHealthAsync(GatewayServer gateway, bool healthy)
