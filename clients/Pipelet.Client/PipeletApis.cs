@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Refit;
 
 namespace Pipelet.Client;
@@ -55,9 +56,12 @@ public interface IStationsApi
     [Get("/api/v1/stations/{stationId}")]
     Task<Station> GetAsync(string stationId, CancellationToken cancellationToken = default);
 
-    /// <summary>Sends an OCPP 1.6 command (e.g. <c>RemoteStartTransaction</c>) and returns the station's answer.</summary>
+    /// <summary>
+    /// Sends an OCPP 1.6 command (e.g. <c>RemoteStartTransaction</c>) with its request payload, sent as it is, and returns the
+    /// station's answer. To pass an object instead, use <see cref="StationsApiExtensions.SendCommandAsync(IStationsApi, string, string, object, CancellationToken)"/>.
+    /// </summary>
     [Post("/api/v1/stations/{stationId}/commands/{action}")]
-    Task<CommandResult> SendCommandAsync(string stationId, string action, [Body] object payload, CancellationToken cancellationToken = default);
+    Task<CommandResult> SendCommandAsync(string stationId, string action, [Body] JsonElement payload, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The delivery log, failed deliveries and their replay.</summary>

@@ -95,3 +95,28 @@ public static class PipeletPaging
         while (cursor is not null);
     }
 }
+
+/// <summary>OCPP commands whose payload is an object.</summary>
+public static class StationsApiExtensions
+{
+    /// <summary>
+    /// OCPP's JSON: camelCase names (<c>connectorId</c>, <c>idTag</c>), nulls left out. Not <see cref="PipeletJson.Options"/>:
+    /// the payload is the station's message, and snake_case would rename its fields.
+    /// </summary>
+    public static JsonSerializerOptions OcppOptions { get; } = new(JsonSerializerDefaults.General)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>
+    /// Sends an OCPP 1.6 command whose payload is an object (e.g. <c>new { connectorId = 1, idTag = "RFID_1" }</c>), written with
+    /// OCPP's camelCase names, and returns the station's answer.
+    /// </summary>
+    public static Task<CommandResult> SendCommandAsync(this IStationsApi api, string stationId, string action, object payload, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        ArgumentNullException.ThrowIfNull(payload);
+        return api.SendCommandAsync(stationId, action, JsonSerializer.SerializeToElement(payload, payload.GetType(), OcppOptions), cancellationToken);
+    }
+}

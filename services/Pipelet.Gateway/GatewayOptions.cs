@@ -70,6 +70,14 @@ internal sealed class GatewayOptions
     /// </summary>
     public bool InlineSocketIo { get; set; } = true;
 
+    /// <summary>
+    /// When true (the default), a plain station WebSocket upgrade on a cleartext endpoint is answered below Kestrel's HTTP
+    /// layer (<c>StationSocketsBelowHttp</c>), which then holds no HTTP request per station: about 5 KB less per held
+    /// station (docs/benchmarks/gateway.md, session 14). Anything else, and every upgrade when false, takes Kestrel's HTTP
+    /// pipeline. Read once at start.
+    /// </summary>
+    public bool StationUpgradesBelowHttp { get; set; } = true;
+
     /// <summary>Frames above this size are discarded and a CALL among them gets a FormationViolation.</summary>
     [Range(1024, 16 * 1024 * 1024)]
     public int MaxFrameBytes { get; set; } = 128 * 1024;

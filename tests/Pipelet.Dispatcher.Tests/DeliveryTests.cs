@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Pipelet.Client;
 using Pipelet.Contracts.Events;
 using Pipelet.Dispatcher.Delivery;
 using Pipelet.Dispatcher.Tests.Infrastructure;
@@ -12,6 +13,9 @@ namespace Pipelet.Dispatcher.Tests;
 public sealed class DeliveryTests(DispatcherFixture fixture) : IClassFixture<DispatcherFixture>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    /// <summary>The delivery log API through our client, with the admin key.</summary>
+    private readonly PipeletClient _client = PipeletClient.Create(fixture.Dispatcher.BaseUri, FakeSubscriptions.AdminKey);
 
     [Fact]
     public async Task Delivers_the_documented_body_and_headers_inside_the_events_trace()
@@ -43,12 +47,12 @@ public sealed class DeliveryTests(DispatcherFixture fixture) : IClassFixture<Dis
 
         var deliveryId = DeliveryIds.For(stationEvent.EventId, fixture["ok"].WebhookId);
         await fixture.Database.WaitUntilAsync("SELECT EXISTS (SELECT 1 FROM deliveries WHERE delivery_id = $1 AND status = 'succeeded')", Patience, "the logged success", deliveryId);
-        var delivery = await fixture.Api.GetFromJsonAsync<JsonElement>($"deliveries/{deliveryId}");
-        Assert.Equal("succeeded", delivery.GetProperty("status").GetString());
-        var attempt = Assert.Single(delivery.GetProperty("attempts").EnumerateArray());
-        Assert.Equal(200, attempt.GetProperty("status_code").GetInt32());
-        Assert.Equal(1, attempt.GetProperty("attempt").GetInt32());
-        Assert.True(attempt.GetProperty("duration_ms").GetDouble() >= 0);
+        var delivery = await _client.Deliveries.GetAsync(deliveryId);
+        Assert.Equal(DeliveryStatus.Succeeded, delivery.Status);
+        var attempt = Assert.Single(delivery.Attempts);
+        Assert.Equal(200, attempt.StatusCode);
+        Assert.Equal(1, attempt.Attempt);
+        Assert.True(attempt.DurationMs >= 0);
     }
 
     [Fact]
@@ -89,33 +93,33 @@ public sealed class DeliveryTests(DispatcherFixture fixture) : IClassFixture<Dis
         await fixture.Database.WaitUntilAsync("SELECT count(*) = 2 FROM deliveries WHERE delivery_id = ANY($1) AND status = 'succeeded'", Patience,
             "both logged successes", new[] { stopDelivery, heartbeatDelivery });
 
-        async Task<List<JsonElement>> ListAsync(string query) =>
-            [.. (await fixture.Api.GetFromJsonAsync<JsonElement>($"webhooks/{webhook}/deliveries?{query}")).GetProperty("items").EnumerateArray()];
+        async Task<IReadOnlyList<DeliverySummary>> ListAsync(string? status = null, string? eventName = null, string? stationId = null) =>
+            (await _client.Deliveries.ListAsync(webhook, status, eventName: eventName, stationId: stationId)).Items;
 
-        var stops = await ListAsync("event=StopTransaction&station_id=CP-FILTER-1&status=succeeded");
-        Assert.Contains(stops, d => d.GetProperty("delivery_id").GetGuid() == stopDelivery);
+        var stops = await ListAsync(DeliveryStatus.Succeeded, "StopTransaction", "CP-FILTER-1");
+        Assert.Contains(stops, d => d.DeliveryId == stopDelivery);
         Assert.All(stops, d =>
         {
-            Assert.Equal("StopTransaction", d.GetProperty("event").GetString());
-            Assert.Equal("CP-FILTER-1", d.GetProperty("station_id").GetString());
-            Assert.Equal("succeeded", d.GetProperty("status").GetString());
+            Assert.Equal("StopTransaction", d.Event);
+            Assert.Equal("CP-FILTER-1", d.StationId);
+            Assert.Equal(DeliveryStatus.Succeeded, d.Status);
         });
-        var elsewhere = await ListAsync("station_id=CP-ELSEWHERE");
-        Assert.Contains(elsewhere, d => d.GetProperty("delivery_id").GetGuid() == heartbeatDelivery);
-        Assert.DoesNotContain(elsewhere, d => d.GetProperty("delivery_id").GetGuid() == stopDelivery);
-        Assert.Empty(await ListAsync("event=Heartbeat&station_id=CP-FILTER-1"));
-        Assert.Empty(await ListAsync("event=StopTransaction&status=cancelled"));
+        var elsewhere = await ListAsync(stationId: "CP-ELSEWHERE");
+        Assert.Contains(elsewhere, d => d.DeliveryId == heartbeatDelivery);
+        Assert.DoesNotContain(elsewhere, d => d.DeliveryId == stopDelivery);
+        Assert.Empty(await ListAsync(eventName: "Heartbeat", stationId: "CP-FILTER-1"));
+        Assert.Empty(await ListAsync(DeliveryStatus.Cancelled, "StopTransaction"));
 
         // Successes stay successes: the stats read after this count see at least as many.
         var logged = await fixture.Database.ScalarAsync<long>(
             "SELECT count(*) FROM deliveries WHERE webhook_id = $1 AND status = 'succeeded' AND created_at >= now() - interval '59 minutes'", webhook);
-        var stats = await fixture.Api.GetFromJsonAsync<JsonElement>($"webhooks/{webhook}/deliveries/stats");
-        Assert.Equal(webhook, stats.GetProperty("webhook_id").GetInt64());
-        Assert.True(stats.GetProperty("totals").GetProperty("succeeded").GetInt32() >= logged);
-        var minutes = stats.GetProperty("per_minute").EnumerateArray().ToList();
+        var stats = await _client.Deliveries.GetStatsAsync(webhook);
+        Assert.Equal(webhook, stats.WebhookId);
+        Assert.True(stats.Totals.Succeeded >= logged);
+        var minutes = stats.PerMinute;
         Assert.Equal(60, minutes.Count);
-        Assert.True(minutes.Sum(m => m.GetProperty("succeeded").GetInt32()) >= logged);
-        Assert.Equal(TimeSpan.FromMinutes(59), minutes[^1].GetProperty("minute").GetDateTimeOffset() - minutes[0].GetProperty("minute").GetDateTimeOffset());
+        Assert.True(minutes.Sum(m => m.Succeeded) >= logged);
+        Assert.Equal(TimeSpan.FromMinutes(59), minutes[^1].Minute - minutes[0].Minute);
     }
 
     [Fact]
@@ -140,31 +144,34 @@ public sealed class DeliveryTests(DispatcherFixture fixture) : IClassFixture<Dis
         // Each retry came off its rung in a batch of retries, carrying the trace its try before it was in.
         Assert.Single(hits.Select(h => h.Header("traceparent").Split('-')[1]).Distinct());
 
-        var failed = await fixture.Api.GetFromJsonAsync<JsonElement>($"failed-deliveries/{deliveryId}");
-        Assert.Equal(stationEvent.EventId, failed.GetProperty("event").GetProperty("event_id").GetGuid());
-        Assert.Equal(webhook.WebhookId, failed.GetProperty("webhook").GetProperty("id").GetInt64());
-        Assert.False(failed.GetProperty("webhook").TryGetProperty("secret_value", out _));
-        var attempts = failed.GetProperty("attempts").EnumerateArray().ToList();
+        var failed = await _client.Deliveries.GetFailedAsync(deliveryId);
+        Assert.Equal(stationEvent.EventId, failed.Event.GetProperty("event_id").GetGuid());
+        Assert.Equal(webhook.WebhookId, failed.Webhook.GetProperty("id").GetInt64());
+        Assert.False(failed.Webhook.TryGetProperty("secret_value", out _));
+        var attempts = failed.Attempts.EnumerateArray().ToList();
         Assert.Equal(4, attempts.Count);
         Assert.All(attempts, a => Assert.Equal(500, a.GetProperty("status_code").GetInt32()));
         Assert.All(attempts, a => Assert.Equal("nope", a.GetProperty("response_body").GetString()));
-        Assert.Equal("failed", (await fixture.Api.GetFromJsonAsync<JsonElement>($"deliveries/{deliveryId}")).GetProperty("status").GetString());
-        var list = await fixture.Api.GetFromJsonAsync<JsonElement>($"failed-deliveries?webhook_id={webhook.WebhookId}");
-        Assert.Contains(list.GetProperty("items").EnumerateArray(), f => f.GetProperty("delivery_id").GetGuid() == deliveryId);
+        Assert.Equal(DeliveryStatus.Failed, (await _client.Deliveries.GetAsync(deliveryId)).Status);
+        var list = await _client.Deliveries.ListFailedAsync(webhook.WebhookId);
+        Assert.Contains(list.Items, f => f.DeliveryId == deliveryId);
 
         // The subscriber is fixed: a retry starts a fresh ladder and succeeds at its first try.
         fixture.Failing.Remove("ladder");
-        using var retry = await fixture.Api.PostAsync($"failed-deliveries/{deliveryId}/retry", null);
-        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
-        var replayId = (await retry.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("delivery_id").GetGuid();
+        var retry = await _client.Deliveries.RetryAsync(deliveryId);
+        Assert.Equal(deliveryId, retry.ReplayOf);
+        var replayId = retry.DeliveryId;
         await fixture.Database.WaitUntilAsync("SELECT EXISTS (SELECT 1 FROM deliveries WHERE delivery_id = $1 AND status = 'succeeded' AND replay_of = $2)",
             Patience, "the replay's success", replayId, deliveryId);
         Assert.Equal(5, fixture.Receiver.HitsOf("ladder").Count(h => h.EventId == stationEvent.EventId));
         Assert.Equal(1, fixture.Receiver.HitsOf("ladder").Last(h => h.EventId == stationEvent.EventId).Attempt);
+        var retried = await _client.Deliveries.GetFailedAsync(deliveryId);
+        Assert.Equal(replayId, retried.RetryDeliveryId);
+        Assert.NotNull(retried.RetriedAt);
 
-        using var again = await fixture.Api.PostAsync($"failed-deliveries/{deliveryId}/retry", null);
-        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
-        Assert.Equal("application/problem+json", again.Content.Headers.ContentType?.MediaType);
+        var again = await Assert.ThrowsAsync<PipeletApiException>(() => _client.Deliveries.RetryAsync(deliveryId));
+        Assert.Equal(409, again.Status);
+        Assert.Equal("Already retried", again.Title);
     }
 
     [Fact]
@@ -177,13 +184,19 @@ public sealed class DeliveryTests(DispatcherFixture fixture) : IClassFixture<Dis
         await fixture.Database.WaitUntilAsync("SELECT count(*) = 2 FROM failed_deliveries WHERE webhook_id = $1", Patience, "two dead letters", webhook.WebhookId);
 
         fixture.Failing.Remove("recover");
-        using var recover = await fixture.Api.PostAsJsonAsync($"webhooks/{webhook.WebhookId}/recover", new { since });
-        Assert.Equal(HttpStatusCode.Accepted, recover.StatusCode);
-        Assert.Equal(2, (await recover.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("recovered").GetInt32());
+        var recover = await _client.Deliveries.RecoverAsync(webhook.WebhookId, new RecoverRequest(since));
+        Assert.Equal(2, recover.Recovered);
+        Assert.Equal(webhook.WebhookId, recover.WebhookId);
 
         await fixture.Receiver.WaitUntilAsync(r => events.All(e => r.EventCounts.ContainsKey(e.EventId)), Patience, "both events delivered after recovery");
-        var page = await fixture.Api.GetFromJsonAsync<JsonElement>($"webhooks/{webhook.WebhookId}/deliveries?status=failed");
-        Assert.Equal(2, page.GetProperty("items").GetArrayLength());
+        var page = await _client.Deliveries.ListAsync(webhook.WebhookId, DeliveryStatus.Failed);
+        Assert.Equal(2, page.Items.Count);
+
+        // A page an item: the streams cross pages. Each dead letter names the replay the recover started for it.
+        Assert.Equal(2, await _client.Deliveries.ListAllAsync(webhook.WebhookId, DeliveryStatus.Failed, pageSize: 1).CountAsync());
+        var deadLetters = await _client.Deliveries.ListAllFailedAsync(webhook.WebhookId, pageSize: 1).ToListAsync();
+        Assert.Equal(recover.Deliveries.Select(r => r.ReplayOf).Order(), deadLetters.Select(f => f.DeliveryId).Order());
+        Assert.Equal(recover.Deliveries.Select(r => r.DeliveryId).Order(), deadLetters.Select(f => f.RetryDeliveryId!.Value).Order());
     }
 
     [Fact]
@@ -227,12 +240,11 @@ public sealed class DeliveryTests(DispatcherFixture fixture) : IClassFixture<Dis
         Assert.Equal([1, 2], hits.Select(h => h.Attempt));
         Assert.True((hits[1].At - hits[0].At).TotalSeconds >= 2 - 0.05, "the second try came before the receiver's Retry-After");
 
-        var delivery = await fixture.Api.GetFromJsonAsync<JsonElement>($"deliveries/{deliveryId}");
-        var attempts = delivery.GetProperty("attempts").EnumerateArray().ToList();
-        Assert.Equal(429, attempts[0].GetProperty("status_code").GetInt32());
-        var asked = attempts[0].GetProperty("retry_after").GetDateTimeOffset() - attempts[0].GetProperty("attempted_at").GetDateTimeOffset();
+        var attempts = (await _client.Deliveries.GetAsync(deliveryId)).Attempts;
+        Assert.Equal(429, attempts[0].StatusCode);
+        var asked = attempts[0].RetryAfter!.Value - attempts[0].AttemptedAt;
         Assert.InRange(asked.TotalSeconds, 1.5, 3);
-        Assert.Equal(JsonValueKind.Null, attempts[1].GetProperty("retry_after").ValueKind);
+        Assert.Null(attempts[1].RetryAfter);
     }
 
     [Fact]
@@ -258,6 +270,10 @@ public sealed class DeliveryTests(DispatcherFixture fixture) : IClassFixture<Dis
         }
     }
 
+    /// <summary>
+    /// Through our client, but by hand for what it cannot send: no key, the deprecated <c>before</c>, a recover without a
+    /// time; and the 404 problem's content type, as it is on the wire.
+    /// </summary>
     [Fact]
     public async Task The_log_api_needs_a_key_with_the_right_scope_and_answers_bad_input_with_problem_details()
     {
@@ -266,35 +282,33 @@ public sealed class DeliveryTests(DispatcherFixture fixture) : IClassFixture<Dis
         Assert.Equal(HttpStatusCode.Unauthorized, noKey.StatusCode);
         Assert.Equal("application/problem+json", noKey.Content.Headers.ContentType?.MediaType);
 
-        using var reader = new HttpClient { BaseAddress = fixture.Api.BaseAddress };
-        reader.DefaultRequestHeaders.Add("X-API-Key", FakeSubscriptions.ReadOnlyKey);
-        using var read = await reader.GetAsync("failed-deliveries");
-        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
-        using var forbidden = await reader.PostAsync($"failed-deliveries/{Guid.NewGuid()}/retry", null);
-        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        var reader = PipeletClient.Create(fixture.Dispatcher.BaseUri, FakeSubscriptions.ReadOnlyKey);
+        await reader.Deliveries.ListFailedAsync();
+        Assert.Equal(403, (await Assert.ThrowsAsync<PipeletApiException>(() => reader.Deliveries.RetryAsync(Guid.NewGuid()))).Status);
 
-        using var badStatus = await fixture.Api.GetAsync($"webhooks/{fixture["ok"].WebhookId}/deliveries?status=lost&limit=0");
-        Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
-        var problem = await badStatus.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.True(problem.GetProperty("errors").TryGetProperty("status", out _));
-        Assert.True(problem.GetProperty("errors").TryGetProperty("limit", out _));
-        using var badFilters = await fixture.Api.GetAsync($"webhooks/{fixture["ok"].WebhookId}/deliveries?event=NoSuchEvent&station_id={new string('x', 49)}");
-        Assert.Equal(HttpStatusCode.BadRequest, badFilters.StatusCode);
-        var filterProblem = await badFilters.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.True(filterProblem.GetProperty("errors").TryGetProperty("event", out _));
-        Assert.True(filterProblem.GetProperty("errors").TryGetProperty("station_id", out _));
-        foreach (var (query, field) in new[] { ("cursor=not-a-cursor", "cursor"), ("before=not-a-delivery", "before") })
-        {
-            using var badCursor = await fixture.Api.GetAsync($"failed-deliveries?{query}");
-            Assert.Equal(HttpStatusCode.BadRequest, badCursor.StatusCode);
-            Assert.True((await badCursor.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty(field, out _), query);
-        }
+        var ok = fixture["ok"].WebhookId;
+        var badStatus = await Assert.ThrowsAsync<PipeletApiException>(() => _client.Deliveries.ListAsync(ok, status: "lost", limit: 0));
+        Assert.Equal(400, badStatus.Status);
+        Assert.True(badStatus.Errors.ContainsKey("status"), badStatus.Message);
+        Assert.True(badStatus.Errors.ContainsKey("limit"), badStatus.Message);
+        var badFilters = await Assert.ThrowsAsync<PipeletApiException>(() => _client.Deliveries.ListAsync(ok, eventName: "NoSuchEvent", stationId: new string('x', 49)));
+        Assert.Equal(400, badFilters.Status);
+        Assert.True(badFilters.Errors.ContainsKey("event"), badFilters.Message);
+        Assert.True(badFilters.Errors.ContainsKey("station_id"), badFilters.Message);
+        var badCursor = await Assert.ThrowsAsync<PipeletApiException>(() => _client.Deliveries.ListFailedAsync(cursor: "not-a-cursor"));
+        Assert.Equal(400, badCursor.Status);
+        Assert.True(badCursor.Errors.ContainsKey("cursor"), badCursor.Message);
+        using var badBefore = await fixture.Api.GetAsync("failed-deliveries?before=not-a-delivery");
+        Assert.Equal(HttpStatusCode.BadRequest, badBefore.StatusCode);
+        Assert.True((await badBefore.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("before", out _));
 
-        using var missing = await fixture.Api.GetAsync($"deliveries/{Guid.NewGuid()}");
-        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
-        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+        var missing = await Assert.ThrowsAsync<PipeletApiException>(() => _client.Deliveries.GetAsync(Guid.NewGuid()));
+        Assert.Equal(404, missing.Status);
+        Assert.Equal("Not found", missing.Title);
+        using var missingOnTheWire = await fixture.Api.GetAsync($"deliveries/{Guid.NewGuid()}");
+        Assert.Equal("application/problem+json", missingOnTheWire.Content.Headers.ContentType?.MediaType);
 
-        using var noSince = await fixture.Api.PostAsJsonAsync($"webhooks/{fixture["ok"].WebhookId}/recover", new { });
+        using var noSince = await fixture.Api.PostAsJsonAsync($"webhooks/{ok}/recover", new { });
         Assert.Equal(HttpStatusCode.BadRequest, noSince.StatusCode);
     }
 

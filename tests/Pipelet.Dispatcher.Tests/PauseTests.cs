@@ -1,5 +1,4 @@
-using System.Net.Http.Json;
-using System.Text.Json;
+using Pipelet.Client;
 using Pipelet.Contracts.Events;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.Dispatcher.Delivery;
@@ -43,6 +42,9 @@ public sealed class PauseTests(PauseFixture fixture) : IClassFixture<PauseFixtur
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
+    /// <summary>The delivery log API through our client, with the admin key.</summary>
+    private readonly PipeletClient _client = PipeletClient.Create(fixture.Dispatcher.BaseUri, FakeSubscriptions.AdminKey);
+
     [Fact]
     public async Task A_failing_webhook_is_paused_its_deliveries_kept_without_tries_and_sent_once_a_probe_finds_it_back()
     {
@@ -50,10 +52,12 @@ public sealed class PauseTests(PauseFixture fixture) : IClassFixture<PauseFixtur
         foreach (var e in first) await fixture.Bus.PublishAsync(e);
         await fixture.Database.WaitUntilAsync("SELECT EXISTS (SELECT 1 FROM webhook_pauses WHERE webhook_id = $1)", Patience, "the pause", fixture.Flaky.WebhookId);
 
-        var health = await fixture.Api.GetFromJsonAsync<JsonElement>($"webhooks/{fixture.Flaky.WebhookId}/health");
-        Assert.True(health.GetProperty("paused").GetBoolean());
-        Assert.True(health.GetProperty("paused_since").GetDateTimeOffset() <= DateTimeOffset.UtcNow);
-        Assert.Contains("503", health.GetProperty("last_error").GetString(), StringComparison.Ordinal);
+        var health = await _client.Deliveries.GetHealthAsync(fixture.Flaky.WebhookId);
+        Assert.Equal(fixture.Flaky.WebhookId, health.WebhookId);
+        Assert.True(health.Paused);
+        Assert.True(health.PausedSince <= DateTimeOffset.UtcNow);
+        Assert.NotNull(health.NextProbeAt);
+        Assert.Contains("503", health.LastError, StringComparison.Ordinal);
 
         // While paused, new deliveries are kept (shown paused) instead of tried; the healthy webhook gets them at once.
         var later = Enumerable.Range(0, 5).Select(_ => TestBus.Event(EventCatalogue.MeterValues, "CP-FLAKY")).ToList();
@@ -61,20 +65,23 @@ public sealed class PauseTests(PauseFixture fixture) : IClassFixture<PauseFixtur
         await fixture.Receiver.WaitUntilAsync(r => later.All(e => r.HitsOf("healthy").Any(h => h.EventId == e.EventId)), Patience, "the healthy webhook's deliveries");
         var kept = later.Select(e => DeliveryIds.For(e.EventId, fixture.Flaky.WebhookId)).ToArray();
         await fixture.Database.WaitUntilAsync("SELECT count(*) >= 4 FROM deliveries WHERE delivery_id = ANY($1) AND status = 'paused'", Patience, "kept deliveries", kept);
-        var paused = await fixture.Api.GetFromJsonAsync<JsonElement>($"webhooks/{fixture.Flaky.WebhookId}/deliveries?status=paused");
-        Assert.NotEmpty(paused.GetProperty("items").EnumerateArray());
-        Assert.True((await fixture.Api.GetFromJsonAsync<JsonElement>($"webhooks/{fixture.Flaky.WebhookId}/health")).GetProperty("kept_deliveries").GetInt64() > 0);
+        var paused = await _client.Deliveries.ListAsync(fixture.Flaky.WebhookId, DeliveryStatus.Paused);
+        Assert.NotEmpty(paused.Items);
+        Assert.All(paused.Items, d => Assert.Equal(DeliveryStatus.Paused, d.Status));
+        Assert.True((await _client.Deliveries.GetHealthAsync(fixture.Flaky.WebhookId)).KeptDeliveries > 0);
         // The statistics count them apart: kept is neither retrying nor failed.
-        var stats = await fixture.Api.GetFromJsonAsync<JsonElement>($"webhooks/{fixture.Flaky.WebhookId}/deliveries/stats");
-        Assert.True(stats.GetProperty("totals").GetProperty("paused").GetInt32() >= 4, stats.GetProperty("totals").ToString());
-        Assert.True(stats.GetProperty("per_minute").EnumerateArray().Sum(m => m.GetProperty("paused").GetInt32()) >= 4, "paused per minute");
+        var stats = await _client.Deliveries.GetStatsAsync(fixture.Flaky.WebhookId);
+        Assert.True(stats.Totals.Paused >= 4, stats.Totals.ToString());
+        Assert.True(stats.PerMinute.Sum(m => m.Paused) >= 4, "paused per minute");
 
         // Back: the next probe succeeds, the webhook resumes and everything kept is delivered.
         fixture.FlakyDown = false;
         await fixture.Receiver.WaitUntilAsync(r => first.Concat(later).All(e => r.EventCounts.ContainsKey(e.EventId)), Patience, "every event delivered after the pause");
         await fixture.Database.WaitUntilAsync("SELECT NOT EXISTS (SELECT 1 FROM webhook_pauses WHERE webhook_id = $1)", Patience, "the resume", fixture.Flaky.WebhookId);
         await fixture.Database.WaitUntilAsync("SELECT count(*) = 8 FROM deliveries WHERE webhook_id = $1 AND status = 'succeeded'", Patience, "eight delivered", fixture.Flaky.WebhookId);
-        Assert.False((await fixture.Api.GetFromJsonAsync<JsonElement>($"webhooks/{fixture.Flaky.WebhookId}/health")).GetProperty("paused").GetBoolean());
+        var resumed = await _client.Deliveries.GetHealthAsync(fixture.Flaky.WebhookId);
+        Assert.False(resumed.Paused);
+        Assert.Null(resumed.PausedSince);
     }
 
     [Fact]

@@ -4,23 +4,29 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using Pipelet.Client;
 using Pipelet.ServiceDefaults.ApiKeys;
 using Pipelet.Testing;
 
 namespace Pipelet.Subscriptions.Tests;
 
-/// <summary>Keys: format, shown once, scopes (403), missing or wrong key (401), revocation everywhere within 5 s.</summary>
+/// <summary>
+/// Keys: format, shown once, scopes (403), missing or wrong key (401), revocation everywhere within 5 s. Through our
+/// client; by hand for a missing or wrong key header, bodies the client cannot send, the raw list, other services and
+/// the internal port.
+/// </summary>
 public sealed partial class ApiKeysTests(SubscriptionsAppFixture fixture) : IClassFixture<SubscriptionsAppFixture>
 {
     private readonly HttpClient _admin = fixture.App.Public();
+    private readonly PipeletClient _client = fixture.App.Client();
 
-    private async Task<(long Id, string Key)> CreateKeyAsync(string scopesJson = "null")
+    private async Task<(long Id, string Key)> CreateKeyAsync(IReadOnlyList<string>? scopes = null)
     {
-        var response = await _admin.PostJsonAsync("/api/v1/api-keys", $$"""{"name":"integration","scopes":{{scopesJson}}}""");
-        var body = await response.ReadJsonAsync();
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (body.GetProperty("id").GetInt64(), body.GetProperty("key").GetString()!);
+        var created = await _client.ApiKeys.CreateAsync(new CreateApiKey("integration", scopes));
+        return (created.Id, created.Key);
     }
+
+    private async Task<ApiKey> ListedAsync(long id) => await _client.ApiKeys.ListAllAsync().SingleAsync(k => k.Id == id);
 
     [Fact]
     public async Task A_missing_key_is_a_401_problem()
@@ -41,26 +47,23 @@ public sealed partial class ApiKeysTests(SubscriptionsAppFixture fixture) : ICla
     [Fact]
     public async Task A_new_key_has_the_documented_form_is_shown_once_and_never_logged()
     {
-        var response = await _admin.PostJsonAsync("/api/v1/api-keys", """{"name":"billing","scopes":["webhooks:read"]}""");
-        var created = await response.ReadJsonAsync();
-        var key = created.GetProperty("key").GetString()!;
+        var created = await _client.ApiKeys.CreateAsync(new CreateApiKey("billing", ["webhooks:read"]));
+        var key = created.Key;
 
         Assert.Matches(KeyForm(), key);
-        Assert.Equal(key[..15], created.GetProperty("prefix").GetString());
-        var list = await _admin.GetStringAsync("/api/v1/api-keys");
-        Assert.DoesNotContain(key, list, StringComparison.Ordinal);
-        var listed = JsonDocument.Parse(list).RootElement.GetProperty("items").EnumerateArray()
-            .Single(k => k.GetProperty("id").GetInt64() == created.GetProperty("id").GetInt64());
-        Assert.Equal("billing", listed.GetProperty("name").GetString());
-        Assert.Equal(key[..15], listed.GetProperty("prefix").GetString());
-        Assert.True(listed.TryGetProperty("created_at", out _));
-        Assert.Equal(JsonValueKind.Null, listed.GetProperty("last_used_at").ValueKind);
+        Assert.Equal(key[..15], created.Prefix);
+        Assert.Equal(["webhooks:read"], created.Scopes);
+        // By hand: the list as sent, whatever field the key might hide in.
+        Assert.DoesNotContain(key, await _admin.GetStringAsync("/api/v1/api-keys"), StringComparison.Ordinal);
+        var listed = await ListedAsync(created.Id);
+        Assert.Equal("billing", listed.Name);
+        Assert.Equal(key[..15], listed.Prefix);
+        Assert.NotEqual(default, listed.CreatedAt);
+        Assert.Null(listed.LastUsedAt);
+        Assert.Null(listed.RevokedAt);
 
-        using var client = fixture.App.Public(key);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/webhooks")).StatusCode);
-        var used = JsonDocument.Parse(await _admin.GetStringAsync("/api/v1/api-keys")).RootElement.GetProperty("items").EnumerateArray()
-            .Single(k => k.GetProperty("id").GetInt64() == created.GetProperty("id").GetInt64());
-        Assert.NotEqual(JsonValueKind.Null, used.GetProperty("last_used_at").ValueKind);
+        await fixture.App.Client(key).Webhooks.ListAsync();
+        Assert.NotNull((await ListedAsync(created.Id)).LastUsedAt);
 
         Assert.DoesNotContain(fixture.App.LogLines, line => line.Contains(key, StringComparison.Ordinal));
         Assert.DoesNotContain(fixture.App.LogLines, line => line.Contains(SubscriptionsApp.BootstrapKey, StringComparison.Ordinal));
@@ -69,65 +72,68 @@ public sealed partial class ApiKeysTests(SubscriptionsAppFixture fixture) : ICla
     [Fact]
     public async Task The_bootstrap_key_from_configuration_has_every_scope()
     {
-        var list = JsonDocument.Parse(await _admin.GetStringAsync("/api/v1/api-keys")).RootElement.GetProperty("items");
-        var bootstrap = list.EnumerateArray().First();
-        Assert.Equal("bootstrap", bootstrap.GetProperty("name").GetString());
-        Assert.Equal(ApiScopes.All, bootstrap.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()!).ToArray());
+        var bootstrap = (await _client.ApiKeys.ListAsync()).Items[0];
+        Assert.Equal("bootstrap", bootstrap.Name);
+        Assert.Equal(ApiScopes.All, bootstrap.Scopes);
     }
 
     [Fact]
     public async Task A_key_without_the_scope_gets_403()
     {
-        var (_, key) = await CreateKeyAsync("""["webhooks:read"]""");
-        using var reader = fixture.App.Public(key);
+        var (_, key) = await CreateKeyAsync(["webhooks:read"]);
+        var reader = fixture.App.Client(key);
 
-        Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync("/api/v1/webhooks")).StatusCode);
-        await (await reader.PostJsonAsync("/api/v1/webhooks", """{"name":"x","url":"https://my-app.example.com/x","events":["*"]}""")).AssertProblemAsync(403);
-        await (await reader.DeleteAsync("/api/v1/webhooks/1")).AssertProblemAsync(403);
-        await (await reader.GetAsync("/api/v1/api-keys")).AssertProblemAsync(403);
+        await reader.Webhooks.ListAsync();
+        await reader.Webhooks.CreateAsync(new CreateWebhook("x", "https://my-app.example.com/x", ["*"])).AssertProblemAsync(403);
+        await reader.Webhooks.DeleteAsync(1).AssertProblemAsync(403);
+        await reader.ApiKeys.ListAsync().AssertProblemAsync(403);
     }
 
     [Fact]
     public async Task A_key_created_without_scopes_gets_the_four_product_scopes_but_cannot_manage_keys()
     {
-        var response = await _admin.PostJsonAsync("/api/v1/api-keys", """{"name":"default"}""");
-        var created = await response.ReadJsonAsync();
-        Assert.Equal(ApiScopes.Default, created.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()!).ToArray());
+        var created = await _client.ApiKeys.CreateAsync(new CreateApiKey("default"));
+        Assert.Equal(ApiScopes.Default, created.Scopes);
 
-        using var client = fixture.App.Public(created.GetProperty("key").GetString());
-        await (await client.PostJsonAsync("/api/v1/api-keys", """{"name":"escalate","scopes":["api-keys:manage"]}""")).AssertProblemAsync(403);
+        var client = fixture.App.Client(created.Key);
+        await client.ApiKeys.CreateAsync(new CreateApiKey("escalate", ["api-keys:manage"])).AssertProblemAsync(403);
     }
 
     [Theory]
-    [InlineData("""{"name":"x","scopes":["webhooks:admin"]}""", "scopes")]
-    [InlineData("""{"name":"x","scopes":[]}""", "scopes")]
+    [InlineData("webhooks:admin")]
+    [InlineData(null)]
+    public async Task Unknown_or_no_scopes_are_field_errors_that_list_the_valid_ones(string? scope)
+    {
+        var messages = await _client.ApiKeys.CreateAsync(new CreateApiKey("x", scope is null ? [] : [scope])).AssertFieldErrorAsync("scopes");
+        Assert.Contains("webhooks:read", messages, StringComparison.Ordinal);
+    }
+
+    /// <summary>By hand: bodies the client cannot send.</summary>
+    [Theory]
     [InlineData("""{"scopes":["webhooks:read"]}""", "name")]
     [InlineData("""{"name":"x","role":"admin"}""", "role")]
-    public async Task Bad_key_requests_are_field_errors(string body, string field)
-    {
-        var messages = await (await _admin.PostJsonAsync("/api/v1/api-keys", body)).AssertFieldErrorAsync(field);
-        if (field == "scopes") Assert.Contains("webhooks:read", messages, StringComparison.Ordinal);
-    }
+    public async Task Bad_key_requests_are_field_errors(string body, string field) =>
+        await (await _admin.PostJsonAsync("/api/v1/api-keys", body)).AssertFieldErrorAsync(field);
 
     [Fact]
     public async Task Revoking_an_unknown_key_is_a_404_problem() =>
-        await (await _admin.DeleteAsync("/api/v1/api-keys/987654321")).AssertProblemAsync(404);
+        await _client.ApiKeys.RevokeAsync(987654321).AssertProblemAsync(404);
 
     [Fact]
     public async Task A_revoked_key_stops_working_here_at_once_and_on_every_other_service_within_5_seconds()
     {
         var (id, key) = await CreateKeyAsync();
         await using var other = await OtherServiceAsync(fixture.App.InternalAddress);
-        using var here = fixture.App.Public(key);
+        var here = fixture.App.Client(key);
         using var there = new HttpClient { BaseAddress = other.Address };
         there.DefaultRequestHeaders.Add("X-API-Key", key);
-        Assert.Equal(HttpStatusCode.OK, (await here.GetAsync("/api/v1/webhooks")).StatusCode);
+        await here.Webhooks.ListAsync();
         Assert.Equal(HttpStatusCode.OK, (await there.GetAsync("/probe")).StatusCode); // now cached over there
 
-        Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/api/v1/api-keys/{id}")).StatusCode);
+        await _client.ApiKeys.RevokeAsync(id);
         var revokedAt = DateTimeOffset.UtcNow;
 
-        await (await here.GetAsync("/api/v1/webhooks")).AssertProblemAsync(401);
+        await here.Webhooks.ListAsync().AssertProblemAsync(401);
         using var internalApi = fixture.App.Internal();
         Assert.Equal(HttpStatusCode.NotFound, (await internalApi.PostJsonAsync("/internal/v1/api-keys/verify", $$"""{"key":"{{key}}"}""")).StatusCode);
 
@@ -136,9 +142,7 @@ public sealed partial class ApiKeysTests(SubscriptionsAppFixture fixture) : ICla
         if (deadline > TimeSpan.Zero) await Task.Delay(deadline);
         Assert.Equal(HttpStatusCode.Unauthorized, (await there.GetAsync("/probe")).StatusCode);
 
-        var listed = JsonDocument.Parse(await _admin.GetStringAsync("/api/v1/api-keys")).RootElement.GetProperty("items").EnumerateArray()
-            .Single(k => k.GetProperty("id").GetInt64() == id);
-        Assert.NotEqual(JsonValueKind.Null, listed.GetProperty("revoked_at").ValueKind);
+        Assert.NotNull((await ListedAsync(id)).RevokedAt);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Pipelet.Client;
 using Pipelet.Contracts.Events;
 using Pipelet.Contracts.Subscriptions;
 using Pipelet.Testing;
@@ -10,11 +11,11 @@ namespace Pipelet.Subscriptions.Tests;
 /// <summary>
 /// The dispatcher's request to disable a failing webhook: the webhook shows why and since when, its owner hears of it
 /// through a <c>WebhookDisabled</c> event on the bus (once, however many dispatcher instances ask), and enabling it
-/// again clears the reason.
+/// again clears the reason. The public API through our client; the dispatcher's internal call by hand.
 /// </summary>
 public sealed class DisableFailingWebhookTests(SubscriptionsAppFixture fixture) : IClassFixture<SubscriptionsAppFixture>, IAsyncLifetime
 {
-    private readonly HttpClient _api = fixture.App.Public();
+    private readonly PipeletClient _client = fixture.App.Client();
     private BusListener _bus = null!;
 
     public async Task InitializeAsync() =>
@@ -25,7 +26,7 @@ public sealed class DisableFailingWebhookTests(SubscriptionsAppFixture fixture) 
     [Fact]
     public async Task Disabling_a_failing_webhook_shows_why_publishes_the_change_and_one_WebhookDisabled_event_and_enabling_clears_it()
     {
-        var id = await _api.CreateWebhookAsync(url: "https://dead.example.com/hooks");
+        var id = await _client.CreateWebhookAsync(url: "https://dead.example.com/hooks");
         using var dispatcher = fixture.App.Internal(InternalApiKeys.Dispatcher);
         var since = DateTimeOffset.UtcNow.AddDays(-5);
         var request = new { since, failures = 25, last_error = "The receiver answered 500 Internal Server Error" };
@@ -37,10 +38,10 @@ public sealed class DisableFailingWebhookTests(SubscriptionsAppFixture fixture) 
         using var second = await dispatcher.PostAsJsonAsync($"/internal/v1/webhooks/{id}/disable-failing", request);
         Assert.False((await second.ReadJsonAsync()).GetProperty("disabled").GetBoolean());
 
-        var webhook = await _api.GetJsonAsync<JsonElement>($"/api/v1/webhooks/{id}");
-        Assert.False(webhook.GetProperty("enabled").GetBoolean());
-        Assert.Equal("failing", webhook.GetProperty("disabled_reason").GetString());
-        Assert.True(webhook.GetProperty("disabled_at").GetDateTimeOffset() > since);
+        var webhook = await _client.Webhooks.GetAsync(id);
+        Assert.False(webhook.Enabled);
+        Assert.Equal("failing", webhook.DisabledReason);
+        Assert.True(webhook.DisabledAt > since);
 
         // The dispatchers hear of it like any disable (and cancel its retries) ...
         await _bus.NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == id && !m.Webhook.Settings.Enabled);
@@ -54,17 +55,16 @@ public sealed class DisableFailingWebhookTests(SubscriptionsAppFixture fixture) 
         Assert.Equal("The receiver answered 500 Internal Server Error", notice.Payload.GetProperty("last_error").GetString());
         Assert.Equal(since.ToUnixTimeMilliseconds(), notice.Payload.GetProperty("since").GetDateTimeOffset().ToUnixTimeMilliseconds());
 
-        using var enabled = await _api.PutJsonAsync($"/api/v1/webhooks/{id}", """{"enabled":true}""");
-        var reenabled = await enabled.ReadJsonAsync();
-        Assert.True(reenabled.GetProperty("enabled").GetBoolean());
-        Assert.Equal(JsonValueKind.Null, reenabled.GetProperty("disabled_reason").ValueKind);
-        Assert.Equal(JsonValueKind.Null, reenabled.GetProperty("disabled_at").ValueKind);
+        var reenabled = await _client.Webhooks.UpdateAsync(id, new UpdateWebhook(Enabled: true));
+        Assert.True(reenabled.Enabled);
+        Assert.Null(reenabled.DisabledReason);
+        Assert.Null(reenabled.DisabledAt);
     }
 
     [Fact]
     public async Task Only_the_dispatcher_may_disable_and_an_unknown_webhook_is_404()
     {
-        var id = await _api.CreateWebhookAsync();
+        var id = await _client.CreateWebhookAsync();
         var request = new { since = DateTimeOffset.UtcNow, failures = 20, last_error = (string?)null };
         using var gateway = fixture.App.Internal(InternalApiKeys.Gateway);
         using var refused = await gateway.PostAsJsonAsync($"/internal/v1/webhooks/{id}/disable-failing", request);
@@ -73,6 +73,6 @@ public sealed class DisableFailingWebhookTests(SubscriptionsAppFixture fixture) 
         using var dispatcher = fixture.App.Internal(InternalApiKeys.Dispatcher);
         using var missing = await dispatcher.PostAsJsonAsync("/internal/v1/webhooks/999999999/disable-failing", request);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
-        Assert.True((await _api.GetJsonAsync<JsonElement>($"/api/v1/webhooks/{id}")).GetProperty("enabled").GetBoolean());
+        Assert.True((await _client.Webhooks.GetAsync(id)).Enabled);
     }
 }

@@ -69,7 +69,7 @@ public sealed class EdgeForwardingTests(SubscriptionsAppFixture fixture) : IClas
     public async Task Our_own_webhook_routes_are_not_forwarded()
     {
         var before = fixture.Dispatcher.Requests.Count;
-        var id = await _api.CreateWebhookAsync();
+        var id = await fixture.App.Client().CreateWebhookAsync();
         var webhook = await (await _api.GetAsync($"/api/v1/webhooks/{id}")).ReadJsonAsync();
         Assert.Equal(id, webhook.GetProperty("id").GetInt64());
         Assert.Equal(JsonValueKind.Array, (await (await _api.GetAsync("/api/v1/webhooks/events")).ReadJsonAsync()).ValueKind);

@@ -11,7 +11,7 @@ public sealed class HostileInputTests(SubscriptionsAppFixture fixture) : IClassF
     /// <summary>Every endpoint of the service that takes a body, with the client that reaches it.</summary>
     private async Task<IReadOnlyList<(HttpClient Client, HttpMethod Method, string Path, string Route)>> BodyEndpointsAsync()
     {
-        var id = await _api.CreateWebhookAsync();
+        var id = await fixture.App.Client().CreateWebhookAsync();
         return
         [
             (_api, HttpMethod.Post, "/api/v1/webhooks", "POST /api/v1/webhooks"),
@@ -49,7 +49,7 @@ public sealed class HostileInputTests(SubscriptionsAppFixture fixture) : IClassF
     public async Task An_id_that_is_not_a_plain_positive_integer_is_a_404_problem(string id)
     {
         // Webhook 1 exists in this fixture's fresh database (and API key 1 is the bootstrap key), so a lenient parse would find them.
-        await _api.CreateWebhookAsync();
+        await fixture.App.Client().CreateWebhookAsync();
         foreach (var (method, path) in new[]
                  {
                      ("GET", $"/api/v1/webhooks/{id}"),
@@ -82,7 +82,7 @@ public sealed class HostileInputTests(SubscriptionsAppFixture fixture) : IClassF
         var json = System.Text.Json.JsonSerializer.Serialize(name);
         await (await _api.PostJsonAsync("/api/v1/webhooks",
             $$"""{"name":{{json}},"url":"https://my-app.example.com/x","events":["*"]}""")).AssertFieldErrorAsync("name");
-        var id = await _api.CreateWebhookAsync();
+        var id = await fixture.App.Client().CreateWebhookAsync();
         await (await _api.PutJsonAsync($"/api/v1/webhooks/{id}", $$"""{"name":{{json}}}""")).AssertFieldErrorAsync("name");
         await (await _api.PostJsonAsync("/api/v1/api-keys", $$"""{"name":{{json}}}""")).AssertFieldErrorAsync("name");
     }

@@ -1,10 +1,14 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Pipelet.Client;
 
 namespace Pipelet.Subscriptions.Tests;
 
-/// <summary>Small helpers for raw JSON calls: the tests send exactly the bytes a subscriber would.</summary>
+/// <summary>
+/// Small helpers: raw JSON calls for the tests about the wire (they send exactly the bytes a subscriber would), and the
+/// same problem checks for calls through our client.
+/// </summary>
 internal static class Http
 {
     public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
@@ -42,17 +46,26 @@ internal static class Http
     public static Task<HttpResponseMessage> PutJsonAsync(this HttpClient client, string path, string json) =>
         client.PutAsync(path, Json(json));
 
-    public static async Task<long> CreateWebhookAsync(this HttpClient client, string url = "https://my-app.example.com/webhooks/ocpp", string? extra = null)
+    /// <summary>Creates the webhook most tests need, through our client (the seed's example, two events, a secret header), and returns its id.</summary>
+    public static async Task<long> CreateWebhookAsync(this PipeletClient client, string url = "https://my-app.example.com/webhooks/ocpp") =>
+        (await client.Webhooks.CreateAsync(new CreateWebhook("My Integration", url, ["StartTransaction", "StopTransaction"], Enabled: true,
+            SecretHeader: "X-Webhook-Secret", SecretValue: "my-secret-value-here"))).Id;
+
+    /// <summary>Asserts the call fails with an RFC 7807 problem of this status (read by our client), and returns it.</summary>
+    public static async Task<PipeletApiException> AssertProblemAsync(this Task call, int status)
     {
-        var response = await client.PostJsonAsync("/api/v1/webhooks", $$"""
-            {"name":"My Integration","url":"{{url}}","enabled":true,
-             "events":["StartTransaction","StopTransaction"],
-             "secret_header":"X-Webhook-Secret","secret_value":"my-secret-value-here"{{extra}}}
-            """);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, body);
-        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetInt64();
+        var problem = await Assert.ThrowsAsync<PipeletApiException>(() => call);
+        Assert.True(problem.Status == status, $"Expected {status}, got {problem.Message}");
+        Assert.False(string.IsNullOrEmpty(problem.Title));
+        return problem;
     }
 
-    public static async Task<T?> GetJsonAsync<T>(this HttpClient client, string path) => await client.GetFromJsonAsync<T>(path);
+    /// <summary>Asserts the call fails with a 400 validation problem with an error for <paramref name="field"/>, and returns that field's messages.</summary>
+    public static async Task<string> AssertFieldErrorAsync(this Task call, string field)
+    {
+        var problem = await call.AssertProblemAsync(400);
+        Assert.True(problem.Errors.TryGetValue(field, out var messages), $"No error for '{field}' in {problem.Message}");
+        return string.Join(" | ", messages);
+    }
+
 }

@@ -18,8 +18,7 @@ public sealed class InternalApiTests(SubscriptionsAppFixture fixture) : IClassFi
     [Fact]
     public async Task The_webhook_list_with_secrets_needs_the_dispatchers_key()
     {
-        using var api = fixture.App.Public();
-        await api.CreateWebhookAsync();
+        await fixture.App.Client().CreateWebhookAsync();
         using var anonymous = fixture.App.Internal(callerKey: null);
         using var wrong = fixture.App.Internal("not-a-key-of-any-service-000000000000000");
         using var gateway = fixture.App.Internal(InternalApiKeys.Gateway);

@@ -1,5 +1,5 @@
-using System.Net;
 using System.Text.Json;
+using Pipelet.Client;
 
 namespace Pipelet.Subscriptions.Tests;
 
@@ -18,7 +18,7 @@ public sealed class LocalDevelopmentFixture : SubscriptionsAppFixture
         .First(match => match.Success).Groups[1].Value;
 }
 
-/// <summary><c>POST /webhooks/{id}/test</c> against a real receiver; the first-start key printed once.</summary>
+/// <summary><c>POST /webhooks/{id}/test</c> through our client against a real receiver; the first-start key printed once.</summary>
 public sealed class PrivateNetworkTests(LocalDevelopmentFixture fixture) : IClassFixture<LocalDevelopmentFixture>
 {
     [Fact]
@@ -33,17 +33,15 @@ public sealed class PrivateNetworkTests(LocalDevelopmentFixture fixture) : IClas
     public async Task The_test_endpoint_posts_the_documented_payload_with_the_secret_header()
     {
         await using var receiver = await StandInServer.StartAsync("receiver");
-        using var api = fixture.App.Public(fixture.GeneratedKey);
+        var api = fixture.App.Client(fixture.GeneratedKey);
         var id = await api.CreateWebhookAsync(new Uri(receiver.Address, "/webhooks/ocpp").ToString());
 
-        var response = await api.PostAsync($"/api/v1/webhooks/{id}/test", null);
-        var result = await response.ReadJsonAsync();
+        var result = await api.Webhooks.TestAsync(id);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.True(result.GetProperty("ok").GetBoolean());
-        Assert.Equal(200, result.GetProperty("status_code").GetInt32());
-        Assert.True(result.GetProperty("duration_ms").GetInt64() >= 0);
-        Assert.False(result.TryGetProperty("error", out _));
+        Assert.True(result.Ok);
+        Assert.Equal(200, result.StatusCode);
+        Assert.True(result.DurationMs >= 0);
+        Assert.Null(result.Error);
 
         var delivery = Assert.Single(receiver.Requests);
         Assert.Equal("POST", delivery.Method);
@@ -68,27 +66,27 @@ public sealed class PrivateNetworkTests(LocalDevelopmentFixture fixture) : IClas
     {
         await using var receiver = await StandInServer.StartAsync("receiver");
         receiver.StatusCode = 500;
-        using var api = fixture.App.Public(fixture.GeneratedKey);
+        var api = fixture.App.Client(fixture.GeneratedKey);
         var id = await api.CreateWebhookAsync(receiver.Address.ToString());
 
-        var result = await (await api.PostAsync($"/api/v1/webhooks/{id}/test", null)).ReadJsonAsync();
+        var result = await api.Webhooks.TestAsync(id);
 
-        Assert.False(result.GetProperty("ok").GetBoolean());
-        Assert.Equal(500, result.GetProperty("status_code").GetInt32());
-        Assert.Contains("500", result.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.False(result.Ok);
+        Assert.Equal(500, result.StatusCode);
+        Assert.Contains("500", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task An_unreachable_receiver_is_ok_false_with_a_null_status_and_an_error()
     {
         var closedPort = LocalServers.FreePort.Next();
-        using var api = fixture.App.Public(fixture.GeneratedKey);
+        var api = fixture.App.Client(fixture.GeneratedKey);
         var id = await api.CreateWebhookAsync($"http://127.0.0.1:{closedPort}/hook");
 
-        var result = await (await api.PostAsync($"/api/v1/webhooks/{id}/test", null)).ReadJsonAsync();
+        var result = await api.Webhooks.TestAsync(id);
 
-        Assert.False(result.GetProperty("ok").GetBoolean());
-        Assert.Equal(JsonValueKind.Null, result.GetProperty("status_code").ValueKind);
-        Assert.Contains("refused", result.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.False(result.Ok);
+        Assert.Null(result.StatusCode);
+        Assert.Contains("refused", result.Error, StringComparison.Ordinal);
     }
 }

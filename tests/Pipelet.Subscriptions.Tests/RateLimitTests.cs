@@ -1,4 +1,5 @@
 using System.Net;
+using Pipelet.Client;
 
 namespace Pipelet.Subscriptions.Tests;
 
@@ -11,14 +12,17 @@ public sealed class TightRateLimitFixture : SubscriptionsAppFixture
     };
 }
 
-/// <summary>Per-key rate limit: over it, 429 with Retry-After and a problem body; other keys are unaffected.</summary>
+/// <summary>
+/// Per-key rate limit: over it, 429 with Retry-After and a problem body; other keys are unaffected. The limited calls by
+/// hand (the Retry-After header is on the wire only); the other key's through our client.
+/// </summary>
 public sealed class RateLimitTests(TightRateLimitFixture fixture) : IClassFixture<TightRateLimitFixture>
 {
     [Fact]
     public async Task A_key_over_its_limit_gets_429_with_retry_after_while_another_key_still_works()
     {
+        var other = fixture.App.Client((await fixture.App.Client().ApiKeys.CreateAsync(new CreateApiKey("other"))).Key);
         using var admin = fixture.App.Public();
-        var created = await (await admin.PostJsonAsync("/api/v1/api-keys", """{"name":"other"}""")).ReadJsonAsync();
 
         HttpResponseMessage? limited = null;
         for (var i = 0; i < 20 && limited is null; i++)
@@ -31,7 +35,6 @@ public sealed class RateLimitTests(TightRateLimitFixture fixture) : IClassFixtur
         await limited.AssertProblemAsync(429);
         Assert.True(limited.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), $"Retry-After: {limited.Headers.RetryAfter}");
 
-        using var other = fixture.App.Public(created.GetProperty("key").GetString());
-        Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/api/v1/webhooks/events")).StatusCode);
+        Assert.NotEmpty(await other.Webhooks.ListEventsAsync());
     }
 }

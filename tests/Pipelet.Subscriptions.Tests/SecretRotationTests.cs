@@ -36,8 +36,7 @@ public sealed class SecretRotationTests : IAsyncLifetime
         long id;
         await using (var before = Start(retired))
         {
-            using var api = before.Public();
-            id = await api.CreateWebhookAsync();
+            id = await before.Client().CreateWebhookAsync();
         }
 
         // The new key alone cannot open it: the service refuses to start and says which webhook and what to set.

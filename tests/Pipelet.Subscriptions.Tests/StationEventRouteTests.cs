@@ -1,6 +1,7 @@
 extern alias subscriptions;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Pipelet.Client;
 using Pipelet.Contracts.Events;
 using Pipelet.Contracts.Subscriptions;
 using RabbitMQ.Client;
@@ -16,7 +17,7 @@ namespace Pipelet.Subscriptions.Tests;
 /// </summary>
 public sealed class StationEventRouteTests(SubscriptionsAppFixture fixture) : IClassFixture<SubscriptionsAppFixture>, IAsyncLifetime
 {
-    private readonly HttpClient _api = fixture.App.Public();
+    private readonly PipeletClient _client = fixture.App.Client();
     private BusListener _bus = null!;
     private RouteProbe _route = null!;
 
@@ -38,29 +39,29 @@ public sealed class StationEventRouteTests(SubscriptionsAppFixture fixture) : IC
         await DeleteAllWebhooksAsync();
         await _route.WaitUntilAsync(bound: false);
 
-        var first = await _api.CreateWebhookAsync();
+        var first = await _client.CreateWebhookAsync();
         await _bus.NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == first);
         Assert.True(await _route.IsBoundAsync(), "The dispatcher heard of an enabled webhook before its events were routed to it.");
-        var second = await _api.CreateWebhookAsync();
+        var second = await _client.CreateWebhookAsync();
         await _bus.NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == second);
 
         // One of two disabled: still wanted.
-        await _api.PutJsonAsync($"/api/v1/webhooks/{first}", """{"enabled":false}""");
+        await _client.Webhooks.UpdateAsync(first, new UpdateWebhook(Enabled: false));
         await _bus.NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == first && !m.Webhook.Settings.Enabled);
         Assert.True(await _route.IsBoundAsync());
 
         // The last enabled one deleted: unbound before the bus hears of it.
-        await _api.DeleteAsync($"/api/v1/webhooks/{second}");
+        await _client.Webhooks.DeleteAsync(second);
         await _bus.NextAsync<WebhookDeleted>(m => m.WebhookId == second);
         Assert.False(await _route.IsBoundAsync());
 
         // Enabled again: bound again.
-        await _api.PutJsonAsync($"/api/v1/webhooks/{first}", """{"enabled":true}""");
+        await _client.Webhooks.UpdateAsync(first, new UpdateWebhook(Enabled: true));
         await _bus.NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == first && m.Webhook.Settings.Enabled);
         Assert.True(await _route.IsBoundAsync());
 
         // Disabled, the last one: unbound.
-        await _api.PutJsonAsync($"/api/v1/webhooks/{first}", """{"enabled":false}""");
+        await _client.Webhooks.UpdateAsync(first, new UpdateWebhook(Enabled: false));
         await _bus.NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == first && !m.Webhook.Settings.Enabled);
         Assert.False(await _route.IsBoundAsync());
     }
@@ -72,20 +73,20 @@ public sealed class StationEventRouteTests(SubscriptionsAppFixture fixture) : IC
         await _route.WaitUntilAsync(bound: false);
 
         // No waiting after the answers: an event a station sends right after them must already find its way, or not.
-        var webhook = await _api.CreateWebhookAsync();
+        var webhook = await _client.CreateWebhookAsync();
         Assert.True(await _route.IsBoundAsync(), "Created and answered, but events were not routed yet.");
-        await _api.PutJsonAsync($"/api/v1/webhooks/{webhook}", """{"enabled":false}""");
+        await _client.Webhooks.UpdateAsync(webhook, new UpdateWebhook(Enabled: false));
         Assert.False(await _route.IsBoundAsync(), "Disabled and answered, but events were still routed.");
-        await _api.PutJsonAsync($"/api/v1/webhooks/{webhook}", """{"enabled":true}""");
+        await _client.Webhooks.UpdateAsync(webhook, new UpdateWebhook(Enabled: true));
         Assert.True(await _route.IsBoundAsync(), "Enabled and answered, but events were not routed yet.");
-        await _api.DeleteAsync($"/api/v1/webhooks/{webhook}");
+        await _client.Webhooks.DeleteAsync(webhook);
         Assert.False(await _route.IsBoundAsync(), "Deleted and answered, but events were still routed.");
     }
 
     [Fact]
     public async Task Syncs_of_two_instances_racing_a_change_end_in_the_state_the_database_says()
     {
-        var id = await _api.CreateWebhookAsync();
+        var id = await _client.CreateWebhookAsync();
         await _bus.NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == id);
         var services = fixture.App.Services;
         var one = ActivatorUtilities.CreateInstance<StationEventRoute>(services);
@@ -110,7 +111,7 @@ public sealed class StationEventRouteTests(SubscriptionsAppFixture fixture) : IC
     [Fact]
     public async Task A_sync_waits_for_one_in_progress_and_applies_the_state_committed_meanwhile()
     {
-        var id = await _api.CreateWebhookAsync();
+        var id = await _client.CreateWebhookAsync();
         await _bus.NextAsync<WebhookUpserted>(m => m.Webhook.WebhookId == id);
         var services = fixture.App.Services;
         var dataSource = services.GetRequiredService<NpgsqlDataSource>();
@@ -142,7 +143,7 @@ public sealed class StationEventRouteTests(SubscriptionsAppFixture fixture) : IC
             while (await reader.ReadAsync()) ids.Add(reader.GetInt64(0));
         }
 
-        foreach (var id in ids) await _api.DeleteAsync($"/api/v1/webhooks/{id}");
+        foreach (var id in ids) await _client.Webhooks.DeleteAsync(id);
     }
 
     private static async Task SetAllEnabledAsync(NpgsqlDataSource dataSource, bool enabled)

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Pipelet.Client;
 using Pipelet.LocalServers;
 using Pipelet.Testing;
 
@@ -63,6 +64,9 @@ public sealed class SubscriptionsApp : WebApplicationFactory<subscriptions::Prog
         if (apiKey is not null) client.DefaultRequestHeaders.Add("X-API-Key", apiKey);
         return client;
     }
+
+    /// <summary>Our client on the public port, sending <paramref name="apiKey"/>.</summary>
+    public PipeletClient Client(string apiKey = BootstrapKey) => PipeletClient.Create(PublicAddress, apiKey);
 
     /// <summary>A client of the internal port, presenting <paramref name="callerKey"/> (none when null).</summary>
     public HttpClient Internal(string? callerKey = InternalApiKeys.Dispatcher)

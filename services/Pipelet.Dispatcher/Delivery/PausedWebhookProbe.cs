@@ -18,7 +18,9 @@ namespace Pipelet.Dispatcher.Delivery;
 /// whose retry ladder has ended are dead-lettered, so a kept delivery ends on the ladder's schedule like any other, and
 /// kept deliveries of webhooks no longer paused go to the deliveries queue in confirmed chunks, oldest first, as fast as
 /// the dispatcher takes them: several times a second, the queues it consumes are topped up to
-/// <see cref="ReleaseBacklog"/> messages, no further.
+/// <see cref="ReleaseBacklog"/> deliveries, no further. They travel <see cref="RetryScheduler.MaxBatch"/> to a message
+/// (<see cref="WebhookDeliveryBatch"/>), as retries do: the broker's cost is per message, and a drain after a long
+/// outage has to outrun the events still coming in.
 /// </summary>
 public sealed partial class PausedWebhookProbe(
     PausedWebhooks paused,
@@ -36,8 +38,9 @@ public sealed partial class PausedWebhookProbe(
     private const int Chunk = 500;
 
     /// <summary>
-    /// Messages the dispatcher's queues may hold before released deliveries wait: more than the consumers take between
-    /// two releases, so they never run dry, and a few MB in the broker. Each instance releases up to it.
+    /// Deliveries the dispatcher's queues may hold before released deliveries wait: more than the consumers take between
+    /// two releases, so they never run dry, and a few MB in the broker. Each instance releases up to it. A waiting message
+    /// counts as one delivery, except in the queues the dispatcher consumes, where it may be a batch of released ones.
     /// </summary>
     private const int ReleaseBacklog = 5_000;
 
@@ -130,7 +133,7 @@ public sealed partial class PausedWebhookProbe(
             }
         }
 
-        var room = ReleaseBacklog - waiting;
+        var room = Math.Min(ReleaseBacklog - waiting.All, ReleaseBacklog - waiting.Consumed * RetryScheduler.MaxBatch);
         var releasing = webhooks.ToList();
         while (room > 0 && releasing.Count > 0)
         {
@@ -156,15 +159,24 @@ public sealed partial class PausedWebhookProbe(
         }
     }
 
-    /// <summary>Messages now waiting in <see cref="ReleaseQueues"/>; null when a queue cannot be read (not declared yet).</summary>
-    private async Task<long?> WaitingAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Messages now waiting in <see cref="ReleaseQueues"/>, and of them in the queues this service consumes; null when a
+    /// queue cannot be read (not declared yet).
+    /// </summary>
+    private async Task<(long All, long Consumed)?> WaitingAsync(CancellationToken cancellationToken)
     {
         await using var channel = await broker.CreateChannelAsync(cancellationToken: cancellationToken);
         try
         {
-            long waiting = 0;
-            foreach (var queue in ReleaseQueues) waiting += await channel.MessageCountAsync(queue, cancellationToken);
-            return waiting;
+            long all = 0, consumed = 0;
+            foreach (var queue in ReleaseQueues)
+            {
+                var messages = await channel.MessageCountAsync(queue, cancellationToken);
+                all += messages;
+                if (RetryQueueDepths.ConsumedHere.Contains(queue)) consumed += messages;
+            }
+
+            return (all, consumed);
         }
         catch (OperationInterruptedException)
         {
@@ -210,10 +222,12 @@ public sealed partial class PausedWebhookProbe(
         }
     }
 
+    /// <summary>Batches of <see cref="RetryScheduler.MaxBatch"/>, each tried as retries are; kept deliveries carry no trace context.</summary>
     private async Task SendAsync(IReadOnlyList<string> deliveries)
     {
         var endpoint = await bus.GetSendEndpoint(RetryQueues.DeliveriesAddress);
-        await Task.WhenAll(deliveries.Select(json => endpoint.Send(Read(json))));
+        await Task.WhenAll(deliveries.Chunk(RetryScheduler.MaxBatch).Select(chunk =>
+            endpoint.Send(new WebhookDeliveryBatch([.. chunk.Select(json => new BatchedRetry(Read(json), null, null))]))));
     }
 
     /// <summary>All at once: the delivery log writes them in a batch or two, instead of a round trip each.</summary>

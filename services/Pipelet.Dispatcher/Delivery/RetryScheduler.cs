@@ -23,7 +23,7 @@ public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> o
     ILogger<RetryScheduler> logger)
 {
     /// <summary>As many as the gateway puts in one station-event batch: a bounded message.</summary>
-    private const int MaxBatch = 64;
+    public const int MaxBatch = 64;
 
     private readonly Dictionary<TimeSpan, Gathering> _gathering = [];
 

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,7 @@ internal static class Extensions
     {
         builder.AddValidatedOptions<GatewayOptions>(GatewayOptions.SectionName);
         builder.UseInlineSocketIo();
+        builder.UseStationUpgradesBelowHttp();
         builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, IdTagListValidator>();
         builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, StationPasswordsValidator>();
 
@@ -96,6 +98,15 @@ internal static class Extensions
         const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
         if (Environment.GetEnvironmentVariable(InlineCompletions) is null) Environment.SetEnvironmentVariable(InlineCompletions, "1");
         builder.Services.Configure<SocketTransportOptions>(sockets => sockets.UnsafePreferInlineScheduling = true);
+    }
+
+    /// <summary>Station upgrades answered below HTTP (see <see cref="GatewayOptions.StationUpgradesBelowHttp"/>), on every endpoint.</summary>
+    private static void UseStationUpgradesBelowHttp(this IHostApplicationBuilder builder)
+    {
+        if (!builder.Configuration.GetValue($"{GatewayOptions.SectionName}:{nameof(GatewayOptions.StationUpgradesBelowHttp)}", true)) return;
+        // Ahead of TLS on an https endpoint: there it sees a TLS handshake, not a request, and hands every connection on.
+        builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
+            listen.Use(next => ActivatorUtilities.CreateInstance<StationSocketsBelowHttp>(listen.ApplicationServices, next).OnConnectedAsync)));
     }
 
     private static bool RequiresApiKey(IConfiguration configuration) =>

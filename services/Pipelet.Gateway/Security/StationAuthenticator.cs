@@ -25,14 +25,15 @@ internal sealed class StationAuthenticator(IOptions<GatewayOptions> options)
 {
     private readonly FrozenSet<string> _registered = options.Value.RegisteredStations.ToFrozenSet(StringComparer.Ordinal);
 
-    public StationAuthenticationResult Authenticate(HttpRequest request, string stationId)
+    /// <param name="authorization">The request's Authorization header, as received.</param>
+    public StationAuthenticationResult Authenticate(string? authorization, string stationId)
     {
         if (_registered.Count > 0 && !_registered.Contains(stationId)) return StationAuthenticationResult.UnknownStation;
         var settings = options.Value.StationAuthentication;
         if (!settings.Enabled) return StationAuthenticationResult.Allowed;
         if (!settings.Stations.TryGetValue(stationId, out var hash)) return StationAuthenticationResult.UnknownStation;
 
-        if (!AuthenticationHeaderValue.TryParse(request.Headers.Authorization, out var header)
+        if (!AuthenticationHeaderValue.TryParse(authorization, out var header)
             || !string.Equals(header.Scheme, "Basic", StringComparison.OrdinalIgnoreCase)
             || header.Parameter is null)
         {

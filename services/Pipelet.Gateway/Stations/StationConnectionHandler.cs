@@ -44,15 +44,8 @@ internal sealed class StationConnectionHandler(
     {
         var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "";
         var pathBase = context.Request.PathBase.Value ?? "";
-        if (!StationIdentity.TryRead(rawTarget, pathBase + PathPrefix, out var stationId))
-        {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return;
-        }
-
-        // A password check is a deliberately slow hash: not on the socket's I/O thread, where other stations' frames wait.
-        if (options.Value.StationAuthentication.Enabled) await Task.Yield();
-        switch (authenticator.Authenticate(context.Request, stationId))
+        var (admission, stationId) = await AdmitAsync(rawTarget, pathBase, context.Request.Headers.Authorization);
+        switch (admission)
         {
             case StationAuthenticationResult.UnknownStation:
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
@@ -70,18 +63,17 @@ internal sealed class StationConnectionHandler(
             return;
         }
 
-        var settings = options.Value;
         var offered = context.WebSockets.WebSocketRequestedProtocols;
-        var chosen = offered.FirstOrDefault(p => string.Equals(p, Subprotocol, StringComparison.OrdinalIgnoreCase));
+        var chosen = ChooseSubprotocol(offered);
         var accept = new WebSocketAcceptContext
         {
             SubProtocol = chosen,
-            KeepAliveInterval = settings.WebSocketPingInterval,
-            KeepAliveTimeout = settings.WebSocketPongTimeout,
+            KeepAliveInterval = KeepAlive.PingInterval,
+            KeepAliveTimeout = KeepAlive.PongTimeout,
         };
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(accept);
-        if (chosen is null && (offered.Count > 0 || settings.RequireSubprotocol))
+        if (RefusesWithout(chosen, offered.Count))
         {
             // J 3.2: complete the handshake without Sec-WebSocket-Protocol, then close.
             await CloseQuietlyAsync(socket, WebSocketCloseStatus.ProtocolError, $"Subprotocol {Subprotocol} required");
@@ -89,8 +81,44 @@ internal sealed class StationConnectionHandler(
         }
 
         EndHandshakeActivity();
-        await RunSessionAsync(new StationSession(stationId, socket, events.Now()), chosen);
+        await RunAsync(stationId, socket, chosen);
     }
+
+    /// <summary>
+    /// The handshake's checks ahead of the upgrade (J 3.1 identity, then station registration and password), for
+    /// both ways a station comes in: this handler and <see cref="StationSocketsBelowHttp"/>. A bad identity is unknown.
+    /// </summary>
+    public async ValueTask<(StationAuthenticationResult Admission, string StationId)> AdmitAsync(string rawTarget, string pathBase, string? authorization)
+    {
+        if (!StationIdentity.TryRead(rawTarget, pathBase + PathPrefix, out var stationId))
+        {
+            return (StationAuthenticationResult.UnknownStation, "");
+        }
+
+        // A password check is a deliberately slow hash: not on the socket's I/O thread, where other stations' frames wait.
+        if (options.Value.StationAuthentication.Enabled) await Task.Yield();
+        return (authenticator.Authenticate(authorization, stationId), stationId);
+    }
+
+    /// <summary>The subprotocol we speak, among those the station offers (J 3.2); null when it offers none of ours.</summary>
+    /// <remarks>Spelled as offered (the answer echoes it); our constant when it is spelled the same, so no socket keeps a copy.</remarks>
+    public static string? ChooseSubprotocol(IEnumerable<string> offered) =>
+        offered.FirstOrDefault(p => string.Equals(p, Subprotocol, StringComparison.OrdinalIgnoreCase)) switch
+        {
+            Subprotocol => Subprotocol,
+            var chosen => chosen,
+        };
+
+    /// <summary>Whether a socket upgraded without our subprotocol is closed right away (J 3.2) rather than served.</summary>
+    public bool RefusesWithout(string? chosen, int offeredCount) =>
+        chosen is null && (offeredCount > 0 || options.Value.RequireSubprotocol);
+
+    /// <summary>The WebSocket options a station's socket is accepted with, whichever way it came in.</summary>
+    public (TimeSpan PingInterval, TimeSpan PongTimeout) KeepAlive => (options.Value.WebSocketPingInterval, options.Value.WebSocketPongTimeout);
+
+    /// <summary>The station's session on an accepted socket, until the socket closes.</summary>
+    public Task RunAsync(string stationId, WebSocket socket, string? subprotocol) =>
+        RunSessionAsync(new StationSession(stationId, socket, events.Now()), subprotocol);
 
     /// <summary>
     /// The request's Activity would otherwise last as long as the socket (hours), parent every span of the

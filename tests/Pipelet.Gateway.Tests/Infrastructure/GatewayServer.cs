@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Pipelet.Gateway.Extensions;
 
 namespace Pipelet.Gateway.Tests.Infrastructure;
@@ -39,7 +40,8 @@ internal sealed class GatewayServer : IAsyncDisposable
     public Uri SecureStationUri(string encodedStationId) =>
         new($"wss://{(SecureAddress ?? throw new InvalidOperationException("No https endpoint configured.")).Authority}/ocpp/{encodedStationId}");
 
-    public static async Task<GatewayServer> StartAsync(string rabbitMq, string database, IDictionary<string, string?>? settings = null)
+    public static async Task<GatewayServer> StartAsync(string rabbitMq, string database, IDictionary<string, string?>? settings = null,
+        Action<KestrelServerOptions>? kestrel = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -57,6 +59,7 @@ internal sealed class GatewayServer : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) configuration[key] = value;
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (kestrel is not null) builder.WebHost.ConfigureKestrel(kestrel);
 
         builder.AddServiceDefaults();
         builder.AddApplicationServices();

@@ -2,18 +2,23 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Pipelet.Client;
 using Pipelet.Gateway.Ocpp.Schemas;
 using Pipelet.Gateway.Tests.Infrastructure;
 using Pipelet.Testing;
 
 namespace Pipelet.Gateway.Tests.Integration;
 
-/// <summary>Commands to stations through the stations API, protected by X-API-Key (checked against a real HTTP double).</summary>
+/// <summary>
+/// Commands to stations through the stations API, protected by X-API-Key (checked against a real HTTP double), sent with
+/// our client; requests the client cannot make (no body, a body that is not a JSON object, no key) are built by hand.
+/// </summary>
 public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixture<RealInfrastructure>, IAsyncLifetime
 {
     private ApiKeyCheckDouble _keys = null!;
     private GatewayServer _gateway = null!;
     private EventTap _events = null!;
+    private PipeletClient _client = null!;
 
     public async Task InitializeAsync()
     {
@@ -28,6 +33,7 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
                 ["InternalApi:Key"] = InternalApiKeys.Gateway,
             });
         _gateway.Http.DefaultRequestHeaders.Add("X-API-Key", ApiKeyCheckDouble.CommandKey);
+        _client = PipeletClient.Create(_gateway.Http);
     }
 
     /// <summary>A station the gateway holds, ready for commands.</summary>
@@ -51,7 +57,7 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
         const string id = "CP-CMD-OK";
         await using var station = await ConnectAsync(id);
         var body = """{"key":["HeartbeatInterval"]}""";
-        var post = Post(id, "GetConfiguration", body);
+        var post = _client.Stations.SendCommandAsync(id, "GetConfiguration", new { key = new[] { "HeartbeatInterval" } });
 
         var call = await station.ReceiveAsync();
         Assert.Equal(2, call[0].GetInt32());
@@ -59,12 +65,10 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
         Assert.Equal(["HeartbeatInterval"], call[3].GetProperty("key").EnumerateArray().Select(k => k.GetString()));
         await station.SendTextAsync($$"""[3,"{{call[1].GetString()}}",{"configurationKey":[{"key":"HeartbeatInterval","readonly":false,"value":"300"}]}]""");
 
-        using var response = await post;
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal(id, json.GetProperty("station_id").GetString());
-        Assert.Equal("GetConfiguration", json.GetProperty("action").GetString());
-        Assert.Equal("300", json.GetProperty("response").GetProperty("configurationKey")[0].GetProperty("value").GetString());
+        var answered = await post;
+        Assert.Equal(id, answered.StationId);
+        Assert.Equal("GetConfiguration", answered.Action);
+        Assert.Equal("300", answered.Response.GetProperty("configurationKey")[0].GetProperty("value").GetString());
 
         var commandEvent = await _events.NextAsync(id, "GetConfiguration");
         AssertJsonEqual(body, commandEvent.Payload);
@@ -115,7 +119,7 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
         var id = "CP-EVERY-" + action;
         await using var station = await ConnectAsync(id);
         await _events.NextAsync(id, "Connect");
-        var post = Post(id, action, body);
+        var post = _client.Stations.SendCommandAsync(id, action, Json(body));
 
         var call = await station.ReceiveAsync();
         Assert.Equal(4, call.GetArrayLength());
@@ -124,12 +128,10 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
         AssertJsonEqual(body, call[3]);
         await station.SendTextAsync($$"""[3,{{JsonSerializer.Serialize(call[1].GetString())}},{{answer}}]""");
 
-        using var response = await post;
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(id, json.GetProperty("station_id").GetString());
-        Assert.Equal(action, json.GetProperty("action").GetString());
-        AssertJsonEqual(answer, json.GetProperty("response"));
+        var answered = await post;
+        Assert.Equal(id, answered.StationId);
+        Assert.Equal(action, answered.Action);
+        AssertJsonEqual(answer, answered.Response);
 
         // A Heartbeat after the answer marks where the command's event, if any, must already be (it is confirmed before the CALL goes out).
         await station.CallResultAsync("Heartbeat", "{}");
@@ -143,6 +145,7 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
         Assert.Equal("Heartbeat", (await _events.NextAsync(id)).Event);
     }
 
+    /// <summary>By hand: the client always sends a body.</summary>
     [Fact]
     public async Task A_bodiless_command_may_omit_the_body()
     {
@@ -162,16 +165,15 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
     {
         const string id = "CP-CMD-ERR";
         await using var station = await ConnectAsync(id);
-        var post = Post(id, "Reset", """{"type":"Soft"}""");
+        var post = _client.Stations.SendCommandAsync(id, "Reset", new { type = "Soft" });
         var call = await station.ReceiveAsync();
         await station.SendTextAsync($$"""[4,"{{call[1].GetString()}}","OccurrenceConstraintViolation","nope",{"why":"test"}]""");
 
-        using var response = await post;
-        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
-        var problem = await ProblemAsync(response);
-        Assert.Equal("OccurenceConstraintViolation", problem.GetProperty("error_code").GetString());
-        Assert.Equal("nope", problem.GetProperty("error_description").GetString());
-        Assert.Equal("test", problem.GetProperty("error_details").GetProperty("why").GetString());
+        var problem = await Assert.ThrowsAsync<PipeletApiException>(() => post);
+        Assert.Equal(502, problem.Status);
+        Assert.Equal("OccurenceConstraintViolation", problem.Extensions["error_code"].GetString());
+        Assert.Equal("nope", problem.Extensions["error_description"].GetString());
+        Assert.Equal("test", problem.Extensions["error_details"].GetProperty("why").GetString());
     }
 
     [Fact]
@@ -179,19 +181,16 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
     {
         const string id = "CP-CMD-SILENT";
         await using var station = await ConnectAsync(id);
-        using (var response = await Post(id, "UnlockConnector", """{"connectorId":1}"""))
-        {
-            Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
-            await ProblemAsync(response);
-        }
+        var timeout = await Assert.ThrowsAsync<PipeletApiException>(() => _client.Stations.SendCommandAsync(id, "UnlockConnector", new { connectorId = 1 }));
+        Assert.Equal(504, timeout.Status);
+        Assert.Equal("The station did not answer in time", timeout.Title);
 
         Assert.Equal("UnlockConnector", (await station.ReceiveAsync())[2].GetString());
-        var post = Post(id, "TriggerMessage", """{"requestedMessage":"Heartbeat"}""");
+        var post = _client.Stations.SendCommandAsync(id, "TriggerMessage", new { requestedMessage = "Heartbeat" });
         var call = await station.ReceiveAsync();
         Assert.Equal("TriggerMessage", call[2].GetString());
         await station.SendTextAsync($$"""[3,"{{call[1].GetString()}}",{"status":"Accepted"}]""");
-        using var ok = await post;
-        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal("Accepted", (await post).Response.GetProperty("status").GetString());
     }
 
     [Fact]
@@ -199,29 +198,29 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
     {
         const string id = "CP-CMD-GONE";
         var station = await ConnectAsync(id);
-        var post = Post(id, "Reset", """{"type":"Hard"}""");
+        var post = _client.Stations.SendCommandAsync(id, "Reset", new { type = "Hard" });
         Assert.Equal("Reset", (await station.ReceiveAsync())[2].GetString());
         await station.DisposeAsync(); // the station reboots instead of answering
 
-        using var response = await post;
-        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
-        Assert.Equal("The station disconnected", (await ProblemAsync(response)).GetProperty("title").GetString());
+        var problem = await Assert.ThrowsAsync<PipeletApiException>(() => post);
+        Assert.Equal(502, problem.Status);
+        Assert.Equal("The station disconnected", problem.Title);
     }
 
     [Fact]
     public async Task A_station_that_is_not_connected_is_a_404_problem()
     {
-        using var response = await Post("CP-NOT-HERE", "Reset", """{"type":"Hard"}""");
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("Station not connected", (await ProblemAsync(response)).GetProperty("title").GetString());
+        var problem = await Assert.ThrowsAsync<PipeletApiException>(() => _client.Stations.SendCommandAsync("CP-NOT-HERE", "Reset", new { type = "Hard" }));
+        Assert.Equal(404, problem.Status);
+        Assert.Equal("Station not connected", problem.Title);
     }
 
     [Fact]
     public async Task An_unknown_command_is_a_404_problem()
     {
-        using var response = await Post("CP-ANY", "SelfDestruct", "{}");
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        await ProblemAsync(response);
+        var problem = await Assert.ThrowsAsync<PipeletApiException>(() => _client.Stations.SendCommandAsync("CP-ANY", "SelfDestruct", new { }));
+        Assert.Equal(404, problem.Status);
+        Assert.Equal("Unknown command", problem.Title);
     }
 
     [Theory]
@@ -232,16 +231,26 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
     [InlineData("RemoteStartTransaction", """{"idTag":"A","chargingProfile":{"chargingProfileId":1,"stackLevel":0,"chargingProfilePurpose":"TxProfile","chargingProfileKind":"Absolute","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[]}}}""", "chargingProfile.chargingSchedule.chargingSchedulePeriod")]
     [InlineData("GetDiagnostics", """{"location":"uploads/diagnostics"}""", "location")]
     [InlineData("UpdateFirmware", """{"location":"/srv/firmware/2.0.0.bin","retrieveDate":"2026-04-15T02:00:00Z"}""", "location")]
-    [InlineData("Reset", "[1,2,3]", "$")]
-    [InlineData("Reset", "not json", "$")]
     public async Task An_invalid_body_is_a_400_validation_problem_naming_the_field(string action, string body, string field)
     {
-        using var response = await Post("CP-ANY", action, body);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var problem = await ProblemAsync(response);
-        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        var problem = await Assert.ThrowsAsync<PipeletApiException>(() => _client.Stations.SendCommandAsync("CP-ANY", action, Json(body)));
+        Assert.Equal(400, problem.Status);
+        Assert.True(problem.Errors.ContainsKey(field), problem.Message);
     }
 
+    /// <summary>By hand: bodies that are not a JSON object, and the problem as it is on the wire.</summary>
+    [Theory]
+    [InlineData("[1,2,3]")]
+    [InlineData("not json")]
+    public async Task A_body_that_is_not_a_json_object_is_a_400_validation_problem(string body)
+    {
+        using var response = await Post("CP-ANY", "Reset", body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ProblemAsync(response);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("$", out _), problem.ToString());
+    }
+
+    /// <summary>By hand for the missing and the wrong key; the client for a real key without the scope.</summary>
     [Fact]
     public async Task Without_a_valid_key_the_api_answers_401_and_without_the_scope_403()
     {
@@ -257,12 +266,8 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         }
 
-        using var reader = new HttpClient { BaseAddress = _gateway.BaseAddress };
-        reader.DefaultRequestHeaders.Add("X-API-Key", ApiKeyCheckDouble.ReadOnlyKey);
-        using (var response = await reader.PostAsync("/api/v1/stations/CP-1/commands/ClearCache", null))
-        {
-            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        }
+        var reader = PipeletClient.Create(_gateway.BaseAddress, ApiKeyCheckDouble.ReadOnlyKey);
+        Assert.Equal(403, (await Assert.ThrowsAsync<PipeletApiException>(() => reader.Stations.SendCommandAsync("CP-1", "ClearCache", new { }))).Status);
     }
 
     [Fact]
@@ -277,9 +282,17 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
     {
         const string id = "CP-CMD-CLIENT";
         await using var station = await ConnectAsync(id);
-        var client = Pipelet.Client.PipeletClient.Create(_gateway.Http);
+        await using var neighbour = await ConnectAsync(id + "-2");
+        var client = _client;
 
-        Assert.Contains(await Pipelet.Client.PipeletPaging.ListAllAsync(client.Stations, pageSize: 1).ToListAsync(), s => s.StationId == id);
+        // A page a station: the stream crosses pages.
+        var first = await client.Stations.ListAsync(limit: 1);
+        Assert.Single(first.Items);
+        Assert.NotNull(first.NextCursor);
+        var listed = await client.Stations.ListAllAsync(pageSize: 1).Select(s => s.StationId).ToListAsync();
+        Assert.Contains(id, listed);
+        Assert.Contains(id + "-2", listed);
+        Assert.Equal(listed.Order(StringComparer.Ordinal), listed);
         Assert.Equal(id, (await client.Stations.GetAsync(id)).StationId);
 
         var reset = client.Stations.SendCommandAsync(id, "Reset", new { type = "Soft" });
@@ -290,18 +303,31 @@ public sealed class CommandTests(RealInfrastructure infrastructure) : IClassFixt
         var refused = client.Stations.SendCommandAsync(id, "Reset", new { type = "Hard" });
         call = await station.ReceiveAsync();
         await station.SendTextAsync($$"""[4,"{{call[1].GetString()}}","NotSupported","not here",{}]""");
-        Assert.Equal(502, (await Assert.ThrowsAsync<Pipelet.Client.PipeletApiException>(() => refused)).Status);
+        Assert.Equal(502, (await Assert.ThrowsAsync<PipeletApiException>(() => refused)).Status);
 
-        var invalid = await Assert.ThrowsAsync<Pipelet.Client.PipeletApiException>(() => client.Stations.SendCommandAsync(id, "Reset", new { type = "Sideways" }));
+        var invalid = await Assert.ThrowsAsync<PipeletApiException>(() => client.Stations.SendCommandAsync(id, "Reset", new { type = "Sideways" }));
         Assert.Equal(400, invalid.Status);
         Assert.NotEmpty(invalid.Errors);
-        Assert.Equal(404, (await Assert.ThrowsAsync<Pipelet.Client.PipeletApiException>(() => client.Stations.GetAsync("CP-NOWHERE"))).Status);
+        Assert.Equal(404, (await Assert.ThrowsAsync<PipeletApiException>(() => client.Stations.GetAsync("CP-NOWHERE"))).Status);
+
+        // OCPP's camelCase names reach the station as written.
+        var start = client.Stations.SendCommandAsync(id, "RemoteStartTransaction", new { connectorId = 1, idTag = "RFID_CLIENT" });
+        call = await station.ReceiveAsync();
+        AssertJsonEqual("""{"connectorId":1,"idTag":"RFID_CLIENT"}""", call[3]);
+        await station.SendTextAsync($$"""[3,"{{call[1].GetString()}}",{"status":"Accepted"}]""");
+        Assert.Equal("Accepted", (await start).Response.GetProperty("status").GetString());
     }
 
     private static void AssertJsonEqual(string expected, JsonElement actual)
     {
         using var document = JsonDocument.Parse(expected);
         Assert.True(JsonElement.DeepEquals(document.RootElement, actual), $"expected {expected}, got {actual}");
+    }
+
+    private static JsonElement Json(string body)
+    {
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.Clone();
     }
 
     private Task<HttpResponseMessage> Post(string stationId, string action, string body) =>

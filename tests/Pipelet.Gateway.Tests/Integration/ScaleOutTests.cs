@@ -1,8 +1,7 @@
-using System.Net;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 using Npgsql;
+using Pipelet.Client;
 using Pipelet.Gateway.Tests.Infrastructure;
 using Pipelet.Testing;
 
@@ -39,19 +38,15 @@ public sealed class ScaleOutTests(RealInfrastructure infrastructure) : IClassFix
         await station.CallResultAsync("BootNotification", Payloads.Boot);
 
         var where = await ListedAsync(_first, id);
-        Assert.Equal("gw-second", where.GetProperty("instance_id").GetString());
+        Assert.Equal("gw-second", where.InstanceId);
 
-        var post = _first.Http.PostAsync($"/api/v1/stations/{id}/commands/RemoteStartTransaction",
-            new StringContent("""{"connectorId":1,"idTag":"RFID_REMOTE"}""", Encoding.UTF8, "application/json"));
+        var post = Client(_first).Stations.SendCommandAsync(id, "RemoteStartTransaction", new { connectorId = 1, idTag = "RFID_REMOTE" });
         var call = await station.ReceiveAsync();
         Assert.Equal("RemoteStartTransaction", call[2].GetString());
         Assert.Equal("RFID_REMOTE", call[3].GetProperty("idTag").GetString());
         await station.SendTextAsync($$"""[3,"{{call[1].GetString()}}",{"status":"Accepted"}]""");
 
-        using var response = await post;
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal("Accepted", json.GetProperty("response").GetProperty("status").GetString());
+        Assert.Equal("Accepted", (await post).Response.GetProperty("status").GetString());
         Assert.Equal("RemoteStartTransaction", (await _events.NextAsync(id, "RemoteStartTransaction")).Event);
     }
 
@@ -63,16 +58,14 @@ public sealed class ScaleOutTests(RealInfrastructure infrastructure) : IClassFix
         await station.CallResultAsync("BootNotification", Payloads.Boot);
         await ListedAsync(_first, id);
 
-        var post = _first.Http.PostAsync($"/api/v1/stations/{id}/commands/UnlockConnector",
-            new StringContent("""{"connectorId":2}""", Encoding.UTF8, "application/json"));
+        var post = Client(_first).Stations.SendCommandAsync(id, "UnlockConnector", new { connectorId = 2 });
         var call = await station.ReceiveAsync();
         await station.SendTextAsync($$"""[4,"{{call[1].GetString()}}","NotSupported","no connector 2",{}]""");
 
-        using var response = await post;
-        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
-        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal("NotSupported", problem.GetProperty("error_code").GetString());
-        Assert.Equal("no connector 2", problem.GetProperty("error_description").GetString());
+        var problem = await Assert.ThrowsAsync<PipeletApiException>(() => post);
+        Assert.Equal(502, problem.Status);
+        Assert.Equal("NotSupported", problem.Extensions["error_code"].GetString());
+        Assert.Equal("no connector 2", problem.Extensions["error_description"].GetString());
     }
 
     [Fact]
@@ -91,11 +84,10 @@ public sealed class ScaleOutTests(RealInfrastructure infrastructure) : IClassFix
             await rows.ExecuteNonQueryAsync();
         }
 
-        Assert.Equal("gw-crashed", (await ListedAsync(_first, id)).GetProperty("instance_id").GetString());
-        using var response = await _first.Http.PostAsync($"/api/v1/stations/{id}/commands/Reset",
-            new StringContent("""{"type":"Soft"}""", Encoding.UTF8, "application/json"));
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("gw-crashed", (await ListedAsync(_first, id)).InstanceId);
+        var problem = await Assert.ThrowsAsync<PipeletApiException>(() => Client(_first).Stations.SendCommandAsync(id, "Reset", new { type = "Soft" }));
+        Assert.Equal(404, problem.Status);
+        Assert.Equal("Station not connected", problem.Title);
     }
 
     [Fact]
@@ -109,10 +101,9 @@ public sealed class ScaleOutTests(RealInfrastructure infrastructure) : IClassFix
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, await old.WaitForCloseAsync());
 
         // The old socket is closed only after the new holder recorded the station, so the list is settled.
-        var listed = JsonDocument.Parse(await _first.Http.GetStringAsync("/api/v1/stations")).RootElement.GetProperty("items")
-            .EnumerateArray().Where(s => s.GetProperty("station_id").GetString() == id).ToList();
+        var listed = await Client(_first).Stations.ListAllAsync().Where(s => s.StationId == id).ToListAsync();
         var only = Assert.Single(listed);
-        Assert.Equal("gw-second", only.GetProperty("instance_id").GetString());
+        Assert.Equal("gw-second", only.InstanceId);
     }
 
     [Fact]
@@ -126,17 +117,24 @@ public sealed class ScaleOutTests(RealInfrastructure infrastructure) : IClassFix
         await b.CallResultAsync("Heartbeat", "{}");
         await ListedAsync(_first, "PAGE-B");
 
-        // "PAGE" sorts before every PAGE-x and after the other stations of this class (CP-...); the deprecated
-        // ?after= takes a station id, which is what the cursor holds.
+        // Two a page through every station (the other stations of this class, CP-..., sort before PAGE-x): in id order,
+        // each once, whichever instance holds it; the stream ends on the page whose next_cursor is null.
+        var all = await Client(_first).Stations.ListAllAsync(pageSize: 2).ToListAsync();
+        Assert.Equal(all.Select(s => s.StationId).Order(StringComparer.Ordinal), all.Select(s => s.StationId));
+        var pages = all.Where(s => s.StationId.StartsWith("PAGE-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["PAGE-A", "PAGE-B", "PAGE-C"], pages.Select(s => s.StationId));
+        Assert.Equal(["gw-first", "gw-second", "gw-first"], pages.Select(s => s.InstanceId));
+
+        // By hand: the deprecated ?after= (the client sends cursor only) takes a station id, which is what the cursor holds;
+        // "PAGE" sorts before every PAGE-x and after the CP-... stations.
         var first = JsonDocument.Parse(await _first.Http.GetStringAsync("/api/v1/stations?limit=2&after=PAGE")).RootElement;
         Assert.Equal(["PAGE-A", "PAGE-B"], first.GetProperty("items").EnumerateArray().Select(s => s.GetProperty("station_id").GetString()));
-        Assert.Equal(["gw-first", "gw-second"], first.GetProperty("items").EnumerateArray().Select(s => s.GetProperty("instance_id").GetString()));
         var cursor = first.GetProperty("next_cursor").GetString();
         Assert.NotNull(cursor);
 
-        var second = JsonDocument.Parse(await _first.Http.GetStringAsync($"/api/v1/stations?limit=2&cursor={Uri.EscapeDataString(cursor)}")).RootElement;
-        Assert.Equal(["PAGE-C"], second.GetProperty("items").EnumerateArray().Select(s => s.GetProperty("station_id").GetString()));
-        Assert.Equal(JsonValueKind.Null, second.GetProperty("next_cursor").ValueKind);
+        var second = await Client(_first).Stations.ListAsync(cursor, limit: 2);
+        Assert.Equal(["PAGE-C"], second.Items.Select(s => s.StationId));
+        Assert.Null(second.NextCursor);
     }
 
     [Fact]
@@ -144,33 +142,37 @@ public sealed class ScaleOutTests(RealInfrastructure infrastructure) : IClassFix
     {
         const string id = "CP-SPEAKS";
         await using var station = await TestStation.ConnectAsync(_second, id);
-        var connectedSince = (await ListedAsync(_first, id)).GetProperty("connected_since").GetDateTimeOffset();
+        var connectedSince = (await ListedAsync(_first, id)).ConnectedSince;
         await Task.Delay(10); // a later millisecond than the connect
         await station.CallResultAsync("Heartbeat", "{}");
 
         // Written with the registry's periodic last-message update (every 5 s).
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while ((await ListedAsync(_first, id)).GetProperty("last_message_at").GetDateTimeOffset() <= connectedSince)
+        while ((await ListedAsync(_first, id)).LastMessageAt <= connectedSince)
         {
             await Task.Delay(StationDirectoryWriterWindow * 5, deadline.Token);
         }
     }
 
     /// <summary>The station as another instance sees it: the registry is written in batches, a moment after the connect.</summary>
-    private static async Task<JsonElement> ListedAsync(GatewayServer gateway, string stationId)
+    private static async Task<Station> ListedAsync(GatewayServer gateway, string stationId)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         while (true)
         {
-            using var response = await gateway.Http.GetAsync($"/api/v1/stations/{stationId}", deadline.Token);
-            if (response.StatusCode == HttpStatusCode.OK)
+            try
             {
-                return JsonDocument.Parse(await response.Content.ReadAsStringAsync(deadline.Token)).RootElement;
+                return await Client(gateway).Stations.GetAsync(stationId, deadline.Token);
             }
-
-            await Task.Delay(StationDirectoryWriterWindow, deadline.Token);
+            catch (PipeletApiException notYet) when (notYet.Status == 404)
+            {
+                await Task.Delay(StationDirectoryWriterWindow, deadline.Token);
+            }
         }
     }
+
+    /// <summary>Our client on the instance's HttpClient (this class's gateways take no API key).</summary>
+    private static PipeletClient Client(GatewayServer gateway) => PipeletClient.Create(gateway.Http);
 
     private static readonly TimeSpan StationDirectoryWriterWindow = TimeSpan.FromMilliseconds(50);
 }
