@@ -68,6 +68,9 @@ public sealed partial class DeliveryAttempts(
             DeliveryTelemetry.Complete(activity, result);
         }
 
+        // A retry's wait counts from here, the answer, not from when the log write below is done.
+        var answeredAt = time.GetUtcNow();
+
         telemetry.Attempted(result);
         health.Observe(delivery.WebhookId, result);
         failures.Observe(delivery.WebhookId, result, startedAt);
@@ -83,8 +86,8 @@ public sealed partial class DeliveryAttempts(
         else if (ladder.DelayAfter(delivery.Attempt) is { } rungWait)
         {
             // A 429 or 503 that said when to come back is believed, up to the ladder's longest wait.
-            var wait = result.RetryAfter is { } retryAfter ? ladder.WaitAtLeast(rungWait, retryAfter - time.GetUtcNow()) : rungWait;
-            await log.WriteAsync(Record(delivery, DeliveryStatus.Retrying, delivery.Attempt, attempt, nextAttemptAt: time.GetUtcNow() + wait), cancellationToken);
+            var wait = result.RetryAfter is { } retryAfter ? ladder.WaitAtLeast(rungWait, retryAfter - answeredAt) : rungWait;
+            await log.WriteAsync(Record(delivery, DeliveryStatus.Retrying, delivery.Attempt, attempt, nextAttemptAt: answeredAt + wait), cancellationToken);
             if (directory.Find(delivery.WebhookId) is not { Settings.Enabled: true })
             {
                 // Disabled or deleted while this try was out: RetryCancellation's statement may have run before
@@ -93,8 +96,8 @@ public sealed partial class DeliveryAttempts(
                 return result;
             }
 
-            if (keepNext is null) await retries.ScheduleAsync(delivery, wait, cancellationToken);
-            else await keepNext(delivery with { Attempt = delivery.Attempt + 1, DueAt = time.GetUtcNow() + wait }, cancellationToken);
+            if (keepNext is null) await retries.ScheduleAsync(delivery, wait, answeredAt, cancellationToken);
+            else await keepNext(delivery with { Attempt = delivery.Attempt + 1, DueAt = answeredAt + wait }, cancellationToken);
             telemetry.Outcome("retry_scheduled");
         }
         else

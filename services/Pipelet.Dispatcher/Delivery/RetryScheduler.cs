@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Pipelet.Dispatcher.Telemetry;
@@ -26,11 +27,19 @@ public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> o
 
     private readonly Dictionary<TimeSpan, Gathering> _gathering = [];
 
-    /// <summary>Returns once the broker confirmed the next try (with the others gathered with it).</summary>
-    public async Task ScheduleAsync(WebhookDelivery delivery, TimeSpan wait, CancellationToken cancellationToken)
+    /// <summary>Schedules the next try <paramref name="wait"/> from now; returns once the broker confirmed it.</summary>
+    public Task ScheduleAsync(WebhookDelivery delivery, TimeSpan wait, CancellationToken cancellationToken) =>
+        ScheduleAsync(delivery, wait, time.GetUtcNow(), cancellationToken);
+
+    /// <summary>
+    /// Schedules the next try <paramref name="wait"/> after <paramref name="failedAt"/> (when the receiver answered), so
+    /// the time spent since then (logging the try, gathering the batch, the broker's confirm) does not make it late.
+    /// Returns once the broker confirmed it (with the others gathered with it).
+    /// </summary>
+    public async Task ScheduleAsync(WebhookDelivery delivery, TimeSpan wait, DateTimeOffset failedAt, CancellationToken cancellationToken)
     {
         var current = Activity.Current is { IdFormat: ActivityIdFormat.W3C } span ? span : null;
-        var next = new BatchedRetry(delivery with { Attempt = delivery.Attempt + 1, DueAt = time.GetUtcNow() + wait },
+        var next = new BatchedRetry(delivery with { Attempt = delivery.Attempt + 1, DueAt = failedAt + wait },
             current?.Id, current?.TraceStateString);
         Gathering gathering;
         bool opened = false, full = false;
@@ -78,7 +87,8 @@ public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> o
         {
             using var span = DeliveryTelemetry.StartRetrySend(gathering.Retries[0].TraceParent, gathering.Retries[0].TraceState);
             var endpoint = await bus.GetSendEndpoint(RetryQueues.AddressFor(wait));
-            await endpoint.Send(new WebhookDeliveryBatch(gathering.Retries));
+            var dueAt = gathering.Retries.Max(r => r.Delivery.DueAt);
+            await endpoint.Send(new WebhookDeliveryBatch(gathering.Retries), context => ExpireAt(context, dueAt, wait));
             gathering.Sent.TrySetResult();
             LogSent(logger, gathering.Retries.Count, (long)wait.TotalMilliseconds);
         }
@@ -87,6 +97,21 @@ public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> o
             // Each caller's consume fails, so its message is retried and resumes from the log: nothing is lost.
             gathering.Sent.TrySetException(ex);
         }
+    }
+
+    /// <summary>
+    /// Has the rung let the message go when its last retry is due, not a whole rung after it arrived (the queue's own
+    /// TTL): the time between the failed tries and the send (their log write, the gathering window, a busy moment)
+    /// would otherwise add to every retry's wait. The latest due time of the batch, so that no retry runs before its
+    /// wait is over. A rung expires only its oldest message, so a message due before the one ahead of it waits for
+    /// that one, which is due no later than a whole rung after this one's send. The broker drops the expiration when
+    /// it dead-letters the message, so it cannot expire again on the deliveries queue.
+    /// </summary>
+    private void ExpireAt(SendContext context, DateTimeOffset dueAt, TimeSpan wait)
+    {
+        if (!context.TryGetPayload<RabbitMqSendContext>(out var rabbit)) return;
+        var left = (long)Math.Ceiling((dueAt - time.GetUtcNow()).TotalMilliseconds);
+        rabbit.BasicProperties.Expiration = Math.Clamp(left, 1, (long)wait.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>
