@@ -30,7 +30,25 @@ public sealed class RabbitMqServer : IAsyncDisposable
 
     public static async Task<RabbitMqServer> StartAsync(string dataDirectory, Action<string>? output = null, CancellationToken cancellationToken = default)
     {
-        var ports = RabbitMqPorts.Free();
+        // A port found free can be taken before the node binds it (another process's outgoing connection gets an
+        // ephemeral port: seen as "dist_port_already_used" under a parallel test run): then again, on fresh ports.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartAsync(dataDirectory, RabbitMqPorts.Free(), output, cancellationToken);
+            }
+            catch (InvalidOperationException ex) when (attempt < 3 && LostAPort(ex.Message))
+            {
+            }
+        }
+    }
+
+    private static bool LostAPort(string startupLog) =>
+        startupLog.Contains("dist_port_already_used", StringComparison.Ordinal) || startupLog.Contains("eaddrinuse", StringComparison.Ordinal);
+
+    private static async Task<RabbitMqServer> StartAsync(string dataDirectory, RabbitMqPorts ports, Action<string>? output, CancellationToken cancellationToken)
+    {
         var epmdCommand = LocalRabbitMq.Epmd(dataDirectory, ports.Epmd);
         var nodeCommand = LocalRabbitMq.Node(dataDirectory, ports);
 
