@@ -40,6 +40,14 @@ internal sealed class RawHandshake : IDisposable
         var stream = client.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request.ToString()));
 
+        var text = await ReadHeadAsync(stream);
+        var status = int.Parse(text.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        return new RawHandshake(client, status, text.ToLowerInvariant());
+    }
+
+    /// <summary>A response head as sent, up to its blank line, a byte at a time so nothing after it is taken (20 s at most).</summary>
+    public static async Task<string> ReadHeadAsync(Stream stream)
+    {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var head = new StringBuilder();
         var one = new byte[1];
@@ -49,9 +57,7 @@ internal sealed class RawHandshake : IDisposable
             head.Append((char)one[0]);
         }
 
-        var text = head.ToString();
-        var status = int.Parse(text.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-        return new RawHandshake(client, status, text.ToLowerInvariant());
+        return head.ToString();
     }
 
     /// <summary>Reads the next server frame's opcode (0x8 = close) and, for a close, its status code.</summary>

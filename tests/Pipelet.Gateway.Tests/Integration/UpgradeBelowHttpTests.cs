@@ -190,19 +190,7 @@ public sealed class UpgradeBelowHttpTests(RealInfrastructure infrastructure) : I
         }
 
         /// <summary>The response head, lower-cased.</summary>
-        public async Task<string> ReadHeadAsync()
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            var head = new StringBuilder();
-            var one = new byte[1];
-            while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
-            {
-                if (await _stream.ReadAsync(one, timeout.Token) == 0) break;
-                head.Append((char)one[0]);
-            }
-
-            return head.ToString().ToLowerInvariant();
-        }
+        public async Task<string> ReadHeadAsync() => (await RawHandshake.ReadHeadAsync(_stream)).ToLowerInvariant();
 
         public async Task<(int Opcode, int? CloseStatus)> ReadFrameAsync()
         {
