@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
+using Pipelet.ServiceDefaults.Http;
 
 namespace Pipelet.Gateway.Stations;
 
@@ -101,7 +102,7 @@ internal sealed record StationUpgradeRequest(string RawTarget, string? Authoriza
             headers = headers[(end + 2)..];
             if (++count > limits.MaxHeaderCount) return null;
             var colon = line.IndexOf((byte)':');
-            if (colon <= 0 || !IsToken(line[..colon])) return null;
+            if (colon <= 0 || !HttpToken.IsToken(line[..colon])) return null;
             var value = line[(colon + 1)..].Trim(" \t"u8);
             if (!IsVisibleText(value)) return null;
             var name = line[..colon];
@@ -167,19 +168,6 @@ internal sealed record StationUpgradeRequest(string RawTarget, string? Authoriza
         Span<byte> nonce = stackalloc byte[18];
         return key.Length == 24 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '=')
             && Convert.TryFromBase64String(key, nonce, out var length) && length == 16;
-    }
-
-    private static bool IsToken(ReadOnlySpan<byte> name)
-    {
-        foreach (var b in name)
-        {
-            var token = b is (>= (byte)'a' and <= (byte)'z') or (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'0' and <= (byte)'9')
-                or (byte)'!' or (byte)'#' or (byte)'$' or (byte)'%' or (byte)'&' or (byte)'\'' or (byte)'*' or (byte)'+' or (byte)'-'
-                or (byte)'.' or (byte)'^' or (byte)'_' or (byte)'`' or (byte)'|' or (byte)'~';
-            if (!token) return false;
-        }
-
-        return true;
     }
 
     private static bool IsVisibleText(ReadOnlySpan<byte> value)

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using Pipelet.Contracts.Events;
 using Pipelet.Contracts.Subscriptions;
+using Pipelet.ServiceDefaults.Http;
 using Pipelet.Subscriptions.Http;
 using Pipelet.Webhooks;
 
@@ -200,7 +201,7 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
     private static string? CheckSecretHeader(string? header, bool allowEmpty, ValidationErrors errors)
     {
         if (header is null || (allowEmpty && header.Length == 0)) return header;
-        if (header.Length == 0 || header.Length > WebhookLimits.SecretHeaderLength || !header.All(IsTokenChar))
+        if (header.Length == 0 || header.Length > WebhookLimits.SecretHeaderLength || !HttpToken.IsToken(header))
         {
             errors.Add("secret_header", $"The secret header must be a valid HTTP header name (RFC 7230 token, 1 to {WebhookLimits.SecretHeaderLength} characters), e.g. X-Webhook-Secret.");
         }
@@ -227,8 +228,4 @@ internal sealed class WebhookValidator(IOptions<WebhookSendingOptions> sending)
 
         return secret;
     }
-
-    // RFC 7230 section 3.2.6: token = 1*tchar.
-    private static bool IsTokenChar(char c) =>
-        char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal);
 }
