@@ -16,7 +16,7 @@ public sealed class WebhookConcurrencyTests
             InlineConcurrencyPerWebhook = inline,
             SlotWait = TimeSpan.FromMilliseconds(slotWaitMs),
             InlineWait = TimeSpan.FromMilliseconds(inlineWaitMs),
-        }), TimeProvider.System);
+        }));
 
     [Fact]
     public async Task A_try_from_the_deliveries_queue_waits_for_the_slot_another_try_frees()

@@ -5,15 +5,21 @@ namespace Pipelet.Dispatcher.Delivery;
 /// <summary>
 /// Units of work in flight at once on this instance, shared by every message being consumed: a message of many takes
 /// one slot per unit, one after the other, so a backlog of big messages cannot put thousands of tries and log writes
-/// in flight at once. Waiters are served in arrival order (<see cref="SlotQueue"/>).
+/// in flight at once. The semaphore queues waiters in arrival order.
 /// </summary>
-public abstract class WorkSlots(int slots)
+public abstract class WorkSlots(int slots) : IDisposable
 {
-    private readonly SlotQueue _slots = new(slots, Timeout.InfiniteTimeSpan, TimeProvider.System);
+    private readonly SemaphoreSlim _slots = new(slots, slots);
 
-    public ValueTask<bool> EnterAsync(CancellationToken cancellationToken) => _slots.EnterAsync(wait: true, cancellationToken);
+    public Task EnterAsync(CancellationToken cancellationToken) => _slots.WaitAsync(cancellationToken);
 
     public void Leave() => _slots.Release();
+
+    public void Dispose()
+    {
+        _slots.Dispose();
+        GC.SuppressFinalize(this);
+    }
 }
 
 /// <summary>

@@ -17,7 +17,7 @@ namespace Pipelet.Dispatcher.Delivery;
 /// webhook's slots for a moment, and stepping aside costs the try a second and the broker two more messages.
 /// </para>
 /// </summary>
-public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options, TimeProvider time)
+public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
 {
     private readonly ConcurrentDictionary<long, Slots> _webhooks = new();
 
@@ -27,7 +27,7 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options, TimePr
     /// </summary>
     /// <returns>A lease to dispose when the attempt ends, or null when the webhook stayed at its limit: step aside.</returns>
     public ValueTask<Lease?> EnterAsync(long webhookId, bool wait, CancellationToken cancellationToken) =>
-        EnterAsync(For(webhookId).Queued, wait, cancellationToken);
+        EnterAsync(For(webhookId).Queued, wait ? options.Value.SlotWait : TimeSpan.Zero, cancellationToken);
 
     /// <summary>
     /// For a first try inside the fan-out: one of the webhook's inline slots, waiting at most
@@ -35,27 +35,27 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options, TimePr
     /// </summary>
     /// <returns>A lease to dispose when the attempt ends, or null: hand the try to the deliveries queue.</returns>
     public ValueTask<Lease?> EnterInlineAsync(long webhookId, CancellationToken cancellationToken) =>
-        EnterAsync(For(webhookId).Inline, wait: true, cancellationToken);
+        EnterAsync(For(webhookId).Inline, options.Value.InlineWait, cancellationToken);
 
-    private static ValueTask<Lease?> EnterAsync(SlotQueue slots, bool wait, CancellationToken cancellationToken)
+    private static async ValueTask<Lease?> EnterAsync(SemaphoreSlim slots, TimeSpan wait, CancellationToken cancellationToken) =>
+        slots.Wait(0) || await slots.WaitAsync(wait, cancellationToken) ? new Lease(slots) : null;
+
+    private Slots For(long webhookId) => _webhooks.GetOrAdd(webhookId, static (_, limits) => new Slots(limits), options.Value);
+
+    /// <summary>
+    /// One webhook's slots. They live as long as the process (one pair per webhook ever seen) and are never waited
+    /// on by handle, so never disposed.
+    /// </summary>
+    private sealed class Slots(DeliveryOptions limits)
     {
-        var entered = slots.EnterAsync(wait, cancellationToken);
-        return entered.IsCompletedSuccessfully ? new ValueTask<Lease?>(entered.Result ? new Lease(slots) : null) : WaitAsync(slots, entered);
+        public SemaphoreSlim Inline { get; } = Full(limits.InlineConcurrencyPerWebhook);
 
-        static async ValueTask<Lease?> WaitAsync(SlotQueue slots, ValueTask<bool> entered) => await entered ? new Lease(slots) : null;
+        public SemaphoreSlim Queued { get; } = Full(limits.ConcurrencyPerWebhook - limits.InlineConcurrencyPerWebhook);
+
+        private static SemaphoreSlim Full(int slots) => new(slots, slots);
     }
 
-    private Slots For(long webhookId) => _webhooks.GetOrAdd(webhookId, static (_, state) => new Slots(state.limits, state.time), (limits: options.Value, time));
-
-    /// <summary>One webhook's slots. They live as long as the process (one pair per webhook ever seen).</summary>
-    private sealed class Slots(DeliveryOptions limits, TimeProvider time)
-    {
-        public SlotQueue Inline { get; } = new(limits.InlineConcurrencyPerWebhook, limits.InlineWait, time);
-
-        public SlotQueue Queued { get; } = new(limits.ConcurrencyPerWebhook - limits.InlineConcurrencyPerWebhook, limits.SlotWait, time);
-    }
-
-    public sealed class Lease(SlotQueue slots) : IDisposable
+    public sealed class Lease(SemaphoreSlim slots) : IDisposable
     {
         private int _disposed;
 
