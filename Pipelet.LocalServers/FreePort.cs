@@ -5,9 +5,30 @@ namespace Pipelet.LocalServers;
 
 public static class FreePort
 {
-    /// <summary>A TCP port on loopback that nothing listens on right now.</summary>
+    // Below the kernel's ephemeral range: an outgoing connection takes its local port from that range, so a port
+    // chosen here cannot be taken by one between our choosing it and a server binding it (a port from bind(0) can).
+    private const int Lowest = 20_000;
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>
+    /// A TCP port on loopback that nothing listens on right now, outside the ephemeral range where the system can
+    /// offer it, and not handed out before by this process.
+    /// </summary>
     public static int Next()
     {
+        var highest = EphemeralLow() - 1;
+        for (var attempt = 0; highest > Lowest && attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(Lowest, highest + 1);
+            if (port == RabbitMqDistributionPort) continue;
+            lock (HandedOut)
+            {
+                if (HandedOut.Contains(port) || !IsFree(port)) continue;
+                HandedOut.Add(port);
+                return port;
+            }
+        }
+
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
@@ -24,6 +45,22 @@ public static class FreePort
         catch (SocketException)
         {
             return false;
+        }
+    }
+
+    // A developer's own RabbitMQ binds it when it starts.
+    private const int RabbitMqDistributionPort = 25_672;
+
+    private static int EphemeralLow()
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            return int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return 32_768; // Linux's default range starts here; other systems' start higher
         }
     }
 }
