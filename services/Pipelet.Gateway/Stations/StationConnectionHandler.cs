@@ -152,7 +152,51 @@ internal sealed class StationConnectionHandler(
                 ConnectionPayload(subprotocol, null), CancellationToken.None);
             connectPublished = true;
             directory.Connected(session);
-            await ReceiveAsync(session);
+            // The receive loop is inline (not a method of its own): its frame lasts as long as the socket, once per station.
+            var maxFrame = options.Value.MaxFrameBytes;
+            var socket = session.Socket;
+            try
+            {
+                while (socket.State == WebSocketState.Open)
+                {
+                    // Wait for the next frame without holding a buffer: idle stations cost no memory here.
+                    // No token: the session's end aborts the socket (StationSession.Lifetime).
+                    var result = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
+                    if (result.MessageType == WebSocketMessageType.Close) break;
+
+                    using var frame = new PooledBuffer(FrameBuffer);
+                    var tooLarge = false;
+                    (int Type, string? Id) peeked = default;
+                    while (!result.EndOfMessage)
+                    {
+                        result = await socket.ReceiveAsync(frame.GetMemory(MinRead), CancellationToken.None);
+                        if (result.MessageType == WebSocketMessageType.Close) break;
+                        frame.Advance(result.Count);
+                        if (!tooLarge && frame.WrittenCount > maxFrame)
+                        {
+                            tooLarge = true;
+                            peeked = OcppFrameReader.Peek(frame.WrittenSpan);
+                        }
+
+                        if (tooLarge) frame.Clear(); // discard the rest as it arrives
+                    }
+
+                    if (result.MessageType == WebSocketMessageType.Close) break;
+                    var receivedAt = events.Now();
+                    session.Touch(receivedAt);
+                    if (tooLarge)
+                    {
+                        await OnOversizedAsync(session, peeked, maxFrame);
+                        continue;
+                    }
+
+                    await OnFrameAsync(session, frame, result.MessageType, receivedAt);
+                }
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+            {
+                // The station went away, did not pong in time, or we closed it: the session ends here.
+            }
         }
         catch (EventNotStoredException)
         {
@@ -177,53 +221,6 @@ internal sealed class StationConnectionHandler(
             }
 
             session.MarkEnded();
-        }
-    }
-
-    private async Task ReceiveAsync(StationSession session)
-    {
-        var maxFrame = options.Value.MaxFrameBytes;
-        var socket = session.Socket;
-        try
-        {
-            while (socket.State == WebSocketState.Open)
-            {
-                // Wait for the next frame without holding a buffer: idle stations cost no memory here.
-                // No token: the session's end aborts the socket (StationSession.Lifetime).
-                var result = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
-                if (result.MessageType == WebSocketMessageType.Close) break;
-
-                using var frame = new PooledBuffer(FrameBuffer);
-                var tooLarge = false;
-                (int Type, string? Id) peeked = default;
-                while (!result.EndOfMessage)
-                {
-                    result = await socket.ReceiveAsync(frame.GetMemory(MinRead), CancellationToken.None);
-                    if (result.MessageType == WebSocketMessageType.Close) return;
-                    frame.Advance(result.Count);
-                    if (!tooLarge && frame.WrittenCount > maxFrame)
-                    {
-                        tooLarge = true;
-                        peeked = OcppFrameReader.Peek(frame.WrittenSpan);
-                    }
-
-                    if (tooLarge) frame.Clear(); // discard the rest as it arrives
-                }
-
-                var receivedAt = events.Now();
-                session.Touch(receivedAt);
-                if (tooLarge)
-                {
-                    await OnOversizedAsync(session, peeked, maxFrame);
-                    continue;
-                }
-
-                await OnFrameAsync(session, frame, result.MessageType, receivedAt);
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
-        {
-            // The station went away, did not pong in time, or we closed it: the session ends here.
         }
     }
 

@@ -18,7 +18,7 @@ internal sealed class StationSession(string stationId, WebSocket socket, DateTim
     private static readonly TaskCompletionSource EndedBeforeAsked = EndedAlready();
 
     private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly CancellationTokenSource _lifetime = AbortedWhenCancelled(socket);
+    private readonly CancellationTokenSource _lifetime = new();
     // Made on first use: most stations never get a CALL of ours, and only a replaced session is waited for.
     private SemaphoreSlim? _callGate;
     private TaskCompletionSource? _ended;
@@ -38,9 +38,10 @@ internal sealed class StationSession(string stationId, WebSocket socket, DateTim
     public WebSocket Socket => socket;
 
     /// <summary>
-    /// Cancelled when the session ends, or a grace period after we asked to close it; that aborts the socket, so whatever
-    /// waits on it ends. One registration for the session: the receive loop and the answers pass no token, and the
-    /// WebSocket skips its registration per read (and, for a send, its slower path).
+    /// Cancelled when the session ends, or a grace period after we asked to close it; either also aborts the socket, so
+    /// whatever waits on it ends. The receive loop and the answers pass no token, so the WebSocket skips its registration
+    /// per read (and, for a send, its slower path); the socket is aborted by <see cref="Stop"/> and, only once we close
+    /// it, by a registration made then (none is kept per held station).
     /// </summary>
     public CancellationToken Lifetime => _lifetime.Token;
 
@@ -95,6 +96,7 @@ internal sealed class StationSession(string stationId, WebSocket socket, DateTim
     {
         try
         {
+            _lifetime.Token.UnsafeRegister(static s => ((WebSocket)s!).Abort(), socket);
             _lifetime.CancelAfter(CloseGrace);
             await _sendLock.WaitAsync(_lifetime.Token);
             try
@@ -191,6 +193,7 @@ internal sealed class StationSession(string stationId, WebSocket socket, DateTim
     {
         Volatile.Read(ref _pending)?.Reply.TrySetResult(new StationCommandResult(StationId, "", StationCommandStatus.Disconnected));
         _lifetime.Cancel();
+        socket.Abort();
     }
 
     public void MarkEnded() => Interlocked.CompareExchange(ref _ended, EndedBeforeAsked, null)?.TrySetResult();
@@ -200,13 +203,6 @@ internal sealed class StationSession(string stationId, WebSocket socket, DateTim
         var ended = new TaskCompletionSource();
         ended.SetResult();
         return ended;
-    }
-
-    private static CancellationTokenSource AbortedWhenCancelled(WebSocket socket)
-    {
-        var lifetime = new CancellationTokenSource();
-        lifetime.Token.UnsafeRegister(static s => ((WebSocket)s!).Abort(), socket);
-        return lifetime;
     }
 
     private sealed class PendingCall(string messageId)
