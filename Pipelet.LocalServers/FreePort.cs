@@ -11,8 +11,8 @@ public static class FreePort
     private static readonly HashSet<int> HandedOut = [];
 
     /// <summary>
-    /// A TCP port on loopback that nothing listens on right now, outside the ephemeral range where the system can
-    /// offer it, and not handed out before by this process.
+    /// A TCP port on loopback that nothing listens on right now, below the ephemeral range, and not handed out
+    /// before by this process.
     /// </summary>
     public static int Next()
     {
@@ -29,6 +29,7 @@ public static class FreePort
             }
         }
 
+        // A system whose ephemeral range leaves no room below it: the kernel's choice, with the race it has.
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
