@@ -30,8 +30,9 @@ public sealed class RabbitMqServer : IAsyncDisposable
 
     public static async Task<RabbitMqServer> StartAsync(string dataDirectory, Action<string>? output = null, CancellationToken cancellationToken = default)
     {
-        // A port found free can be taken before the node binds it (another process's outgoing connection gets an
-        // ephemeral port: seen as "dist_port_already_used" under a parallel test run): then again, on fresh ports.
+        // A port found free can still be taken before the node binds it: FreePort keeps outgoing connections off it,
+        // but another process on the machine (a parallel test run) may choose and bind the same one. The node then
+        // fails with "dist_port_already_used" or eaddrinuse: then again, on fresh ports.
         for (var attempt = 1; ; attempt++)
         {
             try
