@@ -85,7 +85,7 @@ public sealed class DeadLetterReplay(NpgsqlDataSource dataSource, IBus bus, Webh
             await mark.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var endpoint = await bus.GetSendEndpoint(RetryQueues.FirstTriesAddress);
+        var endpoint = await bus.GetSendEndpoint(RetryQueues.DeliveriesAddress);
         await endpoint.Send(new WebhookDelivery(replayId, webhookId, 1, stationEvent, now, now, failedDeliveryId), cancellationToken);
         return new ReplayStarted(replayId, failedDeliveryId);
     }

@@ -16,10 +16,7 @@ public sealed class DeliveryOptions
     /// <summary>The waits between tries (<c>Delivery__RetrySchedule</c>).</summary>
     public string RetrySchedule { get; set; } = RetryLadder.DefaultSchedule;
 
-    /// <summary>
-    /// Tries in flight per dispatcher instance from the deliveries queue (retries), and as many again from the first
-    /// tries' queue (handed-off first tries, replayed dead letters) (<c>Delivery__Concurrency</c>).
-    /// </summary>
+    /// <summary>Retries and handed-off first tries in flight per dispatcher instance (<c>Delivery__Concurrency</c>).</summary>
     [Range(1, 10_000)]
     public int Concurrency { get; set; } = 512;
 
@@ -46,7 +43,7 @@ public sealed class DeliveryOptions
     /// <summary>
     /// In-flight attempts one webhook may hold on one instance (<c>Delivery__ConcurrencyPerWebhook</c>), every lane:
     /// <see cref="InlineConcurrencyPerWebhook"/> of them for first tries in the fan-out, the rest for tries from the
-    /// delivery queues (first tries at most two thirds of these). Beyond its share, such a try waits up to <see cref="SlotWait"/> for a slot, then steps aside
+    /// deliveries queue. Beyond its share, such a try waits up to <see cref="SlotWait"/> for a slot, then steps aside
     /// for a second without spending an attempt, so one slow receiver cannot take every slot from the others.
     /// Must be above <see cref="InlineConcurrencyPerWebhook"/>.
     /// </summary>
@@ -54,7 +51,7 @@ public sealed class DeliveryOptions
     public int ConcurrencyPerWebhook { get; set; } = 256;
 
     /// <summary>
-    /// How long a try from the delivery queues (a retry, or a first try handed off) waits for one of its webhook's
+    /// How long a try from the deliveries queue (a retry, or a first try handed off) waits for one of its webhook's
     /// slots in that lane before it steps aside for a second (<c>Delivery__SlotWait</c>).
     /// A burst of hand-offs fills a healthy webhook's slots for a moment, and stepping aside makes a retry a
     /// second late; a hanging receiver holds at most this long each of the <see cref="Concurrency"/> slots its
@@ -66,7 +63,7 @@ public sealed class DeliveryOptions
     /// <summary>
     /// In-flight first tries one webhook may run inside the fan-out on one instance
     /// (<c>Delivery__InlineConcurrencyPerWebhook</c>); beyond it, a first try waits up to <see cref="InlineWait"/>
-    /// for one of these slots, then goes to the first tries' queue. A slow receiver therefore holds at most this
+    /// for one of these slots, then goes to the deliveries queue. A slow receiver therefore holds at most this
     /// many of the <see cref="FanOutConcurrency"/> event slots with its tries (and the others, briefly, with the
     /// wait), and the other webhooks' first tries keep flowing. Must be below <see cref="FanOutConcurrency"/>.
     /// </summary>

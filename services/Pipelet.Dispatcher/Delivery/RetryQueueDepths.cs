@@ -32,8 +32,7 @@ public sealed partial class RetryQueueDepths : BackgroundService
         _logger = logger;
         meters.Create(DeliveryTelemetry.Name).CreateObservableGauge("pipelet.dispatcher.retry.queue.depth", () => _depths, "{message}",
             "Messages waiting per dispatcher queue (tag queue): each retry rung's TTL queue and the step-aside queue " +
-            "(dispatcher-retry-<wait>ms), the deliveries queue (dispatcher-deliveries), the first tries' queue " +
-            "(dispatcher-first-tries), the slow lane " +
+            "(dispatcher-retry-<wait>ms), the deliveries queue (dispatcher-deliveries), the slow lane " +
             "(dispatcher-deliveries-slow) and the station events (dispatcher-station-events).");
     }
 
@@ -45,8 +44,7 @@ public sealed partial class RetryQueueDepths : BackgroundService
         [.. RetryQueues.Waits(ladder).Select(RetryQueues.ForWait), .. ConsumedHere];
 
     /// <summary>The queues whose messages wait for this service's consumers (a rung's wait for its TTL instead).</summary>
-    public static IReadOnlyList<string> ConsumedHere { get; } =
-        [RetryQueues.Deliveries, RetryQueues.FirstTries, RetryQueues.SlowDeliveries, RetryQueues.StationEvents];
+    public static IReadOnlyList<string> ConsumedHere { get; } = [RetryQueues.Deliveries, RetryQueues.SlowDeliveries, RetryQueues.StationEvents];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

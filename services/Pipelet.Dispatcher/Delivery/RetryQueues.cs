@@ -9,24 +9,14 @@ public static class RetryQueues
     public const string StationEvents = "dispatcher-station-events";
     public const string Deliveries = "dispatcher-deliveries";
 
-    /// <summary>
-    /// First tries that did not run inside the fan-out (their webhook at its inline limit or over its rate limit) and
-    /// replayed dead letters. Apart from <see cref="Deliveries"/>, whose retries are due at a promised time: a burst of
-    /// thousands of these would otherwise sit in front of them.
-    /// </summary>
-    public const string FirstTries = "dispatcher-first-tries";
-
     /// <summary>The slow lane: tries of webhooks marked slow by <see cref="WebhookHealth"/>.</summary>
     public const string SlowDeliveries = "dispatcher-deliveries-slow";
 
     /// <summary>How long a delivery steps aside when its webhook already has too many attempts in flight.</summary>
     public static readonly TimeSpan DeferWait = TimeSpan.FromSeconds(1);
 
-    /// <summary>The rungs dead-letter here: the exchange MassTransit binds to the deliveries queue.</summary>
+    /// <summary>Fan-out and rungs send here: the exchange MassTransit binds to the deliveries queue.</summary>
     public static readonly Uri DeliveriesAddress = new($"exchange:{Deliveries}");
-
-    /// <summary>The fan-out hands first tries here, and a dead-letter replay starts here.</summary>
-    public static readonly Uri FirstTriesAddress = new($"exchange:{FirstTries}");
 
     /// <summary>The fan-out and the deliveries consumer send a slow webhook's tries here.</summary>
     public static readonly Uri SlowDeliveriesAddress = new($"exchange:{SlowDeliveries}");

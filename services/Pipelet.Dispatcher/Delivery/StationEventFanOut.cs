@@ -72,18 +72,18 @@ public sealed class StationEventFanOut(
             return;
         }
 
-        // Over its rate limit: its own message waits its turn on the first tries' queue, not this event.
+        // Over its rate limit: its own message waits its turn on the deliveries queue, not this event.
         if (webhook.Settings.RateLimit is { } limit && !await rateLimiter.TryTakeAsync(webhook.WebhookId, limit, cancellationToken))
         {
-            await retries.HandOffAsync(sends, delivery, RetryQueues.FirstTriesAddress, "rate_limited", cancellationToken);
+            await retries.HandOffAsync(sends, delivery, RetryQueues.DeliveriesAddress, "rate_limited", cancellationToken);
             return;
         }
 
         var lease = await concurrency.EnterInlineAsync(webhook.WebhookId, cancellationToken);
         if (lease is null)
         {
-            // Busy or hanging webhook: its own message, on the first tries' queue, waits for a free slot there.
-            await retries.HandOffAsync(sends, delivery, RetryQueues.FirstTriesAddress, "busy", cancellationToken);
+            // Busy or hanging webhook: its own message, on the deliveries queue, waits for a free slot there.
+            await retries.HandOffAsync(sends, delivery, RetryQueues.DeliveriesAddress, "busy", cancellationToken);
             return;
         }
 

@@ -7,18 +7,18 @@ namespace Pipelet.Dispatcher.Delivery;
 /// <summary>
 /// Limits attempts in flight per webhook on this instance, so one slow receiver cannot hold every slot. Of a
 /// webhook's <see cref="DeliveryOptions.ConcurrencyPerWebhook"/> slots, <see cref="DeliveryOptions.InlineConcurrencyPerWebhook"/>
-/// are for first tries inside the fan-out and the rest (the queued slots) for tries from the delivery queues. Separate, so a burst
+/// are for first tries inside the fan-out and the rest for tries from the deliveries queue. Separate, so a burst
 /// of hand-offs cannot take the inline slots and turn every following first try into another hand-off.
 /// <para>
 /// A first try waits up to <see cref="DeliveryOptions.InlineWait"/> for an inline slot: a healthy receiver frees
-/// one within milliseconds, which is far cheaper than handing the try to the first tries' queue (a confirmed
+/// one within milliseconds, which is far cheaper than handing the try to the deliveries queue (a confirmed
 /// publish, a delivery and an ack in the broker, measured at a third of the CPU per delivery when one busy webhook
-/// took every event); a receiver that hangs costs each of its events at most that wait. A try from a delivery
+/// took every event); a receiver that hangs costs each of its events at most that wait. A try from the deliveries
 /// queue waits up to <see cref="DeliveryOptions.SlotWait"/>, for the same reason: a burst of hand-offs fills the
 /// webhook's slots for a moment, and stepping aside costs the try a second and the broker two more messages.
 /// </para>
 /// <para>
-/// First tries from a delivery queue (handed off, replayed, or stepped aside) may hold at most two thirds of the queued
+/// First tries from the deliveries queue (handed off, or stepped aside) may hold at most two thirds of the queued
 /// slots: the rest are kept for retries, which are due at a promised time, while a handed-off first try is only
 /// behind a backlog. Without the reserve, a burst of hand-offs filled the lane and made retries wait for it
 /// (retry lateness p99 over 300 ms), or step aside for a second.
@@ -29,7 +29,7 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
     private readonly ConcurrentDictionary<long, Slots> _webhooks = new();
 
     /// <summary>
-    /// For a retry (or another try due at a set time): one of the webhook's queued slots, waiting at most
+    /// For a try from the deliveries queue: one of the webhook's queued slots, waiting at most
     /// <see cref="DeliveryOptions.SlotWait"/> when <paramref name="wait"/>.
     /// </summary>
     /// <returns>A lease to dispose when the attempt ends, or null when the webhook stayed at its limit: step aside.</returns>
@@ -37,7 +37,7 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
         EnterAsync(For(webhookId).Queued, wait ? options.Value.SlotWait : TimeSpan.Zero, cancellationToken);
 
     /// <summary>
-    /// For a first try from a delivery queue: one of the webhook's queued slots outside the retries' reserve,
+    /// For a first try from the deliveries queue: one of the webhook's queued slots outside the retries' reserve,
     /// waiting at most <see cref="DeliveryOptions.SlotWait"/> in all when <paramref name="wait"/>.
     /// </summary>
     /// <returns>A lease to dispose when the attempt ends, or null when the webhook stayed at its limit: step aside.</returns>
@@ -66,7 +66,7 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
     /// For a first try inside the fan-out: one of the webhook's inline slots, waiting at most
     /// <see cref="DeliveryOptions.InlineWait"/>, so a slow receiver holds only that many of the fan-out's event slots.
     /// </summary>
-    /// <returns>A lease to dispose when the attempt ends, or null: hand the try to the first tries' queue.</returns>
+    /// <returns>A lease to dispose when the attempt ends, or null: hand the try to the deliveries queue.</returns>
     public ValueTask<Lease?> EnterInlineAsync(long webhookId, CancellationToken cancellationToken) =>
         EnterAsync(For(webhookId).Inline, options.Value.InlineWait, cancellationToken);
 
@@ -93,7 +93,7 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
         private static SemaphoreSlim Full(int slots) => new(slots, slots);
     }
 
-    /// <summary>A slot, and for a first try from a delivery queue its share of the first tries' part, freed together once.</summary>
+    /// <summary>A slot, and for a first try from the deliveries queue its share of the first tries' part, freed together once.</summary>
     public sealed class Lease(SemaphoreSlim slots) : IDisposable
     {
         private Lease? _share;

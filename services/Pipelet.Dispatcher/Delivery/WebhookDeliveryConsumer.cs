@@ -7,9 +7,8 @@ using Pipelet.Dispatcher.Telemetry;
 namespace Pipelet.Dispatcher.Delivery;
 
 /// <summary>
-/// Runs the tries the fan-out did not make inline: from the deliveries queue every retry (back from its rung queue),
-/// tries that stepped aside and kept deliveries released after a pause; as <see cref="FirstTryDeliveryConsumer"/>,
-/// first tries whose webhook was at its concurrency limit and replayed dead letters. A delivery for a webhook marked slow
+/// Runs the tries the fan-out did not make inline: every retry (back from its rung queue) and first
+/// tries whose webhook was at its concurrency limit. A delivery for a webhook marked slow
 /// (<see cref="WebhookHealth"/>) is forwarded to the slow lane, whose consumer is
 /// <see cref="SlowWebhookDeliveryConsumer"/>, instead of being tried here. The try itself, and making
 /// its outcome durable before the message is acknowledged, is <see cref="DeliveryAttempts"/>.

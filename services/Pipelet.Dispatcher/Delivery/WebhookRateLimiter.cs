@@ -10,7 +10,7 @@ namespace Pipelet.Dispatcher.Delivery;
 /// and go, while the shared bucket is exact whatever the spread, at one small statement per few deliveries.
 /// An instance takes a twentieth of a second's worth of tokens at a time and may spend them only for 50 ms, and the
 /// bucket holds at most that much, so in any second the webhook gets at most the limit plus 10%. A try without a token
-/// is not made and not counted: the fan-out hands it to the first tries' queue at once, and a delivery consumer waits up
+/// is not made and not counted: the fan-out hands it to the deliveries queue at once, and a delivery consumer waits up
 /// to a second for a token (at most <see cref="MaxWaiters"/> tries per webhook and instance wait, so a limited webhook
 /// holds few of the consumer's slots) before it puts the try back for a second: a webhook over its limit holds up no other.
 /// </summary>
