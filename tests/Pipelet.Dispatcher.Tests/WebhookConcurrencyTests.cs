@@ -83,50 +83,6 @@ public sealed class WebhookConcurrencyTests
     }
 
     [Fact]
-    public async Task Handed_off_first_tries_leave_a_third_of_the_queued_slots_to_retries()
-    {
-        var limits = Limits(perWebhook: 7, inline: 1, slotWaitMs: 100); // 6 queued slots: at most 4 for first tries
-        var firstTries = new List<WebhookConcurrency.Lease>();
-        for (var i = 0; i < 4; i++) firstTries.Add((await limits.EnterFirstTryAsync(Hook, wait: true, CancellationToken.None))!);
-        Assert.All(firstTries, Assert.NotNull);
-        Assert.Null(await limits.EnterFirstTryAsync(Hook, wait: true, CancellationToken.None)); // steps aside after the slot wait
-
-        // The reserve is the retries': both remaining slots, and then the lane is full for everyone.
-        using var retry = await limits.EnterAsync(Hook, wait: true, CancellationToken.None);
-        using var retryToo = await limits.EnterAsync(Hook, wait: true, CancellationToken.None);
-        Assert.NotNull(retry);
-        Assert.NotNull(retryToo);
-        Assert.Null(await limits.EnterAsync(Hook, wait: false, CancellationToken.None));
-
-        // A first try's lease frees its slot and its share once: the next first try gets both, the one after neither.
-        firstTries[0].Dispose();
-        firstTries[0].Dispose();
-        using var next = await limits.EnterFirstTryAsync(Hook, wait: false, CancellationToken.None);
-        Assert.NotNull(next);
-        Assert.Null(await limits.EnterFirstTryAsync(Hook, wait: false, CancellationToken.None));
-        Assert.Null(await limits.EnterAsync(Hook, wait: false, CancellationToken.None));
-        foreach (var lease in firstTries.Skip(1)) lease.Dispose();
-    }
-
-    [Fact]
-    public async Task A_first_try_waiting_for_a_slot_the_retries_hold_gives_back_its_share_when_it_steps_aside()
-    {
-        var limits = Limits(perWebhook: 4, inline: 1, slotWaitMs: 100); // 3 queued slots, 2 for first tries
-        var retries = new List<WebhookConcurrency.Lease>();
-        for (var i = 0; i < 3; i++) retries.Add((await limits.EnterAsync(Hook, wait: true, CancellationToken.None))!);
-
-        Assert.Null(await limits.EnterFirstTryAsync(Hook, wait: true, CancellationToken.None));
-        Assert.Null(await limits.EnterFirstTryAsync(Hook, wait: true, CancellationToken.None));
-        Assert.Null(await limits.EnterFirstTryAsync(Hook, wait: true, CancellationToken.None)); // no share was kept by the two before
-
-        foreach (var lease in retries) lease.Dispose();
-        using var one = await limits.EnterFirstTryAsync(Hook, wait: false, CancellationToken.None);
-        using var two = await limits.EnterFirstTryAsync(Hook, wait: false, CancellationToken.None);
-        Assert.NotNull(one);
-        Assert.NotNull(two);
-    }
-
-    [Fact]
     public async Task Cancelling_a_waiting_try_throws_and_takes_no_slot()
     {
         var limits = Limits();

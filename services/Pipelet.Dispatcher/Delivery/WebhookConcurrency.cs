@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace Pipelet.Dispatcher.Delivery;
@@ -17,12 +16,6 @@ namespace Pipelet.Dispatcher.Delivery;
 /// queue waits up to <see cref="DeliveryOptions.SlotWait"/>, for the same reason: a burst of hand-offs fills the
 /// webhook's slots for a moment, and stepping aside costs the try a second and the broker two more messages.
 /// </para>
-/// <para>
-/// First tries from the deliveries queue (handed off, or stepped aside) may hold at most two thirds of the queued
-/// slots: the rest are kept for retries, which are due at a promised time, while a handed-off first try is only
-/// behind a backlog. Without the reserve, a burst of hand-offs filled the lane and made retries wait for it
-/// (retry lateness p99 over 300 ms), or step aside for a second.
-/// </para>
 /// </summary>
 public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
 {
@@ -35,32 +28,6 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
     /// <returns>A lease to dispose when the attempt ends, or null when the webhook stayed at its limit: step aside.</returns>
     public ValueTask<Lease?> EnterAsync(long webhookId, bool wait, CancellationToken cancellationToken) =>
         EnterAsync(For(webhookId).Queued, wait ? options.Value.SlotWait : TimeSpan.Zero, cancellationToken);
-
-    /// <summary>
-    /// For a first try from the deliveries queue: one of the webhook's queued slots outside the retries' reserve,
-    /// waiting at most <see cref="DeliveryOptions.SlotWait"/> in all when <paramref name="wait"/>.
-    /// </summary>
-    /// <returns>A lease to dispose when the attempt ends, or null when the webhook stayed at its limit: step aside.</returns>
-    public async ValueTask<Lease?> EnterFirstTryAsync(long webhookId, bool wait, CancellationToken cancellationToken)
-    {
-        var slots = For(webhookId);
-        var started = Stopwatch.GetTimestamp();
-        var patience = wait ? options.Value.SlotWait : TimeSpan.Zero;
-        if (await EnterAsync(slots.FirstTries, patience, cancellationToken) is not { } share) return null;
-        try
-        {
-            var left = patience - Stopwatch.GetElapsedTime(started);
-            if (await EnterAsync(slots.Queued, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken) is { } lease) return lease.With(share);
-        }
-        catch
-        {
-            share.Dispose();
-            throw;
-        }
-
-        share.Dispose();
-        return null;
-    }
 
     /// <summary>
     /// For a first try inside the fan-out: one of the webhook's inline slots, waiting at most
@@ -83,33 +50,18 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
     {
         public SemaphoreSlim Inline { get; } = Full(limits.InlineConcurrencyPerWebhook);
 
-        public SemaphoreSlim Queued { get; } = Full(QueuedSlots(limits));
-
-        /// <summary>How many of the queued slots first tries may hold: two thirds, at least one.</summary>
-        public SemaphoreSlim FirstTries { get; } = Full(Math.Max(1, QueuedSlots(limits) - QueuedSlots(limits) / 3));
-
-        private static int QueuedSlots(DeliveryOptions limits) => limits.ConcurrencyPerWebhook - limits.InlineConcurrencyPerWebhook;
+        public SemaphoreSlim Queued { get; } = Full(limits.ConcurrencyPerWebhook - limits.InlineConcurrencyPerWebhook);
 
         private static SemaphoreSlim Full(int slots) => new(slots, slots);
     }
 
-    /// <summary>A slot, and for a first try from the deliveries queue its share of the first tries' part, freed together once.</summary>
     public sealed class Lease(SemaphoreSlim slots) : IDisposable
     {
-        private Lease? _share;
         private int _disposed;
-
-        internal Lease With(Lease share)
-        {
-            _share = share;
-            return this;
-        }
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-            slots.Release();
-            _share?.Dispose();
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) slots.Release();
         }
     }
 }

@@ -119,9 +119,7 @@ public class WebhookDeliveryConsumer(
             return;
         }
 
-        var lease = delivery.Attempt == 1
-            ? await concurrency.EnterFirstTryAsync(webhook.WebhookId, WaitsForSlot, cancellationToken)
-            : await concurrency.EnterAsync(webhook.WebhookId, WaitsForSlot, cancellationToken);
+        var lease = await concurrency.EnterAsync(webhook.WebhookId, WaitsForSlot, cancellationToken);
         if (lease is null)
         {
             await retries.DeferAsync(context, delivery);
