@@ -83,6 +83,46 @@ public sealed class WebhookConcurrencyTests
     }
 
     [Fact]
+    public async Task A_freed_slot_goes_to_a_waiting_retry_before_first_tries_that_waited_longer()
+    {
+        var limits = Limits(); // one queued slot
+        var held = await limits.EnterAsync(Hook, wait: true, CancellationToken.None);
+        var firstTry = limits.EnterFirstTryAsync(Hook, wait: true, CancellationToken.None).AsTask();
+        var secondFirstTry = limits.EnterFirstTryAsync(Hook, wait: true, CancellationToken.None).AsTask();
+        var retry = limits.EnterAsync(Hook, wait: true, CancellationToken.None).AsTask();
+        await Task.Delay(50);
+        Assert.False(firstTry.IsCompleted || secondFirstTry.IsCompleted || retry.IsCompleted);
+
+        held!.Dispose();
+        var retryLease = await retry.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.NotNull(retryLease);
+        await Task.Delay(50);
+        Assert.False(firstTry.IsCompleted); // the retry came later but went first
+
+        // Among first tries, first come, first served.
+        retryLease.Dispose();
+        var firstLease = await firstTry.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.NotNull(firstLease);
+        Assert.False(secondFirstTry.IsCompleted);
+        firstLease.Dispose();
+        using var secondLease = await secondFirstTry.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.NotNull(secondLease);
+    }
+
+    [Fact]
+    public async Task A_first_try_that_gave_up_waiting_takes_no_slot_from_the_next()
+    {
+        var limits = Limits(slotWaitMs: 100);
+        var held = await limits.EnterAsync(Hook, wait: true, CancellationToken.None);
+        Assert.Null(await limits.EnterFirstTryAsync(Hook, wait: true, CancellationToken.None)); // stepped aside after 100 ms
+
+        held!.Dispose();
+        using var next = await limits.EnterFirstTryAsync(Hook, wait: false, CancellationToken.None);
+        Assert.NotNull(next); // the slot was free, not handed to the waiter that had left
+        Assert.Null(await limits.EnterAsync(Hook, wait: false, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Cancelling_a_waiting_try_throws_and_takes_no_slot()
     {
         var limits = Limits();

@@ -119,7 +119,10 @@ public class WebhookDeliveryConsumer(
             return;
         }
 
-        var lease = await concurrency.EnterAsync(webhook.WebhookId, WaitsForSlot, cancellationToken);
+        // A first try here was handed off or replayed: a retry due meanwhile gets the webhook's next free slot first.
+        var lease = delivery.Attempt == 1
+            ? await concurrency.EnterFirstTryAsync(webhook.WebhookId, WaitsForSlot, cancellationToken)
+            : await concurrency.EnterAsync(webhook.WebhookId, WaitsForSlot, cancellationToken);
         if (lease is null)
         {
             await retries.DeferAsync(context, delivery);
