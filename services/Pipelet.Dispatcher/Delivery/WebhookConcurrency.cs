@@ -18,8 +18,8 @@ namespace Pipelet.Dispatcher.Delivery;
 /// </para>
 /// <para>
 /// A freed queued slot goes to the longest-waiting retry before any first try: a retry is due at a promised time, a
-/// handed-off first try is only behind a backlog. First come, first served let a burst of hand-offs fill the queue
-/// for the slots, and retries behind it waited half a second and then stepped aside for a second (1.5 s late).
+/// handed-off first try is only behind a backlog. In arrival order, a burst of hand-offs would fill the line ahead of
+/// the retries, which would wait out <see cref="DeliveryOptions.SlotWait"/> and step aside for a second (1.5 s late).
 /// </para>
 /// </summary>
 public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
