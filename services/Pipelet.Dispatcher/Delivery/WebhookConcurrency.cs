@@ -27,16 +27,17 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
     private readonly ConcurrentDictionary<long, Slots> _webhooks = new();
 
     /// <summary>
-    /// For a try from the deliveries queue that is due (a retry, a kept delivery, a probe): one of the webhook's queued
-    /// slots, ahead of waiting first tries, waiting at most <see cref="DeliveryOptions.SlotWait"/> when <paramref name="wait"/>.
+    /// For a try that is due (a retry, kept or not; a paused webhook's probe; an ordered lane's next try): one of the
+    /// webhook's queued slots, ahead of waiting first tries, waiting at most <see cref="DeliveryOptions.SlotWait"/> when <paramref name="wait"/>.
     /// </summary>
     /// <returns>A lease to dispose when the attempt ends, or null when the webhook stayed at its limit: step aside.</returns>
     public ValueTask<Lease?> EnterAsync(long webhookId, bool wait, CancellationToken cancellationToken) =>
         EnterAsync(For(webhookId).Queued, due: true, wait ? options.Value.SlotWait : TimeSpan.Zero, cancellationToken);
 
     /// <summary>
-    /// For a first try from the deliveries queue (handed off by the fan-out, or replayed): one of the webhook's queued
-    /// slots once no due try waits for one, waiting at most <see cref="DeliveryOptions.SlotWait"/> when <paramref name="wait"/>.
+    /// For a first try from the deliveries queue (handed off, stepped aside, replayed, or kept while its webhook was
+    /// paused): one of the webhook's queued slots once no due try waits for one, waiting at most
+    /// <see cref="DeliveryOptions.SlotWait"/> when <paramref name="wait"/>.
     /// </summary>
     /// <returns>A lease to dispose when the attempt ends, or null when the webhook stayed at its limit: step aside.</returns>
     public ValueTask<Lease?> EnterFirstTryAsync(long webhookId, bool wait, CancellationToken cancellationToken) =>

@@ -119,7 +119,8 @@ public class WebhookDeliveryConsumer(
             return;
         }
 
-        // A first try here was handed off or replayed: a retry due meanwhile gets the webhook's next free slot first.
+        // A first try here waited already (handed off, stepped aside, replayed or kept): a retry due meanwhile gets the
+        // webhook's next free slot first.
         var lease = delivery.Attempt == 1
             ? await concurrency.EnterFirstTryAsync(webhook.WebhookId, WaitsForSlot, cancellationToken)
             : await concurrency.EnterAsync(webhook.WebhookId, WaitsForSlot, cancellationToken);
