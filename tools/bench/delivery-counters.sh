@@ -15,7 +15,7 @@ out=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/delivery-counters.XXXX")}; mkdir -p "$ou
 dll="$proj/services/Pipelet.Dispatcher/bin/Release/net10.0/Pipelet.Dispatcher.dll"
 dispatcher() { for p in $(pgrep -f "$dll"); do [ "$(cat /proc/$p/comm 2>/dev/null)" = dotnet ] && echo "$p"; done | head -1; }
 sum() { grep -E "$2" "$1" 2>/dev/null | awk -F, '{s+=$NF} END {printf "%.'"${3:-0}"'f", s}'; }
-echo "run | start (load) | bare loop /s | sustained /s | ratio | retry lateness | handed off | stepped aside | gen2 GCs | GC pause s | us per delivery"
+echo "run | start (load) | bare loop /s | sustained /s | ratio | retry lateness | handed off | stepped aside: first tries / retries | gen2 GCs | GC pause s | us per delivery"
 for i in $(seq 1 "$runs"); do
   log="$out/run-$i.log"; csv="$out/run-$i.csv"
   start="$(date -u +%H:%M:%S) ($(cut -d' ' -f1 /proc/loadavg))"
@@ -32,6 +32,6 @@ for i in $(seq 1 "$runs"); do
   lateness=$(grep -o 'retries: p50 .*' "$log" | sed 's/retries: //')
   micros=$(grep -o 'CPU per delivery: .*' "$log" | sed 's/CPU per delivery: //; s/this test process (publisher and receiver)/test/; s/; all.*//')
   grep -q "Passed Pipelet" "$log" || micros="FAILED: $log"
-  echo "$i | $start | ${bare:-?} | ${sustained:-?} | ${ratio:-?} | ${lateness:-?} | $(sum "$csv" handed_off) | $(sum "$csv" stepped_aside) | $(sum "$csv" 'gc\.collections.*gen2\]') | $(sum "$csv" gc.pause.time 2) | $micros"
+  echo "$i | $start | ${bare:-?} | ${sustained:-?} | ${ratio:-?} | ${lateness:-?} | $(sum "$csv" handed_off) | $(sum "$csv" 'stepped_aside.*try=first') / $(sum "$csv" 'stepped_aside.*try=retry') | $(sum "$csv" 'gc\.collections.*gen2\]') | $(sum "$csv" gc.pause.time 2) | $micros"
 done
 echo "logs and counters: $out"

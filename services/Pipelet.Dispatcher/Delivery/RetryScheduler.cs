@@ -123,7 +123,7 @@ public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> o
     {
         var endpoint = await context.GetSendEndpoint(RetryQueues.StepAsideAddress(delivery.Attempt));
         await endpoint.Send(delivery, context.CancellationToken);
-        telemetry.SteppedAside();
+        telemetry.SteppedAside(delivery.Attempt);
     }
 
     /// <summary>
