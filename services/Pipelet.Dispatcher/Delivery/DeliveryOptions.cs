@@ -87,10 +87,10 @@ public sealed class DeliveryOptions
     public TimeSpan InlineWait { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
-    /// How long a failed try's next try waits for others bound for the same rung, and a handed-off try for others bound
-    /// for the same lane, to go to the broker together as one confirmed message (<c>Delivery__RetryBatchWindow</c>; zero:
-    /// only those sent at the same moment). A rung's message carries its own expiration, so the window does not make a
-    /// retry late; each try's message is acknowledged only once its batch is confirmed.
+    /// How long a failed try's next try waits for others bound for the same rung, to go to the broker together as one
+    /// confirmed message (<c>Delivery__RetryBatchWindow</c>; zero: only those scheduled at the same moment). The message
+    /// carries its own expiration, so the window does not make a retry late; each try's message is acknowledged only
+    /// once its batch is confirmed.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
     public TimeSpan RetryBatchWindow { get; set; } = TimeSpan.FromMilliseconds(10);
