@@ -18,7 +18,7 @@ public sealed class DeliveryOptions
 
     /// <summary>
     /// Messages consumed at once per dispatcher instance on each of the deliveries queue (handed-off first tries) and
-    /// the retries queue (<c>Delivery__Concurrency</c>); the tries inside each queue's batched messages have as many slots.
+    /// the retries queue (<c>Delivery__Concurrency</c>); the retries inside batched messages share as many slots.
     /// </summary>
     [Range(1, 10_000)]
     public int Concurrency { get; set; } = 512;

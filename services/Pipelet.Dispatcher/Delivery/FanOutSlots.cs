@@ -7,7 +7,7 @@ namespace Pipelet.Dispatcher.Delivery;
 /// one slot per unit, one after the other, so a backlog of big messages cannot put thousands of tries and log writes
 /// in flight at once. The semaphore queues waiters in arrival order.
 /// </summary>
-public class WorkSlots(int slots) : IDisposable
+public abstract class WorkSlots(int slots) : IDisposable
 {
     private readonly SemaphoreSlim _slots = new(slots, slots);
 
@@ -29,26 +29,8 @@ public class WorkSlots(int slots) : IDisposable
 public sealed class FanOutSlots(IOptions<DeliveryOptions> options) : WorkSlots(options.Value.FanOutConcurrency);
 
 /// <summary>
-/// The tries of <see cref="WebhookDeliveryBatch"/> messages being tried at once on this instance, per queue
-/// (<see cref="DeliveryOptions.Concurrency"/> each, as many as single deliveries), apart from the fan-out's slots and
-/// from each other: a batch of handed-off first tries waits for its busy webhook, and must not hold the slots that the
-/// retries due meanwhile need.
+/// The retries of <see cref="WebhookDeliveryBatch"/> messages being tried at once on this instance
+/// (<see cref="DeliveryOptions.Concurrency"/>, as many as single deliveries), apart from the fan-out's slots so a
+/// backlog of first tries does not make retries late.
 /// </summary>
-public sealed class BatchSlots(IOptions<DeliveryOptions> options) : IDisposable
-{
-    /// <summary>For batches from <see cref="RetryQueues.Deliveries"/>: hand-offs and released kept deliveries.</summary>
-    public WorkSlots Deliveries { get; } = new(options.Value.Concurrency);
-
-    /// <summary>For batches of retries, from <see cref="RetryQueues.Retries"/>.</summary>
-    public WorkSlots Retries { get; } = new(options.Value.Concurrency);
-
-    /// <summary>For batches of a slow webhook's tries, from <see cref="RetryQueues.SlowDeliveries"/>.</summary>
-    public WorkSlots Slow { get; } = new(options.Value.Concurrency);
-
-    public void Dispose()
-    {
-        Deliveries.Dispose();
-        Retries.Dispose();
-        Slow.Dispose();
-    }
-}
+public sealed class RetryBatchSlots(IOptions<DeliveryOptions> options) : WorkSlots(options.Value.Concurrency);

@@ -228,7 +228,7 @@ public sealed partial class PausedWebhookProbe(
     {
         var endpoint = await bus.GetSendEndpoint(RetryQueues.DeliveriesAddress);
         await Task.WhenAll(deliveries.Chunk(RetryScheduler.MaxBatch).Select(chunk =>
-            endpoint.Send(new WebhookDeliveryBatch([.. chunk.Select(json => new BatchedTry(Read(json), null, null))]))));
+            endpoint.Send(new WebhookDeliveryBatch([.. chunk.Select(json => new BatchedRetry(Read(json), null, null))]))));
     }
 
     /// <summary>All at once: the delivery log writes them in a batch or two, instead of a round trip each.</summary>

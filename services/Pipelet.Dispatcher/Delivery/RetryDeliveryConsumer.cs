@@ -6,7 +6,7 @@ namespace Pipelet.Dispatcher.Delivery;
 
 /// <summary>
 /// The retries queue (<see cref="RetryQueues.Retries"/>): retries as their rungs let them go, tried as
-/// <see cref="WebhookDeliveryConsumer"/> tries anything, with batch slots of their own. Apart from the deliveries queue so a
+/// <see cref="WebhookDeliveryConsumer"/> tries anything, on slots of their own. Apart from the deliveries queue so a
 /// backlog of handed-off first tries there cannot make a retry late.
 /// </summary>
 public sealed class RetryDeliveryConsumer(
@@ -19,11 +19,8 @@ public sealed class RetryDeliveryConsumer(
     WebhookConcurrency concurrency,
     DeliveryTelemetry telemetry,
     ConsumeProgress progress,
-    BatchSlots batchSlots,
-    TimeProvider time) : WebhookDeliveryConsumer(directory, health, pauses, rateLimiter, attempts, retries, concurrency, telemetry, progress, batchSlots, time)
-{
-    protected override WorkSlots BatchSlotsOf(BatchSlots slots) => slots.Retries;
-}
+    RetryBatchSlots batchSlots,
+    TimeProvider time) : WebhookDeliveryConsumer(directory, health, pauses, rateLimiter, attempts, retries, concurrency, telemetry, progress, batchSlots, time);
 
 /// <summary>The retries queue, <see cref="DeliveryOptions.Concurrency"/> messages at once.</summary>
 internal sealed class RetryDeliveryConsumerDefinition(IOptions<DeliveryOptions> options)

@@ -13,13 +13,10 @@ namespace Pipelet.Dispatcher.Delivery;
 /// acknowledged. The wait costs this process nothing: no timer, no thread, no row lock. Tries handed to
 /// another lane (a busy or slow webhook) go out the same confirmed way.
 /// <para>
-/// Tries bound for the same rung or lane within <see cref="DeliveryOptions.RetryBatchWindow"/> travel together, as one
+/// Next tries bound for the same rung within <see cref="DeliveryOptions.RetryBatchWindow"/> travel together, as one
 /// <see cref="WebhookDeliveryBatch"/>: a retry costs the broker about as much as fifty first tries (a quorum queue's
-/// publish, its expiry, an at-least-once dead-letter, the delivery and the ack), and a hand-off a publish, a delivery
-/// and an ack, all of it per message. A burst of hand-offs (the box slowed, so first tries waited out
-/// <see cref="DeliveryOptions.InlineWait"/>) then costs the broker little more than the first tries would have, instead
-/// of slowing the box further and handing off more. Each try keeps the trace context it was sent in
-/// (<see cref="BatchedTry.TraceParent"/>).
+/// publish, its expiry, an at-least-once dead-letter, the delivery and the ack), all of it per message. Each retry
+/// keeps the trace context it was scheduled in (<see cref="BatchedRetry.TraceParent"/>).
 /// </para>
 /// </summary>
 public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> options, TimeProvider time, DeliveryTelemetry telemetry,
@@ -28,8 +25,7 @@ public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> o
     /// <summary>As many as the gateway puts in one station-event batch: a bounded message.</summary>
     public const int MaxBatch = 64;
 
-    /// <summary>What is being gathered, per rung or lane address.</summary>
-    private readonly Dictionary<Uri, Gathering> _gathering = [];
+    private readonly Dictionary<TimeSpan, Gathering> _gathering = [];
 
     /// <summary>Schedules the next try <paramref name="wait"/> from now; returns once the broker confirmed it.</summary>
     public Task ScheduleAsync(WebhookDelivery delivery, TimeSpan wait, CancellationToken cancellationToken) =>
@@ -40,83 +36,61 @@ public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> o
     /// the time spent since then (logging the try, gathering the batch, the broker's confirm) does not make it late.
     /// Returns once the broker confirmed it (with the others gathered with it).
     /// </summary>
-    public Task ScheduleAsync(WebhookDelivery delivery, TimeSpan wait, DateTimeOffset failedAt, CancellationToken cancellationToken) =>
-        GatherAsync(RetryQueues.AddressFor(wait), wait, delivery with { Attempt = delivery.Attempt + 1, DueAt = failedAt + wait }, cancellationToken);
-
-    /// <summary>
-    /// Sends the try, as it is, to another lane's queue (<paramref name="reason"/>: busy, rate-limited or slow), gathered
-    /// with others bound there; returns once the broker confirmed it, so the caller's message may then be acknowledged.
-    /// </summary>
-    public async Task HandOffAsync(WebhookDelivery delivery, Uri lane, string reason, CancellationToken cancellationToken)
-    {
-        await GatherAsync(lane, rung: null, delivery, cancellationToken);
-        telemetry.HandedOff(reason);
-    }
-
-    /// <param name="rung">The rung's wait when <paramref name="address"/> is a rung, so the message leaves it when due.</param>
-    private async Task GatherAsync(Uri address, TimeSpan? rung, WebhookDelivery delivery, CancellationToken cancellationToken)
+    public async Task ScheduleAsync(WebhookDelivery delivery, TimeSpan wait, DateTimeOffset failedAt, CancellationToken cancellationToken)
     {
         var current = Activity.Current is { IdFormat: ActivityIdFormat.W3C } span ? span : null;
-        var item = new BatchedTry(delivery, current?.Id, current?.TraceStateString);
+        var next = new BatchedRetry(delivery with { Attempt = delivery.Attempt + 1, DueAt = failedAt + wait },
+            current?.Id, current?.TraceStateString);
         Gathering gathering;
         bool opened = false, full = false;
         lock (_gathering)
         {
-            if (!_gathering.TryGetValue(address, out gathering!))
+            if (!_gathering.TryGetValue(wait, out gathering!))
             {
-                _gathering[address] = gathering = new Gathering(address, rung);
+                _gathering[wait] = gathering = new Gathering();
                 opened = true;
             }
 
-            gathering.Tries.Add(item);
-            if (gathering.Tries.Count >= MaxBatch)
+            gathering.Retries.Add(next);
+            if (gathering.Retries.Count >= MaxBatch)
             {
-                _gathering.Remove(address);
+                _gathering.Remove(wait);
                 full = true;
             }
         }
 
-        if (full) _ = SendAsync(gathering);
-        else if (opened) _ = SendAfterAsync(gathering, options.Value.RetryBatchWindow);
+        if (full) _ = SendAsync(gathering, wait);
+        else if (opened) _ = SendAfterAsync(gathering, wait, options.Value.RetryBatchWindow);
         await gathering.Sent.Task.WaitAsync(cancellationToken);
     }
 
-    private async Task SendAfterAsync(Gathering gathering, TimeSpan window)
+    private async Task SendAfterAsync(Gathering gathering, TimeSpan wait, TimeSpan window)
     {
         if (window > TimeSpan.Zero) await Task.Delay(window, time);
         lock (_gathering)
         {
             // Sent already: it filled up before the window ended.
-            if (!_gathering.TryGetValue(gathering.Address, out var current) || current != gathering) return;
-            _gathering.Remove(gathering.Address);
+            if (!_gathering.TryGetValue(wait, out var current) || current != gathering) return;
+            _gathering.Remove(wait);
         }
 
-        await SendAsync(gathering);
+        await SendAsync(gathering, wait);
     }
 
     /// <summary>
     /// Sends the gathered tries and tells each waiting caller whether the broker confirmed them. The message's own spans
-    /// join the trace of its first try.
+    /// join the trace of its first retry.
     /// </summary>
-    private async Task SendAsync(Gathering gathering)
+    private async Task SendAsync(Gathering gathering, TimeSpan wait)
     {
         try
         {
-            using var span = DeliveryTelemetry.StartBatchSend(gathering.Tries[0].TraceParent, gathering.Tries[0].TraceState);
-            var endpoint = await bus.GetSendEndpoint(gathering.Address);
-            var batch = new WebhookDeliveryBatch(gathering.Tries);
-            if (gathering.Rung is { } wait)
-            {
-                var dueAt = gathering.Tries.Max(r => r.Delivery.DueAt);
-                await endpoint.Send(batch, context => ExpireAt(context, dueAt, wait));
-            }
-            else
-            {
-                await endpoint.Send(batch);
-            }
-
+            using var span = DeliveryTelemetry.StartRetrySend(gathering.Retries[0].TraceParent, gathering.Retries[0].TraceState);
+            var endpoint = await bus.GetSendEndpoint(RetryQueues.AddressFor(wait));
+            var dueAt = gathering.Retries.Max(r => r.Delivery.DueAt);
+            await endpoint.Send(new WebhookDeliveryBatch(gathering.Retries), context => ExpireAt(context, dueAt, wait));
             gathering.Sent.TrySetResult();
-            LogSent(logger, gathering.Tries.Count, gathering.Address);
+            LogSent(logger, gathering.Retries.Count, (long)wait.TotalMilliseconds);
         }
         catch (Exception ex)
         {
@@ -152,16 +126,23 @@ public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> o
         telemetry.SteppedAside(delivery.Attempt);
     }
 
-    [LoggerMessage(LogLevel.Debug, "{Count} tries sent to {Address} in one message")]
-    private static partial void LogSent(ILogger logger, int count, Uri address);
-
-    private sealed class Gathering(Uri address, TimeSpan? rung)
+    /// <summary>
+    /// Sends the try, as it is, to another lane's queue (<paramref name="reason"/>: busy or slow); returns once
+    /// the broker confirmed it, so the caller's message may then be acknowledged.
+    /// </summary>
+    public async Task HandOffAsync(ISendEndpointProvider sends, WebhookDelivery delivery, Uri lane, string reason, CancellationToken cancellationToken)
     {
-        public Uri Address { get; } = address;
+        var endpoint = await sends.GetSendEndpoint(lane);
+        await endpoint.Send(delivery, cancellationToken);
+        telemetry.HandedOff(reason);
+    }
 
-        public TimeSpan? Rung { get; } = rung;
+    [LoggerMessage(LogLevel.Debug, "{Count} next tries sent to the {WaitMs} ms rung in one message")]
+    private static partial void LogSent(ILogger logger, int count, long waitMs);
 
-        public List<BatchedTry> Tries { get; } = [];
+    private sealed class Gathering
+    {
+        public List<BatchedRetry> Retries { get; } = [];
 
         public TaskCompletionSource Sent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

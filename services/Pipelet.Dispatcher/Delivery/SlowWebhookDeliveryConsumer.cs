@@ -20,15 +20,13 @@ public sealed class SlowWebhookDeliveryConsumer(
     WebhookConcurrency concurrency,
     DeliveryTelemetry telemetry,
     ConsumeProgress progress,
-    BatchSlots batchSlots,
+    RetryBatchSlots batchSlots,
     TimeProvider time) : WebhookDeliveryConsumer(directory, health, pauses, rateLimiter, attempts, retries, concurrency, telemetry, progress, batchSlots, time)
 {
     protected override bool ForwardsSlowWebhooks => false;
 
     /// <summary>A slow webhook's slots free slowly: waiting for one would only hold one of the few slow-lane slots.</summary>
     protected override bool WaitsForSlot => false;
-
-    protected override WorkSlots BatchSlotsOf(BatchSlots slots) => slots.Slow;
 }
 
 /// <summary>The slow lane, <see cref="DeliveryOptions.SlowConcurrency"/> tries at once.</summary>

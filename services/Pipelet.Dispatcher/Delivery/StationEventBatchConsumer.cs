@@ -74,7 +74,7 @@ public sealed class StationEventBatchConsumer(StationEventFanOut fanOut, FanOutS
         {
             // Each event continues its own trace (the gateway's publish span of that event), not the message's.
             using var activity = DeliveryTelemetry.StartFanOut(stationEvent);
-            await fanOut.FanOutAsync(stationEvent, resuming, context.CancellationToken);
+            await fanOut.FanOutAsync(context, stationEvent, resuming, context.CancellationToken);
         }
         finally
         {

@@ -31,7 +31,8 @@ public sealed class StationEventFanOut(
     /// </summary>
     public bool MayDeliver(StationEvent stationEvent) => !directory.IsReady || directory.AnyWants(stationEvent);
 
-    public async Task FanOutAsync(StationEvent stationEvent, bool resuming, CancellationToken cancellationToken)
+    /// <param name="sends">Where hand-offs are sent: the consume context of the event's batch.</param>
+    public async Task FanOutAsync(ISendEndpointProvider sends, StationEvent stationEvent, bool resuming, CancellationToken cancellationToken)
     {
         // Until the first full webhook list is in, an unknown webhook is not a webhook that does not exist.
         if (!directory.IsReady) await directory.Ready.WaitAsync(cancellationToken);
@@ -42,16 +43,16 @@ public sealed class StationEventFanOut(
         var now = time.GetUtcNow();
         if (webhooks.Count == 1)
         {
-            await FirstTryAsync(stationEvent, webhooks[0], now, resuming, cancellationToken);
+            await FirstTryAsync(sends, stationEvent, webhooks[0], now, resuming, cancellationToken);
             return;
         }
 
         var tries = new Task[webhooks.Count];
-        for (var i = 0; i < webhooks.Count; i++) tries[i] = FirstTryAsync(stationEvent, webhooks[i], now, resuming, cancellationToken);
+        for (var i = 0; i < webhooks.Count; i++) tries[i] = FirstTryAsync(sends, stationEvent, webhooks[i], now, resuming, cancellationToken);
         await Task.WhenAll(tries);
     }
 
-    private async Task FirstTryAsync(StationEvent stationEvent, WebhookSubscription webhook, DateTimeOffset now, bool resuming,
+    private async Task FirstTryAsync(ISendEndpointProvider sends, StationEvent stationEvent, WebhookSubscription webhook, DateTimeOffset now, bool resuming,
         CancellationToken cancellationToken)
     {
         var delivery = new WebhookDelivery(DeliveryIds.For(stationEvent.EventId, webhook.WebhookId), webhook.WebhookId, 1, stationEvent, now, now);
@@ -67,14 +68,14 @@ public sealed class StationEventFanOut(
         // A slow webhook's try would hold this event for seconds: the slow lane waits for it instead.
         if (health.IsSlow(webhook.WebhookId))
         {
-            await retries.HandOffAsync(delivery, RetryQueues.SlowDeliveriesAddress, "slow", cancellationToken);
+            await retries.HandOffAsync(sends, delivery, RetryQueues.SlowDeliveriesAddress, "slow", cancellationToken);
             return;
         }
 
         // Over its rate limit: its own message waits its turn on the deliveries queue, not this event.
         if (webhook.Settings.RateLimit is { } limit && !await rateLimiter.TryTakeAsync(webhook.WebhookId, limit, cancellationToken))
         {
-            await retries.HandOffAsync(delivery, RetryQueues.DeliveriesAddress, "rate_limited", cancellationToken);
+            await retries.HandOffAsync(sends, delivery, RetryQueues.DeliveriesAddress, "rate_limited", cancellationToken);
             return;
         }
 
@@ -82,7 +83,7 @@ public sealed class StationEventFanOut(
         if (lease is null)
         {
             // Busy or hanging webhook: its own message, on the deliveries queue, waits for a free slot there.
-            await retries.HandOffAsync(delivery, RetryQueues.DeliveriesAddress, "busy", cancellationToken);
+            await retries.HandOffAsync(sends, delivery, RetryQueues.DeliveriesAddress, "busy", cancellationToken);
             return;
         }
 

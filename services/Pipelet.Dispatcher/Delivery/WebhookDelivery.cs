@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Pipelet.Contracts.Events;
 
 namespace Pipelet.Dispatcher.Delivery;
@@ -24,16 +23,14 @@ public sealed record WebhookDelivery(
     bool Kept = false);
 
 /// <summary>
-/// Tries on their way to the same rung or lane, gathered for <see cref="DeliveryOptions.RetryBatchWindow"/> into one
-/// confirmed message (<see cref="RetryScheduler"/>): retries, hand-offs, and kept deliveries released in chunks
-/// (<see cref="PausedWebhookProbe"/>). The broker's cost (for a retry a quorum queue's publish, expiry, dead-letter,
-/// delivery and ack) is per message, not per try. Each one is tried on its own when the batch is consumed; the batch
-/// is acknowledged once every one's outcome is durable. On the wire the list is <c>retries</c>, as messages already
-/// waiting in a broker have it.
+/// Retries on their way through the same rung, gathered for <see cref="DeliveryOptions.RetryBatchWindow"/> into one
+/// confirmed message (<see cref="RetryScheduler"/>): the broker's cost of a retry (a quorum queue's publish, expiry,
+/// dead-letter, delivery and ack) is per message, not per retry. Each one is tried on its own when the batch comes
+/// off its rung onto the retries queue; the batch is acknowledged once every one's outcome is durable.
 /// </summary>
-public sealed record WebhookDeliveryBatch([property: JsonPropertyName("retries")] IReadOnlyList<BatchedTry> Tries);
+public sealed record WebhookDeliveryBatch(IReadOnlyList<BatchedRetry> Retries);
 
-/// <summary>One try in a <see cref="WebhookDeliveryBatch"/>, with the trace context it was sent in.</summary>
-/// <param name="TraceParent">The W3C <c>traceparent</c> of the span current when the try was sent: it continues that
-/// trace, as a try sent on its own continues the trace in MassTransit's headers.</param>
-public sealed record BatchedTry(WebhookDelivery Delivery, string? TraceParent, string? TraceState);
+/// <summary>One retry in a <see cref="WebhookDeliveryBatch"/>, with the trace context it was scheduled in.</summary>
+/// <param name="TraceParent">The W3C <c>traceparent</c> of the span current when the retry was scheduled: its try
+/// continues that trace, as a retry sent on its own continues the trace in MassTransit's headers.</param>
+public sealed record BatchedRetry(WebhookDelivery Delivery, string? TraceParent, string? TraceState);

@@ -13,8 +13,8 @@ namespace Pipelet.Dispatcher.Delivery;
 /// (<see cref="WebhookHealth"/>) is forwarded to the slow lane, whose consumer is
 /// <see cref="SlowWebhookDeliveryConsumer"/>, instead of being tried here. The try itself, and making
 /// its outcome durable before the message is acknowledged, is <see cref="DeliveryAttempts"/>.
-/// Tries gathered into a <see cref="WebhookDeliveryBatch"/> are each tried the same way, in parallel within
-/// the queue's <see cref="BatchSlots"/>; the batch is acknowledged once every one's outcome is durable.
+/// Retries gathered into a <see cref="WebhookDeliveryBatch"/> are each tried the same way, in parallel within
+/// <see cref="RetryBatchSlots"/>; the batch is acknowledged once every one's outcome is durable.
 /// </summary>
 public class WebhookDeliveryConsumer(
     WebhookDirectory directory,
@@ -26,7 +26,7 @@ public class WebhookDeliveryConsumer(
     WebhookConcurrency concurrency,
     DeliveryTelemetry telemetry,
     ConsumeProgress progress,
-    BatchSlots batchSlots,
+    RetryBatchSlots batchSlots,
     TimeProvider time) : IConsumer<WebhookDelivery>, IConsumer<WebhookDeliveryBatch>
 {
     /// <summary>How long a delivery for a webhook this instance has not heard of waits for the view to catch up.</summary>
@@ -38,9 +38,6 @@ public class WebhookDeliveryConsumer(
     /// <summary>Whether a try waits up to <see cref="DeliveryOptions.SlotWait"/> for one of its webhook's slots before stepping aside.</summary>
     protected virtual bool WaitsForSlot => true;
 
-    /// <summary>The slots this queue's batches take their tries in.</summary>
-    protected virtual WorkSlots BatchSlotsOf(BatchSlots slots) => slots.Deliveries;
-
     public Task Consume(ConsumeContext<WebhookDelivery> context) =>
         progress.RunAsync(() => DeliverAsync(context, context.Message, Resuming(context)));
 
@@ -50,15 +47,15 @@ public class WebhookDeliveryConsumer(
 
     private async Task DeliverAllAsync(ConsumeContext<WebhookDeliveryBatch> context)
     {
-        var batch = context.Message.Tries ?? [];
+        var retries = context.Message.Retries ?? [];
         var resuming = Resuming(context);
-        var tries = new List<Task>(batch.Count);
+        var tries = new List<Task>(retries.Count);
         var stopping = false;
-        foreach (var item in batch)
+        foreach (var retry in retries)
         {
             try
             {
-                await BatchSlotsOf(batchSlots).EnterAsync(context.CancellationToken);
+                await batchSlots.EnterAsync(context.CancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -66,7 +63,7 @@ public class WebhookDeliveryConsumer(
                 break;
             }
 
-            tries.Add(DeliverInSlotAsync(context, item, resuming));
+            tries.Add(DeliverInSlotAsync(context, retry, resuming));
         }
 
         // Even when stopping, the message is settled only after every try started for it has ended.
@@ -74,17 +71,17 @@ public class WebhookDeliveryConsumer(
         if (stopping) context.CancellationToken.ThrowIfCancellationRequested();
     }
 
-    private async Task DeliverInSlotAsync(ConsumeContext context, BatchedTry item, bool resuming)
+    private async Task DeliverInSlotAsync(ConsumeContext context, BatchedRetry retry, bool resuming)
     {
         try
         {
-            // Each try continues the trace it was sent in, not the batch message's.
-            using var activity = DeliveryTelemetry.StartBatchedTry(item.TraceParent, item.TraceState, item.Delivery.DeliveryId, item.Delivery.Attempt);
-            await DeliverAsync(context, item.Delivery, resuming);
+            // Each retry continues the trace it was scheduled in, not the batch message's.
+            using var activity = DeliveryTelemetry.StartRetry(retry.TraceParent, retry.TraceState, retry.Delivery.DeliveryId, retry.Delivery.Attempt);
+            await DeliverAsync(context, retry.Delivery, resuming);
         }
         finally
         {
-            BatchSlotsOf(batchSlots).Leave();
+            batchSlots.Leave();
         }
     }
 
@@ -112,7 +109,7 @@ public class WebhookDeliveryConsumer(
         if (ForwardsSlowWebhooks && health.IsSlow(webhook.WebhookId))
         {
             // Acknowledged only once the broker confirmed the forward: nothing is lost in between.
-            await retries.HandOffAsync(delivery, RetryQueues.SlowDeliveriesAddress, "slow", cancellationToken);
+            await retries.HandOffAsync(context, delivery, RetryQueues.SlowDeliveriesAddress, "slow", cancellationToken);
             return;
         }
 

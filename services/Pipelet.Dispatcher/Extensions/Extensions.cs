@@ -67,7 +67,7 @@ internal static class Extensions
         services.AddSingleton<DeliveryAttempts>();
         services.AddSingleton<StationEventFanOut>();
         services.AddSingleton<FanOutSlots>();
-        services.AddSingleton<BatchSlots>();
+        services.AddSingleton<RetryBatchSlots>();
         services.AddSingleton<WebhookConcurrency>();
         services.AddSingleton<WebhookHealth>();
         services.AddScoped<DeadLetterReplay>();

@@ -83,14 +83,14 @@ public sealed class DeliveryTelemetry
     }
 
     /// <summary>
-    /// The span of a try that came in a batch (a retry off its rung, a hand-off, a released kept delivery), a child of
-    /// the span it was sent in (<paramref name="traceParent"/>, W3C), so its attempt joins that trace although the
-    /// batch message carries one trace context for all of its tries.
+    /// The span of a retry that came back in a batch of retries, a child of the span it was scheduled in
+    /// (<paramref name="traceParent"/>, W3C), so its attempt joins that trace although the batch message carries one
+    /// trace context for all of its retries.
     /// </summary>
-    public static Activity? StartBatchedTry(string? traceParent, string? traceState, Guid deliveryId, int attempt)
+    public static Activity? StartRetry(string? traceParent, string? traceState, Guid deliveryId, int attempt)
     {
         ActivityContext.TryParse(traceParent, traceState, out var parent);
-        var activity = Source.StartActivity("webhook batched try", ActivityKind.Internal, parent);
+        var activity = Source.StartActivity("webhook retry", ActivityKind.Internal, parent);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("pipelet.delivery.id", deliveryId);
@@ -100,11 +100,11 @@ public sealed class DeliveryTelemetry
         return activity;
     }
 
-    /// <summary>The span around sending a batch of tries, in the trace of its first try (<paramref name="traceParent"/>).</summary>
-    public static Activity? StartBatchSend(string? traceParent, string? traceState)
+    /// <summary>The span around sending a batch of retries, in the trace of its first retry (<paramref name="traceParent"/>).</summary>
+    public static Activity? StartRetrySend(string? traceParent, string? traceState)
     {
         ActivityContext.TryParse(traceParent, traceState, out var parent);
-        return Source.StartActivity("webhook batch send", ActivityKind.Internal, parent);
+        return Source.StartActivity("webhook retries send", ActivityKind.Internal, parent);
     }
 
     /// <summary>The span of one try of one delivery of <paramref name="stationEvent"/> to one webhook.</summary>
