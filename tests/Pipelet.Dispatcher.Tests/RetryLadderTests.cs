@@ -51,15 +51,8 @@ public sealed class RetryLadderTests
     {
         var ladder = RetryLadder.Parse("1s,1s,2s");
 
-        Assert.Equal(["dispatcher-rung-1000ms", "dispatcher-rung-2000ms"], RetryQueues.Waits(ladder).Select(RetryQueues.ForWait));
-        Assert.Equal(new Uri("exchange:dispatcher-rung-2000ms"), RetryQueues.AddressFor(TimeSpan.FromSeconds(2)));
-    }
-
-    [Fact]
-    public void A_first_try_steps_aside_apart_from_the_retries()
-    {
-        Assert.Equal(new Uri("exchange:dispatcher-defer-1000ms"), RetryQueues.StepAsideAddress(attempt: 1));
-        Assert.Equal(new Uri("exchange:dispatcher-rung-1000ms"), RetryQueues.StepAsideAddress(attempt: 2));
+        Assert.Equal(["dispatcher-retry-1000ms", "dispatcher-retry-2000ms"], RetryQueues.Waits(ladder).Select(RetryQueues.ForWait));
+        Assert.Equal(new Uri("exchange:dispatcher-retry-2000ms"), RetryQueues.AddressFor(TimeSpan.FromSeconds(2)));
     }
 
     [Fact]

@@ -16,10 +16,7 @@ public sealed class DeliveryOptions
     /// <summary>The waits between tries (<c>Delivery__RetrySchedule</c>).</summary>
     public string RetrySchedule { get; set; } = RetryLadder.DefaultSchedule;
 
-    /// <summary>
-    /// Messages consumed at once per dispatcher instance on each of the deliveries queue (handed-off first tries) and
-    /// the retries queue (<c>Delivery__Concurrency</c>); the retries inside batched messages share as many slots.
-    /// </summary>
+    /// <summary>Retries and handed-off first tries in flight per dispatcher instance (<c>Delivery__Concurrency</c>).</summary>
     [Range(1, 10_000)]
     public int Concurrency { get; set; } = 512;
 
@@ -46,7 +43,7 @@ public sealed class DeliveryOptions
     /// <summary>
     /// In-flight attempts one webhook may hold on one instance (<c>Delivery__ConcurrencyPerWebhook</c>), every lane:
     /// <see cref="InlineConcurrencyPerWebhook"/> of them for first tries in the fan-out, the rest for tries from the
-    /// deliveries and retries queues. Beyond its share, such a try waits up to <see cref="SlotWait"/> for a slot, then steps aside
+    /// deliveries queue. Beyond its share, such a try waits up to <see cref="SlotWait"/> for a slot, then steps aside
     /// for a second without spending an attempt, so one slow receiver cannot take every slot from the others.
     /// Must be above <see cref="InlineConcurrencyPerWebhook"/>.
     /// </summary>
@@ -54,7 +51,7 @@ public sealed class DeliveryOptions
     public int ConcurrencyPerWebhook { get; set; } = 256;
 
     /// <summary>
-    /// How long a try from the retries or deliveries queue (a retry, or a first try handed off) waits for one of its webhook's
+    /// How long a try from the deliveries queue (a retry, or a first try handed off) waits for one of its webhook's
     /// slots in that lane before it steps aside for a second (<c>Delivery__SlotWait</c>).
     /// A burst of hand-offs fills a healthy webhook's slots for a moment, and stepping aside makes a retry a
     /// second late; a hanging receiver holds at most this long each of the <see cref="Concurrency"/> slots its

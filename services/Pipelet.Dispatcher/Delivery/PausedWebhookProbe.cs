@@ -53,11 +53,10 @@ public sealed partial class PausedWebhookProbe(
     private static readonly TimeSpan ReleaseTick = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
-    /// What released deliveries join, or wait behind: the queues this service consumes and the queues a try steps aside
-    /// to (a busy or rate-limited webhook's), the first tries' and the retries'.
+    /// What released deliveries join, or wait behind: the queues this service consumes and the queue a try steps aside
+    /// to (a busy or rate-limited webhook's).
     /// </summary>
-    private static readonly IReadOnlyList<string> ReleaseQueues =
-        [.. RetryQueueDepths.ConsumedHere, RetryQueues.FirstTryDefer, RetryQueues.ForWait(RetryQueues.DeferWait)];
+    private static readonly IReadOnlyList<string> ReleaseQueues = [.. RetryQueueDepths.ConsumedHere, RetryQueues.ForWait(RetryQueues.DeferWait)];
 
     /// <summary>Per webhook being released, the position its next chunk starts after (the release loop's alone).</summary>
     private readonly Dictionary<long, long> _releasedUpTo = [];

@@ -31,22 +31,20 @@ public sealed partial class RetryQueueDepths : BackgroundService
         _time = time;
         _logger = logger;
         meters.Create(DeliveryTelemetry.Name).CreateObservableGauge("pipelet.dispatcher.retry.queue.depth", () => _depths, "{message}",
-            "Messages waiting per dispatcher queue (tag queue): each retry rung's TTL queue (dispatcher-rung-<wait>ms), " +
-            "the first tries' step-aside queue (dispatcher-defer-<wait>ms), the deliveries queue (dispatcher-deliveries), " +
-            "the retries queue (dispatcher-retries), the slow lane (dispatcher-deliveries-slow) and the station events " +
-            "(dispatcher-station-events).");
+            "Messages waiting per dispatcher queue (tag queue): each retry rung's TTL queue and the step-aside queue " +
+            "(dispatcher-retry-<wait>ms), the deliveries queue (dispatcher-deliveries), the slow lane " +
+            "(dispatcher-deliveries-slow) and the station events (dispatcher-station-events).");
     }
 
     /// <summary>
-    /// Every queue the gauge reports: the TTL queue of each wait (the rungs, retries' step-aside wait among them, and
-    /// first tries' step-aside queue), then the queues this service consumes.
+    /// Every queue the gauge reports: the TTL queue of each wait (the rungs and the step-aside wait), then the
+    /// queues this service consumes.
     /// </summary>
     public static IReadOnlyList<string> Queues(RetryLadder ladder) =>
-        [.. RetryQueues.Waits(ladder).Select(RetryQueues.ForWait), RetryQueues.FirstTryDefer, .. ConsumedHere];
+        [.. RetryQueues.Waits(ladder).Select(RetryQueues.ForWait), .. ConsumedHere];
 
     /// <summary>The queues whose messages wait for this service's consumers (a rung's wait for its TTL instead).</summary>
-    public static IReadOnlyList<string> ConsumedHere { get; } =
-        [RetryQueues.Deliveries, RetryQueues.Retries, RetryQueues.SlowDeliveries, RetryQueues.StationEvents];
+    public static IReadOnlyList<string> ConsumedHere { get; } = [RetryQueues.Deliveries, RetryQueues.SlowDeliveries, RetryQueues.StationEvents];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -8,7 +8,7 @@ namespace Pipelet.Dispatcher.Delivery;
 
 /// <summary>
 /// Puts the next try of a delivery into the broker: a send to the rung's exchange, whose TTL queue
-/// dead-letters it onto the retries queue when the wait is over. The send is confirmed by the
+/// dead-letters it back onto the deliveries queue when the wait is over. The send is confirmed by the
 /// broker before it returns (MassTransit's publisher confirms), and only then is the current message
 /// acknowledged. The wait costs this process nothing: no timer, no thread, no row lock. Tries handed to
 /// another lane (a busy or slow webhook) go out the same confirmed way.
@@ -105,7 +105,7 @@ public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> o
     /// would otherwise add to every retry's wait. The latest due time of the batch, so that no retry runs before its
     /// wait is over. A rung expires only its oldest message, so a message due before the one ahead of it waits for
     /// that one, which is due no later than a whole rung after this one's send. The broker drops the expiration when
-    /// it dead-letters the message, so it cannot expire again on the retries queue.
+    /// it dead-letters the message, so it cannot expire again on the deliveries queue.
     /// </summary>
     private void ExpireAt(SendContext context, DateTimeOffset dueAt, TimeSpan wait)
     {
@@ -116,12 +116,11 @@ public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> o
 
     /// <summary>
     /// Runs the same try again a little later, without counting it (the webhook is saturated). Its due time stays,
-    /// so the retry lateness metric counts the step aside. A first try comes back to the deliveries queue, a retry
-    /// to the retries queue.
+    /// so the retry lateness metric counts the step aside.
     /// </summary>
     public async Task DeferAsync(ConsumeContext context, WebhookDelivery delivery)
     {
-        var endpoint = await context.GetSendEndpoint(RetryQueues.StepAsideAddress(delivery.Attempt));
+        var endpoint = await context.GetSendEndpoint(RetryQueues.AddressFor(RetryQueues.DeferWait));
         await endpoint.Send(delivery, context.CancellationToken);
         telemetry.SteppedAside(delivery.Attempt);
     }

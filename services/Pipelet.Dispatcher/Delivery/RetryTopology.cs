@@ -5,11 +5,10 @@ namespace Pipelet.Dispatcher.Delivery;
 
 /// <summary>
 /// Declares the retry ladder in the broker before the bus starts: per distinct wait a fanout exchange
-/// and a quorum queue whose messages expire after the wait and are dead-lettered to the retries
-/// exchange; and the same for the wait of first tries that step aside, dead-lettered back to the
-/// deliveries exchange (<see cref="RetryQueues"/>). One wait per queue keeps expiry in arrival order
-/// (RabbitMQ expires only at the head). Quorum queues with <c>x-dead-letter-strategy=at-least-once</c>
-/// (which needs <c>x-overflow=reject-publish</c>) move a message on with publisher-confirm
+/// and a quorum queue whose messages expire after the wait and are dead-lettered to the deliveries
+/// exchange. One wait per queue keeps expiry in arrival order (RabbitMQ expires only at the head).
+/// Quorum queues with <c>x-dead-letter-strategy=at-least-once</c> (which needs
+/// <c>x-overflow=reject-publish</c>) move a message to the deliveries queue with publisher-confirm
 /// semantics, so a broker restart between expiry and arrival cannot lose it; checked on RabbitMQ 3.10.8.
 /// </summary>
 public sealed partial class RetryTopology(IConnection broker, RetryLadder ladder, ILogger<RetryTopology> logger) : IHostedService
@@ -39,26 +38,22 @@ public sealed partial class RetryTopology(IConnection broker, RetryLadder ladder
     {
         await using var channel = await broker.CreateChannelAsync(cancellationToken: cancellationToken);
 
-        // The same declarations MassTransit makes for its receive endpoints' exchanges.
+        // The same declaration MassTransit makes for its receive endpoint's exchange.
         await channel.ExchangeDeclareAsync(RetryQueues.Deliveries, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-        await channel.ExchangeDeclareAsync(RetryQueues.Retries, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-        foreach (var wait in RetryQueues.Waits(ladder)) await DeclareWaitAsync(channel, RetryQueues.ForWait(wait), wait, RetryQueues.Retries, cancellationToken);
-        await DeclareWaitAsync(channel, RetryQueues.FirstTryDefer, RetryQueues.DeferWait, RetryQueues.Deliveries, cancellationToken);
-    }
-
-    /// <summary>A fanout exchange and its quorum queue whose messages expire after <paramref name="wait"/> into <paramref name="then"/>.</summary>
-    private static async Task DeclareWaitAsync(IChannel channel, string name, TimeSpan wait, string then, CancellationToken cancellationToken)
-    {
-        await channel.ExchangeDeclareAsync(name, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-        await channel.QueueDeclareAsync(name, durable: true, exclusive: false, autoDelete: false, arguments: new Dictionary<string, object?>
+        foreach (var wait in RetryQueues.Waits(ladder))
         {
-            ["x-queue-type"] = "quorum",
-            ["x-message-ttl"] = (long)wait.TotalMilliseconds,
-            ["x-dead-letter-exchange"] = then,
-            ["x-dead-letter-strategy"] = "at-least-once",
-            ["x-overflow"] = "reject-publish",
-        }, cancellationToken: cancellationToken);
-        await channel.QueueBindAsync(name, name, "", cancellationToken: cancellationToken);
+            var name = RetryQueues.ForWait(wait);
+            await channel.ExchangeDeclareAsync(name, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+            await channel.QueueDeclareAsync(name, durable: true, exclusive: false, autoDelete: false, arguments: new Dictionary<string, object?>
+            {
+                ["x-queue-type"] = "quorum",
+                ["x-message-ttl"] = (long)wait.TotalMilliseconds,
+                ["x-dead-letter-exchange"] = RetryQueues.Deliveries,
+                ["x-dead-letter-strategy"] = "at-least-once",
+                ["x-overflow"] = "reject-publish",
+            }, cancellationToken: cancellationToken);
+            await channel.QueueBindAsync(name, name, "", cancellationToken: cancellationToken);
+        }
     }
 
     [LoggerMessage(LogLevel.Information, "Retry ladder {Ladder} declared in the broker")]

@@ -8,7 +8,7 @@ namespace Pipelet.Dispatcher.Delivery;
 /// <summary>
 /// The slow lane (<see cref="RetryQueues.SlowDeliveries"/>): the same tries as <see cref="WebhookDeliveryConsumer"/>,
 /// for webhooks marked slow, on their own <see cref="DeliveryOptions.SlowConcurrency"/> slots. Its retries
-/// come back through the retries queue, which forwards them here while the webhook is still slow.
+/// come back through the deliveries queue, which forwards them here while the webhook is still slow.
 /// </summary>
 public sealed class SlowWebhookDeliveryConsumer(
     WebhookDirectory directory,

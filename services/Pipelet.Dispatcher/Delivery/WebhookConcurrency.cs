@@ -6,14 +6,14 @@ namespace Pipelet.Dispatcher.Delivery;
 /// <summary>
 /// Limits attempts in flight per webhook on this instance, so one slow receiver cannot hold every slot. Of a
 /// webhook's <see cref="DeliveryOptions.ConcurrencyPerWebhook"/> slots, <see cref="DeliveryOptions.InlineConcurrencyPerWebhook"/>
-/// are for first tries inside the fan-out and the rest for tries from the deliveries and retries queues. Separate, so a burst
+/// are for first tries inside the fan-out and the rest for tries from the deliveries queue. Separate, so a burst
 /// of hand-offs cannot take the inline slots and turn every following first try into another hand-off.
 /// <para>
 /// A first try waits up to <see cref="DeliveryOptions.InlineWait"/> for an inline slot: a healthy receiver frees
 /// one within milliseconds, which is far cheaper than handing the try to the deliveries queue (a confirmed
 /// publish, a delivery and an ack in the broker, measured at a third of the CPU per delivery when one busy webhook
 /// took every event); a receiver that hangs costs each of its events at most that wait. A try from the deliveries
-/// or retries queue waits up to <see cref="DeliveryOptions.SlotWait"/>, for the same reason: a burst of hand-offs fills the
+/// queue waits up to <see cref="DeliveryOptions.SlotWait"/>, for the same reason: a burst of hand-offs fills the
 /// webhook's slots for a moment, and stepping aside costs the try a second and the broker two more messages.
 /// </para>
 /// <para>

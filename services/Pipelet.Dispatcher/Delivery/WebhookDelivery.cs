@@ -26,7 +26,7 @@ public sealed record WebhookDelivery(
 /// Retries on their way through the same rung, gathered for <see cref="DeliveryOptions.RetryBatchWindow"/> into one
 /// confirmed message (<see cref="RetryScheduler"/>): the broker's cost of a retry (a quorum queue's publish, expiry,
 /// dead-letter, delivery and ack) is per message, not per retry. Each one is tried on its own when the batch comes
-/// off its rung onto the retries queue; the batch is acknowledged once every one's outcome is durable.
+/// back to the deliveries queue; the batch is acknowledged once every one's outcome is durable.
 /// </summary>
 public sealed record WebhookDeliveryBatch(IReadOnlyList<BatchedRetry> Retries);
 

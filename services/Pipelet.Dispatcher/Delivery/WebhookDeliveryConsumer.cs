@@ -7,9 +7,8 @@ using Pipelet.Dispatcher.Telemetry;
 namespace Pipelet.Dispatcher.Delivery;
 
 /// <summary>
-/// Runs the tries the fan-out did not make inline: first tries whose webhook was at its concurrency
-/// limit or over its rate limit, replays and released kept deliveries; and, as <see cref="RetryDeliveryConsumer"/>,
-/// every retry (back from its rung queue). A delivery for a webhook marked slow
+/// Runs the tries the fan-out did not make inline: every retry (back from its rung queue) and first
+/// tries whose webhook was at its concurrency limit. A delivery for a webhook marked slow
 /// (<see cref="WebhookHealth"/>) is forwarded to the slow lane, whose consumer is
 /// <see cref="SlowWebhookDeliveryConsumer"/>, instead of being tried here. The try itself, and making
 /// its outcome durable before the message is acknowledged, is <see cref="DeliveryAttempts"/>.
@@ -164,6 +163,6 @@ public class WebhookDeliveryConsumer(
     }
 }
 
-/// <summary>The deliveries queue, <see cref="DeliveryOptions.Concurrency"/> messages at once.</summary>
+/// <summary>The deliveries queue, <see cref="DeliveryOptions.Concurrency"/> tries at once.</summary>
 internal sealed class WebhookDeliveryConsumerDefinition(IOptions<DeliveryOptions> options)
     : BoundedQueueDefinition<WebhookDeliveryConsumer>(RetryQueues.Deliveries, options.Value.Concurrency);

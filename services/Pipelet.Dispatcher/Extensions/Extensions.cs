@@ -84,7 +84,6 @@ internal static class Extensions
             bus.AddConsumer<StationEventBatchConsumer, StationEventBatchConsumerDefinition>();
             bus.AddConsumer<OrderedStationEventConsumer, OrderedStationEventConsumerDefinition>();
             bus.AddConsumer<WebhookDeliveryConsumer, WebhookDeliveryConsumerDefinition>();
-            bus.AddConsumer<RetryDeliveryConsumer, RetryDeliveryConsumerDefinition>();
             bus.AddConsumer<SlowWebhookDeliveryConsumer, SlowWebhookDeliveryConsumerDefinition>();
             bus.AddConsumer<WebhookChangesConsumer, WebhookChangesConsumerDefinition>();
         });
