@@ -40,7 +40,7 @@ public sealed class DeliveryTelemetry
             "rate_limit), busy (the fan-out's webhook was at its " +
             "inline limit, to the deliveries queue), slow (the webhook is marked slow, to the slow lane).");
         _steppedAside = meter.CreateCounter<long>("pipelet.dispatcher.delivery.stepped_aside", "{delivery}",
-            "Tries from the deliveries or retries queue or the slow lane that found every one of their webhook's slots for them " +
+            "Tries from the deliveries queue or the slow lane that found every one of their webhook's slots for them " +
             "(Delivery__ConcurrencyPerWebhook minus the inline ones) taken for Delivery__SlotWait (the slow lane: at once) " +
             "and went back to the broker for a second, without spending an attempt; tagged try (first or retry).");
         _webhooksDisabled = meter.CreateCounter<long>("pipelet.dispatcher.webhooks.disabled", "{webhook}",
