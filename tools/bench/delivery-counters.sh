@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # DeliveryBenchmark (tests/Pipelet.Dispatcher.Tests) RUNS times, each with dotnet-counters recording the dispatcher's
 # own meter and the runtime's, then one line per run: the benchmark's figures next to what the dispatcher did that the
-# benchmark cannot see (first tries handed off, tries stepped aside, gen2 GCs and GC pause time). Retries 1.5 s late
-# come with tries stepped aside after a burst of hand-offs; a late retry with neither was held up in the broker.
+# benchmark cannot see (first tries handed off, first tries and retries stepped aside, gen2 GCs and GC pause time).
+# Retries 1.5 s late come with retries stepped aside (their webhook's queued slots stayed taken for Delivery__SlotWait),
+# usually after a burst of hand-offs; a late retry with neither was held up in the broker.
 # usage: tools/bench/delivery-counters.sh [RUNS=3] [VAR=value ...]   (the dispatcher inherits the environment, e.g.
 #   Delivery__InlineWait=00:00:00.010 to force hand-offs); output and counters in $OUT (default a new temp folder).
 # Needs dotnet-counters: dotnet tool install -g dotnet-counters
