@@ -40,7 +40,7 @@ public sealed class WebhookConcurrencyTests
         var limits = Limits(slotWaitMs: 10_000);
         var lease = await limits.EnterAsync(Hook, wait: true, CancellationToken.None);
         lease!.Dispose();
-        lease.Dispose(); // a second release would overflow the one-slot semaphore
+        lease.Dispose(); // a second release would free a slot nobody holds: two tries in a one-slot lane
 
         using var again = await limits.EnterAsync(Hook, wait: true, CancellationToken.None);
         Assert.NotNull(again);

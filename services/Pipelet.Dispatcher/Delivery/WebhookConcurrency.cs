@@ -72,14 +72,14 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
     internal sealed class Lane(int slots)
     {
         private readonly Lock _gate = new();
-        private readonly LinkedList<TaskCompletionSource<bool>> _due = new();
-        private readonly LinkedList<TaskCompletionSource<bool>> _others = new();
+        private readonly LinkedList<TaskCompletionSource> _due = new();
+        private readonly LinkedList<TaskCompletionSource> _others = new();
         private int _free = slots;
 
         /// <returns>True with a slot taken; false when none came free within <paramref name="wait"/>.</returns>
         public async ValueTask<bool> EnterAsync(bool due, TimeSpan wait, CancellationToken cancellationToken)
         {
-            LinkedListNode<TaskCompletionSource<bool>> waiter;
+            LinkedListNode<TaskCompletionSource> waiter;
             lock (_gate)
             {
                 // Free slots only while nobody waits: a release hands its slot straight to a waiter.
@@ -90,12 +90,14 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
                 }
 
                 if (wait <= TimeSpan.Zero) return false;
-                waiter = (due ? _due : _others).AddLast(new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+                waiter = (due ? _due : _others).AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             }
 
             try
             {
-                return await waiter.Value.Task.WaitAsync(wait, cancellationToken);
+                // Completed only by a release, which hands this waiter its slot.
+                await waiter.Value.Task.WaitAsync(wait, cancellationToken);
+                return true;
             }
             catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
             {
@@ -118,7 +120,7 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
 
         public void Release()
         {
-            TaskCompletionSource<bool> next;
+            TaskCompletionSource next;
             lock (_gate)
             {
                 var line = _due.Count > 0 ? _due : _others.Count > 0 ? _others : null;
@@ -132,7 +134,7 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
                 line.RemoveFirst();
             }
 
-            next.SetResult(true);
+            next.SetResult();
         }
     }
 
