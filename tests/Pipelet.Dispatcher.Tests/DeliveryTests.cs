@@ -123,6 +123,32 @@ public sealed class DeliveryTests(DispatcherFixture fixture) : IClassFixture<Dis
     }
 
     [Fact]
+    public async Task A_retry_batch_let_go_early_by_its_rung_waits_until_it_is_due_but_never_longer_than_the_lead()
+    {
+        // The dispatcher's rungs let a batch go Delivery__RetryLead (500 ms) before it is due; the dispatcher holds it.
+        var webhook = fixture["ok"];
+        var sentAt = DateTimeOffset.UtcNow;
+        var dueSoon = Retry(webhook.WebhookId, sentAt + TimeSpan.FromMilliseconds(400));
+        // Due an hour on, by the clock of the instance that scheduled it: held for the lead, not for the hour.
+        var dueLater = Retry(webhook.WebhookId, sentAt + TimeSpan.FromHours(1));
+        await fixture.Bus.SendRetriesAsync(new WebhookDeliveryBatch([new BatchedRetry(dueSoon, null, null)]));
+        await fixture.Bus.SendRetriesAsync(new WebhookDeliveryBatch([new BatchedRetry(dueLater, null, null)]));
+
+        Hit HitOf(WebhookDelivery retry) => fixture.Receiver.HitsOf("ok").Single(h => h.EventId == retry.Event.EventId);
+        await fixture.Receiver.WaitUntilAsync(r => r.HitsOf("ok").Count(h => h.EventId == dueSoon.Event.EventId || h.EventId == dueLater.Event.EventId) == 2,
+            Patience, "both retries");
+        Assert.True(HitOf(dueSoon).At >= dueSoon.DueAt, $"the retry ran {(dueSoon.DueAt - HitOf(dueSoon).At).TotalMilliseconds} ms before it was due");
+        Assert.Equal(2, HitOf(dueSoon).Attempt);
+        Assert.InRange(HitOf(dueLater).At - sentAt, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10));
+
+        static WebhookDelivery Retry(long webhookId, DateTimeOffset dueAt)
+        {
+            var stationEvent = TestBus.Event(EventCatalogue.StartTransaction, "WALLBOX_001");
+            return new WebhookDelivery(DeliveryIds.For(stationEvent.EventId, webhookId), webhookId, 2, stationEvent, dueAt - TimeSpan.FromSeconds(1), dueAt);
+        }
+    }
+
+    [Fact]
     public async Task A_failing_webhook_walks_the_whole_ladder_is_dead_lettered_and_can_be_retried_on_a_fresh_ladder()
     {
         var webhook = fixture["ladder"];

@@ -87,7 +87,7 @@ public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> o
         {
             using var span = DeliveryTelemetry.StartRetrySend(gathering.Retries[0].TraceParent, gathering.Retries[0].TraceState);
             var endpoint = await bus.GetSendEndpoint(RetryQueues.AddressFor(wait));
-            var dueAt = gathering.Retries.Max(r => r.Delivery.DueAt);
+            var dueAt = gathering.Retries.Min(r => r.Delivery.DueAt);
             await endpoint.Send(new WebhookDeliveryBatch(gathering.Retries), context => ExpireAt(context, dueAt, wait));
             gathering.Sent.TrySetResult();
             LogSent(logger, gathering.Retries.Count, (long)wait.TotalMilliseconds);
@@ -100,18 +100,30 @@ public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> o
     }
 
     /// <summary>
-    /// Has the rung let the message go when its last retry is due, not a whole rung after it arrived (the queue's own
-    /// TTL): the time between the failed tries and the send (their log write, the gathering window, a busy moment)
-    /// would otherwise add to every retry's wait. The latest due time of the batch, so that no retry runs before its
-    /// wait is over. A rung expires only its oldest message, so a message due before the one ahead of it waits for
+    /// Has the rung let the message go <see cref="DeliveryOptions.RetryLead"/> before its earliest retry is due, not a
+    /// whole rung after it arrived (the queue's own TTL): the time between the failed tries and the send (their log
+    /// write, the gathering window, a busy moment) would otherwise add to every retry's wait, and the lead absorbs as
+    /// much delay again in the broker. The consumer holds each retry until its own due time (<see cref="Hold"/>), so
+    /// none runs early. A rung expires only its oldest message, so a message due before the one ahead of it waits for
     /// that one, which is due no later than a whole rung after this one's send. The broker drops the expiration when
     /// it dead-letters the message, so it cannot expire again on the deliveries queue.
     /// </summary>
     private void ExpireAt(SendContext context, DateTimeOffset dueAt, TimeSpan wait)
     {
         if (!context.TryGetPayload<RabbitMqSendContext>(out var rabbit)) return;
-        var left = (long)Math.Ceiling((dueAt - time.GetUtcNow()).TotalMilliseconds);
+        var left = (long)Math.Ceiling((dueAt - options.Value.RetryLead - time.GetUtcNow()).TotalMilliseconds);
         rabbit.BasicProperties.Expiration = Math.Clamp(left, 1, (long)wait.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// When each retry of a batch its rung let go may run (<see cref="RetryHold"/>): the batch left
+    /// <see cref="DeliveryOptions.RetryLead"/> before its earliest retry was due.
+    /// </summary>
+    public RetryHold Hold(IReadOnlyList<BatchedRetry> batch)
+    {
+        var earliest = batch[0].Delivery.DueAt;
+        for (var i = 1; i < batch.Count; i++) if (batch[i].Delivery.DueAt < earliest) earliest = batch[i].Delivery.DueAt;
+        return new RetryHold(time.GetUtcNow(), earliest, options.Value.RetryLead, time);
     }
 
     /// <summary>
@@ -144,5 +156,21 @@ public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> o
         public List<BatchedRetry> Retries { get; } = [];
 
         public TaskCompletionSource Sent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>
+/// Holds the retries of a batch that arrived before they were due, each until its own due time: a batch leaves its
+/// rung <see cref="DeliveryOptions.RetryLead"/> before its earliest retry is due, and the others were gathered up to a
+/// window later. Never longer than the lead plus how much later than the earliest a retry is due (both by the clock
+/// of the instance that scheduled them), so another instance's clock cannot hold a retry for longer.
+/// </summary>
+public readonly struct RetryHold(DateTimeOffset arrivedAt, DateTimeOffset earliestDue, TimeSpan lead, TimeProvider time)
+{
+    public Task UntilDueAsync(WebhookDelivery retry, CancellationToken cancellationToken)
+    {
+        var latest = arrivedAt + lead + (retry.DueAt - earliestDue);
+        var wait = (retry.DueAt < latest ? retry.DueAt : latest) - time.GetUtcNow();
+        return wait > TimeSpan.Zero ? Task.Delay(wait, time, cancellationToken) : Task.CompletedTask;
     }
 }

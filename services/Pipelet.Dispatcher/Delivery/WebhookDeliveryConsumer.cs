@@ -46,14 +46,19 @@ public class WebhookDeliveryConsumer(
 
     private async Task DeliverAllAsync(ConsumeContext<WebhookDeliveryBatch> context)
     {
-        var retries = context.Message.Retries ?? [];
+        var batch = context.Message.Retries ?? [];
+        if (batch.Count == 0) return;
+
+        // The rung let the batch go before its retries are due: each waits here for its due time, holding no slot.
+        var hold = retries.Hold(batch);
         var resuming = Resuming(context);
-        var tries = new List<Task>(retries.Count);
+        var tries = new List<Task>(batch.Count);
         var stopping = false;
-        foreach (var retry in retries)
+        foreach (var retry in batch.OrderBy(r => r.Delivery.DueAt))
         {
             try
             {
+                await hold.UntilDueAsync(retry.Delivery, context.CancellationToken);
                 await batchSlots.EnterAsync(context.CancellationToken);
             }
             catch (OperationCanceledException)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using MassTransit;
 using Pipelet.Contracts.Events;
 using Pipelet.Contracts.Subscriptions;
+using Pipelet.Dispatcher.Delivery;
 
 namespace Pipelet.Dispatcher.Tests.Infrastructure;
 
@@ -77,6 +78,13 @@ public sealed class TestBus : IAsyncDisposable
 
     private static IReadOnlyList<StationEvent> WithTrace(IReadOnlyList<StationEvent> events) =>
         Activity.Current?.Id is { } traceParent ? events.Select(e => e with { TraceParent = e.TraceParent ?? traceParent }).ToList() : events;
+
+    /// <summary>Plays a rung letting a batch of retries go: sends it straight to the deliveries queue.</summary>
+    public async Task SendRetriesAsync(WebhookDeliveryBatch batch)
+    {
+        var endpoint = await _bus.GetSendEndpoint(RetryQueues.DeliveriesAddress);
+        await endpoint.Send(batch);
+    }
 
     public Task UpsertAsync(WebhookSubscription webhook) => _bus.Publish(new WebhookUpserted(webhook));
 
