@@ -123,7 +123,9 @@ public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> o
     {
         var earliest = batch[0].Delivery.DueAt;
         for (var i = 1; i < batch.Count; i++) if (batch[i].Delivery.DueAt < earliest) earliest = batch[i].Delivery.DueAt;
-        return new RetryHold(time.GetUtcNow(), earliest, options.Value.RetryLead, time);
+        var now = time.GetUtcNow();
+        telemetry.RetriesArrived(earliest - now);
+        return new RetryHold(now, earliest, options.Value.RetryLead, time);
     }
 
     /// <summary>

@@ -20,6 +20,7 @@ public sealed class DeliveryTelemetry
     private readonly Counter<long> _deadLetters;
     private readonly Histogram<double> _attemptDuration;
     private readonly Histogram<double> _retryLateness;
+    private readonly Histogram<double> _retryLeadLeft;
     private readonly Counter<long> _handedOff;
     private readonly Counter<long> _steppedAside;
     private readonly Counter<long> _webhooksDisabled;
@@ -35,6 +36,10 @@ public sealed class DeliveryTelemetry
             "Duration of one HTTP attempt to a subscriber.");
         _retryLateness = meter.CreateHistogram<double>("pipelet.dispatcher.retry.lateness", "s",
             "How much later than scheduled a retry started.");
+        _retryLeadLeft = meter.CreateHistogram<double>("pipelet.dispatcher.retry.lead_left", "s",
+            "How long before its earliest retry was due a batch of retries came off its rung (zero: at that time or after). The " +
+            "rung lets it go Delivery__RetryLead early; what the broker's delays leave of that is recorded, and near zero they " +
+            "use it up and retries start late (pipelet.dispatcher.retry.lateness).");
         _handedOff = meter.CreateCounter<long>("pipelet.dispatcher.first_try.handed_off", "{delivery}",
             "Tries sent on as their own message instead of made here, by reason: rate_limited (the webhook had no token of its " +
             "rate_limit), busy (the fan-out's webhook was at its " +
@@ -150,4 +155,7 @@ public sealed class DeliveryTelemetry
     public void SteppedAside(int attempt) => _steppedAside.Add(1, new KeyValuePair<string, object?>("try", attempt == 1 ? "first" : "retry"));
 
     public void RetryStarted(TimeSpan lateness) => _retryLateness.Record(Math.Max(0, lateness.TotalSeconds));
+
+    /// <summary>A batch of retries came off its rung this long before its earliest retry was due.</summary>
+    public void RetriesArrived(TimeSpan early) => _retryLeadLeft.Record(Math.Max(0, early.TotalSeconds));
 }
