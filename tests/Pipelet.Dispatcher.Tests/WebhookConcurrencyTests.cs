@@ -110,34 +110,6 @@ public sealed class WebhookConcurrencyTests
     }
 
     [Fact]
-    public async Task A_retry_waits_on_while_its_line_moves_and_steps_aside_only_when_it_stops()
-    {
-        var limits = Limits(slotWaitMs: 1_000); // one queued slot
-        var held = await limits.EnterAsync(Hook, wait: true, CancellationToken.None);
-        var ahead = limits.EnterAsync(Hook, wait: true, CancellationToken.None).AsTask();
-        var behind = limits.EnterAsync(Hook, wait: true, CancellationToken.None).AsTask();
-        var firstTry = limits.EnterFirstTryAsync(Hook, wait: true, CancellationToken.None).AsTask();
-
-        // The slot comes free within the wait, to the retry ahead, which keeps it past the end of the wait: the line
-        // moved, so the retry behind waits on where the first try steps aside.
-        await Task.Delay(300);
-        held!.Dispose();
-        var aheadLease = await ahead.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.NotNull(aheadLease);
-        Assert.Null(await firstTry.WaitAsync(TimeSpan.FromSeconds(10)));
-        await Task.Delay(400);
-        Assert.False(behind.IsCompleted);
-
-        aheadLease.Dispose();
-        var behindLease = await behind.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.NotNull(behindLease);
-
-        // Nothing comes free for a whole wait: the next retry steps aside.
-        Assert.Null(await limits.EnterAsync(Hook, wait: true, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
-        behindLease.Dispose();
-    }
-
-    [Fact]
     public async Task A_first_try_that_gave_up_waiting_takes_no_slot_from_the_next()
     {
         var limits = Limits(slotWaitMs: 100);

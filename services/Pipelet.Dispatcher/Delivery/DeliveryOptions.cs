@@ -52,8 +52,7 @@ public sealed class DeliveryOptions
 
     /// <summary>
     /// How long a try from the deliveries queue (a retry, or a first try handed off) waits for one of its webhook's
-    /// slots in that lane before it steps aside for a second (<c>Delivery__SlotWait</c>); a retry steps aside only when no
-    /// slot came free for that long, and waits on while its line moves.
+    /// slots in that lane before it steps aside for a second (<c>Delivery__SlotWait</c>).
     /// A burst of hand-offs fills a healthy webhook's slots for a moment, and stepping aside makes a retry a
     /// second late; a hanging receiver holds at most this long each of the <see cref="Concurrency"/> slots its
     /// tries take while it waits (zero: step aside at once, as before session 7).

@@ -68,10 +68,6 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
     /// A number of slots and two lines of waiters: a freed slot goes to the first waiter of the due line, else of the
     /// other. (A semaphore has one line; <c>System.Threading.RateLimiting</c>'s limiters have no priorities.) Waiters
     /// resume on the thread pool, as a semaphore's async waiters do, never inside the releasing call.
-    /// <para>
-    /// A due waiter gives up only when no slot came free during a whole wait: while the line moves, the webhook is busy,
-    /// not stuck, and the retry is nearer its slot than a second on the defer rung would bring it.
-    /// </para>
     /// </summary>
     internal sealed class Lane(int slots)
     {
@@ -79,13 +75,11 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
         private readonly LinkedList<TaskCompletionSource> _due = new();
         private readonly LinkedList<TaskCompletionSource> _others = new();
         private int _free = slots;
-        private long _handedOn;
 
         /// <returns>True with a slot taken; false when none came free within <paramref name="wait"/>.</returns>
         public async ValueTask<bool> EnterAsync(bool due, TimeSpan wait, CancellationToken cancellationToken)
         {
             LinkedListNode<TaskCompletionSource> waiter;
-            long handedOn;
             lock (_gate)
             {
                 // Free slots only while nobody waits: a release hands its slot straight to a waiter.
@@ -97,48 +91,31 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
 
                 if (wait <= TimeSpan.Zero) return false;
                 waiter = (due ? _due : _others).AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-                handedOn = _handedOn;
             }
 
-            while (true)
+            try
             {
-                try
-                {
-                    // Completed only by a release, which hands this waiter its slot.
-                    await waiter.Value.Task.WaitAsync(wait, cancellationToken);
-                    return true;
-                }
-                catch (TimeoutException) when (due && Moved(ref handedOn))
-                {
-                    // Slots came free meanwhile, to the due tries ahead of this one: keep its place in line.
-                }
-                catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
-                {
-                    lock (_gate)
-                    {
-                        if (waiter.List is { } line)
-                        {
-                            line.Remove(waiter);
-                            if (ex is TimeoutException) return false;
-                            throw;
-                        }
-                    }
-
-                    // A release handed this waiter its slot as the wait ended: keep it, or give it back when cancelled.
-                    if (ex is TimeoutException) return true;
-                    Release();
-                    throw;
-                }
+                // Completed only by a release, which hands this waiter its slot.
+                await waiter.Value.Task.WaitAsync(wait, cancellationToken);
+                return true;
             }
-        }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+                lock (_gate)
+                {
+                    if (waiter.List is { } line)
+                    {
+                        line.Remove(waiter);
+                        if (ex is TimeoutException) return false;
+                        throw;
+                    }
+                }
 
-        /// <summary>Whether a release handed a slot on since <paramref name="handedOn"/> was read; moves it to now.</summary>
-        private bool Moved(ref long handedOn)
-        {
-            var now = Volatile.Read(ref _handedOn);
-            if (now == handedOn) return false;
-            handedOn = now;
-            return true;
+                // A release handed this waiter its slot as the wait ended: keep it, or give it back when cancelled.
+                if (ex is TimeoutException) return true;
+                Release();
+                throw;
+            }
         }
 
         public void Release()
@@ -155,7 +132,6 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
 
                 next = line.First!.Value;
                 line.RemoveFirst();
-                _handedOn++;
             }
 
             next.SetResult();
