@@ -16,7 +16,8 @@ out=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/delivery-counters.XXXX")}; mkdir -p "$ou
 dll="$proj/services/Pipelet.Dispatcher/bin/Release/net10.0/Pipelet.Dispatcher.dll"
 dispatcher() { for p in $(pgrep -f "$dll"); do [ "$(cat /proc/$p/comm 2>/dev/null)" = dotnet ] && echo "$p"; done | head -1; }
 sum() { grep -E "$2" "$1" 2>/dev/null | awk -F, '{s+=$NF} END {printf "%.'"${3:-0}"'f", s}'; }
-echo "run | start (load) | bare loop /s | sustained /s | ratio | retry lateness | handed off | stepped aside: first tries / retries | gen2 GCs | GC pause s | us per delivery"
+most() { grep -E "$2" "$1" 2>/dev/null | awk -F, '$NF>m {m=$NF} END {printf "%.2f", m}'; }
+echo "run | start (load) | bare loop /s | sustained /s | ratio | retry lateness | handed off | stepped aside: first tries / retries | gen2 GCs | GC pause s (most in one s): dispatcher / test process | us per delivery"
 for i in $(seq 1 "$runs"); do
   log="$out/run-$i.log"; csv="$out/run-$i.csv"
   start="$(date -u +%H:%M:%S) ($(cut -d' ' -f1 /proc/loadavg))"
@@ -26,13 +27,19 @@ for i in $(seq 1 "$runs"); do
   if [ -n "$pid" ]; then
     "$counters" collect -p "$pid" --format csv --refresh-interval 1 --counters Pipelet.Dispatcher,System.Runtime -o "$csv" >/dev/null 2>&1 & rec=$!
   fi
+  # The test process (publisher and receiver): a pause of its GC stalls every request in flight.
+  host=$(for p in $(pgrep -f testhost.dll); do tr '\0' ' ' </proc/$p/cmdline 2>/dev/null | grep -q Pipelet.Dispatcher.Tests && echo "$p"; done | head -1)
+  if [ -n "$host" ]; then
+    "$counters" collect -p "$host" --format csv --refresh-interval 1 --counters System.Runtime -o "$out/run-$i-test.csv" >/dev/null 2>&1 & hostrec=$!
+  fi
   wait $test; [ -n "$pid" ] && { kill $rec 2>/dev/null; wait $rec 2>/dev/null; }
+  [ -n "$host" ] && { kill $hostrec 2>/dev/null; wait $hostrec 2>/dev/null; }
   bare=$(grep -o 'POSTs in [0-9.]* s = [0-9]*/s' "$log" | grep -o '[0-9]*/s$' | tr -d /s)
   sustained=$(grep -o 'sustained.*: [0-9]* deliveries/s' "$log" | grep -o '[0-9]* deliveries' | cut -d' ' -f1)
   ratio=$(awk -v a="${sustained:-0}" -v b="${bare:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b }')
   lateness=$(grep -o 'retries: p50 .*' "$log" | sed 's/retries: //')
   micros=$(grep -o 'CPU per delivery: .*' "$log" | sed 's/CPU per delivery: //; s/this test process (publisher and receiver)/test/; s/; all.*//')
   grep -q "Passed Pipelet" "$log" || micros="FAILED: $log"
-  echo "$i | $start | ${bare:-?} | ${sustained:-?} | ${ratio:-?} | ${lateness:-?} | $(sum "$csv" handed_off) | $(sum "$csv" 'stepped_aside.*try=first') / $(sum "$csv" 'stepped_aside.*try=retry') | $(sum "$csv" 'gc\.collections.*gen2\]') | $(sum "$csv" gc.pause.time 2) | $micros"
+  echo "$i | $start | ${bare:-?} | ${sustained:-?} | ${ratio:-?} | ${lateness:-?} | $(sum "$csv" handed_off) | $(sum "$csv" 'stepped_aside.*try=first') / $(sum "$csv" 'stepped_aside.*try=retry') | $(sum "$csv" 'gc\.collections.*gen2\]') | $(sum "$csv" gc.pause.time 2) ($(most "$csv" gc.pause.time)) / $(sum "$out/run-$i-test.csv" gc.pause.time 2) ($(most "$out/run-$i-test.csv" gc.pause.time)) | $micros"
 done
 echo "logs and counters: $out"
