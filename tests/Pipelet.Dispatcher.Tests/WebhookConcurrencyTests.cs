@@ -110,29 +110,6 @@ public sealed class WebhookConcurrencyTests
     }
 
     [Fact]
-    public async Task A_third_of_the_queued_slots_are_kept_for_retries_so_a_burst_of_hand_offs_cannot_hold_them_all()
-    {
-        var limits = Limits(perWebhook: 4, inline: 1, slotWaitMs: 100); // three queued slots, one of them the retries' alone
-        using var firstTry = await limits.EnterFirstTryAsync(Hook, wait: true, CancellationToken.None);
-        var secondFirstTry = await limits.EnterFirstTryAsync(Hook, wait: true, CancellationToken.None);
-        Assert.NotNull(firstTry);
-        Assert.NotNull(secondFirstTry);
-        Assert.Null(await limits.EnterFirstTryAsync(Hook, wait: true, CancellationToken.None)); // stepped aside after 100 ms
-
-        var retry = limits.EnterAsync(Hook, wait: false, CancellationToken.None);
-        Assert.True(retry.IsCompleted); // the kept slot, at once
-        using var retryLease = await retry;
-        Assert.NotNull(retryLease);
-
-        // A slot a first try frees while the retries hold theirs is kept for the next retry, not handed to a waiting first try.
-        var waitingFirstTry = limits.EnterFirstTryAsync(Hook, wait: true, CancellationToken.None).AsTask();
-        secondFirstTry!.Dispose();
-        Assert.Null(await waitingFirstTry.WaitAsync(TimeSpan.FromSeconds(10)));
-        using var nextRetry = await limits.EnterAsync(Hook, wait: false, CancellationToken.None);
-        Assert.NotNull(nextRetry);
-    }
-
-    [Fact]
     public async Task A_first_try_that_gave_up_waiting_takes_no_slot_from_the_next()
     {
         var limits = Limits(slotWaitMs: 100);

@@ -20,8 +20,6 @@ namespace Pipelet.Dispatcher.Delivery;
 /// A freed queued slot goes to the longest-waiting retry before any first try: a retry is due at a promised time, a
 /// handed-off first try is only behind a backlog. In arrival order, a burst of hand-offs would fill the line ahead of
 /// the retries, which would wait out <see cref="DeliveryOptions.SlotWait"/> and step aside for a second (1.5 s late).
-/// For the same reason a third of the queued slots are the retries' alone: a burst of hand-offs holding every slot would
-/// make a retry wait for one of them to be answered, hundreds of milliseconds on a loaded box.
 /// </para>
 /// </summary>
 public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
@@ -63,17 +61,15 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
     {
         public Lane Inline { get; } = new(limits.InlineConcurrencyPerWebhook);
 
-        public Lane Queued { get; } = new(limits.ConcurrencyPerWebhook - limits.InlineConcurrencyPerWebhook,
-            reservedForDue: (limits.ConcurrencyPerWebhook - limits.InlineConcurrencyPerWebhook) / 3);
+        public Lane Queued { get; } = new(limits.ConcurrencyPerWebhook - limits.InlineConcurrencyPerWebhook);
     }
 
     /// <summary>
     /// A number of slots and two lines of waiters: a freed slot goes to the first waiter of the due line, else of the
-    /// other. (A semaphore has one line; <c>System.Threading.RateLimiting</c>'s limiters have no priorities.) The
-    /// others never take the last <paramref name="reservedForDue"/> free slots. Waiters resume on the thread pool, as a
-    /// semaphore's async waiters do, never inside the releasing call.
+    /// other. (A semaphore has one line; <c>System.Threading.RateLimiting</c>'s limiters have no priorities.) Waiters
+    /// resume on the thread pool, as a semaphore's async waiters do, never inside the releasing call.
     /// </summary>
-    internal sealed class Lane(int slots, int reservedForDue = 0)
+    internal sealed class Lane(int slots)
     {
         private readonly Lock _gate = new();
         private readonly LinkedList<TaskCompletionSource> _due = new();
@@ -86,8 +82,8 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
             LinkedListNode<TaskCompletionSource> waiter;
             lock (_gate)
             {
-                // Free slots only while nobody of this line waits: a release hands its slot straight to a waiter.
-                if (_free > (due ? 0 : reservedForDue))
+                // Free slots only while nobody waits: a release hands its slot straight to a waiter.
+                if (_free > 0)
                 {
                     _free--;
                     return true;
@@ -127,7 +123,7 @@ public sealed class WebhookConcurrency(IOptions<DeliveryOptions> options)
             TaskCompletionSource next;
             lock (_gate)
             {
-                var line = _due.Count > 0 ? _due : _others.Count > 0 && _free >= reservedForDue ? _others : null;
+                var line = _due.Count > 0 ? _due : _others.Count > 0 ? _others : null;
                 if (line is null)
                 {
                     _free++;
