@@ -172,7 +172,17 @@ public readonly struct RetryHold(DateTimeOffset arrivedAt, DateTimeOffset earlie
     public Task UntilDueAsync(WebhookDelivery retry, CancellationToken cancellationToken)
     {
         var latest = arrivedAt + lead + (retry.DueAt - earliestDue);
-        var wait = (retry.DueAt < latest ? retry.DueAt : latest) - time.GetUtcNow();
-        return wait > TimeSpan.Zero ? Task.Delay(wait, time, cancellationToken) : Task.CompletedTask;
+        var until = retry.DueAt < latest ? retry.DueAt : latest;
+        return until > time.GetUtcNow() ? WaitUntilAsync(until, cancellationToken) : Task.CompletedTask;
+    }
+
+    private async Task WaitUntilAsync(DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        // A timer counts whole milliseconds on its own clock and can fire a moment before the wall clock reaches the due
+        // time: wait again until it has, so no retry runs early.
+        for (var wait = until - time.GetUtcNow(); wait > TimeSpan.Zero; wait = until - time.GetUtcNow())
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), time, cancellationToken);
+        }
     }
 }
