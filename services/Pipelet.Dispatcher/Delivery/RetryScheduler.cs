@@ -87,7 +87,7 @@ public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> o
         {
             using var span = DeliveryTelemetry.StartRetrySend(gathering.Retries[0].TraceParent, gathering.Retries[0].TraceState);
             var endpoint = await bus.GetSendEndpoint(RetryQueues.AddressFor(wait));
-            var dueAt = gathering.Retries.Min(r => r.Delivery.DueAt);
+            var dueAt = EarliestDue(gathering.Retries);
             await endpoint.Send(new WebhookDeliveryBatch(gathering.Retries), context => ExpireAt(context, dueAt, wait));
             gathering.Sent.TrySetResult();
             LogSent(logger, gathering.Retries.Count, (long)wait.TotalMilliseconds);
@@ -121,11 +121,18 @@ public sealed partial class RetryScheduler(IBus bus, IOptions<DeliveryOptions> o
     /// </summary>
     public RetryHold Hold(IReadOnlyList<BatchedRetry> batch)
     {
-        var earliest = batch[0].Delivery.DueAt;
-        for (var i = 1; i < batch.Count; i++) if (batch[i].Delivery.DueAt < earliest) earliest = batch[i].Delivery.DueAt;
+        var earliest = EarliestDue(batch);
         var now = time.GetUtcNow();
         telemetry.RetriesArrived(earliest - now);
         return new RetryHold(now, earliest, options.Value.RetryLead, time);
+    }
+
+    /// <summary>The due time the batch's message expires by, and its hold counts from.</summary>
+    private static DateTimeOffset EarliestDue(IReadOnlyList<BatchedRetry> batch)
+    {
+        var earliest = batch[0].Delivery.DueAt;
+        for (var i = 1; i < batch.Count; i++) if (batch[i].Delivery.DueAt < earliest) earliest = batch[i].Delivery.DueAt;
+        return earliest;
     }
 
     /// <summary>
