@@ -138,6 +138,8 @@ public sealed class InfrastructureServers
 
     private static async Task<InfrastructureServers> StartAsync()
     {
+        TestHostThreadPool.ReturnBlockedWorkers();
+
         // Named after this process, so the next run can clean up after one that was killed.
         var work = WorkFolders.Create("pipelet-tests-").FullName;
 
